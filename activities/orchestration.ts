@@ -1,0 +1,280 @@
+/**
+ * Activities of the orchestration task queue: thin adapters between the workflows, PostgreSQL and
+ * the pure code in src/. Feature rows stay here: only summaries go back to workflow history.
+ */
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import { buildWebhookPayload, type AlertRequest } from '../src/alerts/payload';
+import { compareToReference } from '../src/drift';
+import { NotEnoughDataError, UnknownModelError } from '../src/errors';
+import { scorePredictions } from '../src/metrics';
+import { evaluateDatasetDrift } from '../src/policy/dataset-drift';
+import type { Evaluation, PromotionRule } from '../src/policy/promotion';
+import { predict } from '../src/training';
+import type { SearchSpace } from '../src/tuning';
+import { recordDeliveryAttempt, wasDelivered } from '../src/store/alert-deliveries';
+import type { Db } from '../src/store/db';
+import { findSameWindowReport, insertDriftReport } from '../src/store/drift-reports';
+import { planDataSplit, readLatestWindow, readSplit, type DataSplit } from '../src/store/feature-store';
+import { loadStoredConfig } from '../src/store/models';
+import {
+  getChampion,
+  getChampionVersion,
+  getVersionArtifact,
+  promoteCandidate,
+  recordVersionMetrics,
+  rejectCandidate,
+  type PromotionRequest,
+} from '../src/store/registry';
+import {
+  abandonRetrain,
+  claimRetrain,
+  cooldownUntil,
+  finishRetrain,
+  recordTrial,
+  runningRetrain,
+  saveRetrainPlan,
+  type ClaimResult,
+  type RetrainStatus,
+  type RetrainTrigger,
+} from '../src/store/retrains';
+import {
+  checkDriftUpdate,
+  monitorWorkflowId,
+  type DriftCheckResult,
+  type FeatureDriftSummary,
+} from '../workflows/definitions';
+import type { modelMonitorWorkflow } from '../workflows/monitor';
+
+export interface OrchestrationDeps {
+  db: Db;
+  client: Client;
+  /** Base URL of the Temporal web UI, for links in alerts. */
+  temporalUiUrl: string;
+}
+
+/** The smallest holdout on which comparing two models means anything. */
+const MIN_HOLDOUT_ROWS = 20;
+
+export interface RetrainPlan {
+  modelName: string;
+  championVersion: number | null;
+  split: DataSplit;
+  tuning: { trials: number; parallelism: number; space: SearchSpace };
+  promotion: PromotionRule;
+  seed: number;
+}
+
+export type DriftComputation = Omit<DriftCheckResult, 'retrain'> & { retrainBlockedBy: string | null };
+
+export function createOrchestrationActivities({ db, client, temporalUiUrl }: OrchestrationDeps) {
+  return {
+    async claimRetrain(input: {
+      retrainId: string; workflowId: string; modelName: string; trigger: RetrainTrigger;
+      requestedBy: string | null; reason: string | null; driftReportId: number | null;
+    }): Promise<ClaimResult> {
+      const config = await loadConfigOrFail(db, input.modelName);
+      const claim = { ...input, id: input.retrainId, cooldownMs: config.retrain.cooldownMs };
+      const first = await claimRetrain(db, claim);
+      if (first.claimed || !first.holder) return first;
+      // A holder whose workflow was terminated never released its claim: release it and retry once.
+      const holderState = await describeStatus(client, first.holder.workflowId, first.holder.id);
+      if (holderState === 'RUNNING') return first;
+      await abandonRetrain(db, first.holder.id, `workflow ended as ${holderState} without finishing the retrain`);
+      return claimRetrain(db, claim);
+    },
+
+    async planRetrain(input: { retrainId: string; modelName: string; trainingWindow: { from?: string; to?: string } | null }): Promise<RetrainPlan> {
+      const config = await loadConfigOrFail(db, input.modelName);
+      const split = await planDataSplit(db, input.modelName, {
+        ...(input.trainingWindow ?? {}),
+        trainingWindowMs: config.retrain.trainingWindowMs,
+        holdoutFraction: config.retrain.holdoutFraction,
+      });
+      if (split.trainingRows < config.retrain.minTrainingRows) {
+        throw nonRetryable(new NotEnoughDataError(input.modelName,
+          `${split.trainingRows} labelled training rows between ${split.from} and ${split.to}; retrain.minTrainingRows is ${config.retrain.minTrainingRows}`));
+      }
+      if (split.holdoutRows < MIN_HOLDOUT_ROWS) {
+        throw nonRetryable(new NotEnoughDataError(input.modelName,
+          `${split.holdoutRows} labelled holdout rows; at least ${MIN_HOLDOUT_ROWS} are needed to compare models`));
+      }
+      const plan: RetrainPlan = {
+        modelName: input.modelName,
+        championVersion: await getChampionVersion(db, input.modelName),
+        split,
+        tuning: { trials: config.tuning.trials, parallelism: config.tuning.parallelism, space: config.tuning.space },
+        promotion: config.promotion,
+        seed: config.retrain.seed,
+      };
+      await saveRetrainPlan(db, input.retrainId, plan);
+      return plan;
+    },
+
+    async recordFailedTrial(input: { retrainId: string; trialNumber: number; parameters: object; error: string }): Promise<void> {
+      await recordTrial(db, { ...input, status: 'failed', score: null, durationMs: 0, backend: null });
+    },
+
+    async evaluateChallenger(input: {
+      modelName: string; split: DataSplit; challengerVersion: number; championVersion: number | null;
+    }): Promise<Evaluation> {
+      const config = await loadConfigOrFail(db, input.modelName);
+      const holdout = await readSplit(db, input.modelName, input.split, 'holdout');
+      const rows = holdout.map((r) => r.features);
+      const labels = holdout.map((r) => r.label as number);
+      const score = async (version: number) =>
+        scorePredictions(config.task, labels, await predict(await getVersionArtifactOrFail(db, input.modelName, version), rows));
+      const challenger = await score(input.challengerVersion);
+      const champion = input.championVersion === null ? null : await score(input.championVersion);
+      await recordVersionMetrics(db, input.modelName, input.challengerVersion, { holdout: challenger, holdoutRows: holdout.length });
+      return { holdoutRows: holdout.length, challenger, champion };
+    },
+
+    async promoteChallenger(request: PromotionRequest) {
+      return promoteCandidate(db, request);
+    },
+
+    async rejectChallenger(request: { modelName: string; version: number; retrainId: string; decision: object }): Promise<void> {
+      await rejectCandidate(db, request);
+    },
+
+    async finishRetrain(input: { retrainId: string; status: Exclude<RetrainStatus, 'running'>; result: object }): Promise<void> {
+      await finishRetrain(db, input.retrainId, input.status, input.result);
+    },
+
+    async computeDrift(input: { modelName: string; source: string }): Promise<DriftComputation> {
+      const config = await loadConfigOrFail(db, input.modelName);
+      const checkedAt = new Date().toISOString();
+      const empty = {
+        modelName: input.modelName, checkedAt, reportId: null, window: null, datasetDrift: false, driftedShare: 0,
+        features: [], retrainBlockedBy: null,
+      };
+      const champion = await getChampion(db, input.modelName);
+      if (!champion) {
+        return { ...empty, outcome: 'no_champion', championVersion: null,
+          reasons: [`no champion yet: start a bootstrap retrain of ${input.modelName} first`] };
+      }
+      const window = await readLatestWindow(db, input.modelName, config.monitoring.windowMs);
+      if (!window || window.rows.length === 0) {
+        return { ...empty, outcome: 'no_data', championVersion: champion.version, reasons: ['no feature rows ingested yet'] };
+      }
+      const windowSummary = { start: window.start, end: window.end, rows: window.rows.length };
+      const sameReport = await findSameWindowReport(db, {
+        modelName: input.modelName, championVersion: champion.version, windowEnd: window.end, rowCount: window.rows.length,
+      });
+      if (sameReport !== null) {
+        return { ...empty, outcome: 'unchanged', championVersion: champion.version, reportId: sameReport, window: windowSummary,
+          reasons: [`window already reported in drift report #${sameReport}`] };
+      }
+      const results = compareToReference(champion.referenceProfile, config.features, window.rows.map((r) => r.features), {
+        minRows: config.monitoring.minRows,
+      });
+      const verdict = evaluateDatasetDrift(results, config.driftRule);
+      const reportId = await insertDriftReport(db, {
+        modelName: input.modelName, championVersion: champion.version, windowStart: window.start, windowEnd: window.end,
+        rowCount: window.rows.length, features: results, driftedShare: verdict.driftedShare, datasetDrift: verdict.datasetDrift,
+        reasons: verdict.reasons, source: input.source,
+      });
+      const features: FeatureDriftSummary[] = results.map((r) => ({
+        feature: r.feature, test: r.test, score: r.score, threshold: r.threshold, psi: r.psi, drifted: r.drifted, status: r.status,
+      }));
+      return {
+        modelName: input.modelName, checkedAt, outcome: 'checked', reportId, championVersion: champion.version, window: windowSummary,
+        datasetDrift: verdict.datasetDrift, driftedShare: verdict.driftedShare, features, reasons: verdict.reasons,
+        retrainBlockedBy: await retrainBlocker(db, input.modelName, config.retrain.cooldownMs),
+      };
+    },
+
+    /** A schedule tick: update-with-start hands it to the model's monitor, starting the monitor if needed. */
+    async deliverMonitorTick(input: { modelName: string; source: string }): Promise<DriftCheckResult> {
+      const { taskQueue } = Context.current().info;
+      return client.workflow.executeUpdateWithStart(checkDriftUpdate, {
+        args: [{ source: input.source }],
+        startWorkflowOperation: new WithStartWorkflowOperation<typeof modelMonitorWorkflow>('modelMonitorWorkflow', {
+          workflowId: monitorWorkflowId(input.modelName),
+          taskQueue,
+          args: [{ modelName: input.modelName }],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        }),
+      });
+    },
+
+    /**
+     * Posts the alert to every webhook route of the model that wants this event. Each target is
+     * recorded; a retry re-sends only to targets that have not acknowledged yet.
+     */
+    async deliverAlert(request: AlertRequest): Promise<{ delivered: number; failed: number }> {
+      const config = await loadConfigOrFail(db, request.modelName);
+      const routes = config.alerts.filter((route) => route.events.includes(request.event));
+      const payload = buildWebhookPayload(request, temporalUiUrl, client.options.namespace, new Date());
+      const failures: string[] = [];
+      let delivered = 0;
+      for (const route of routes) {
+        const key = { alertKey: request.alertKey, target: route.url };
+        if (await wasDelivered(db, key)) continue;
+        const error = await postJson(route.url, payload);
+        await recordDeliveryAttempt(db, { ...key, modelName: request.modelName, event: request.event, payload, error });
+        if (error === null) delivered += 1;
+        else failures.push(`${route.url}: ${error}`);
+      }
+      if (failures.length > 0) throw new Error(`webhook delivery failed: ${failures.join('; ')}`);
+      return { delivered, failed: 0 };
+    },
+  };
+}
+
+async function loadConfigOrFail(db: Db, modelName: string) {
+  try {
+    return await loadStoredConfig(db, modelName);
+  } catch (err) {
+    if (err instanceof UnknownModelError) throw nonRetryable(err);
+    throw err;
+  }
+}
+
+async function getVersionArtifactOrFail(db: Db, modelName: string, version: number) {
+  try {
+    return await getVersionArtifact(db, modelName, version);
+  } catch (err) {
+    if (err instanceof Error && err.name === 'CorruptArtifactError') throw nonRetryable(err);
+    throw err;
+  }
+}
+
+async function retrainBlocker(db: Db, modelName: string, cooldownMs: number): Promise<string | null> {
+  const running = await runningRetrain(db, modelName);
+  if (running) return `retrain ${running.workflowId} is already running`;
+  const until = await cooldownUntil(db, modelName, cooldownMs);
+  return until ? `cooling down until ${until} after the last retrain` : null;
+}
+
+async function describeStatus(client: Client, workflowId: string, runId: string): Promise<string> {
+  try {
+    return (await client.workflow.getHandle(workflowId, runId).describe()).status.name;
+  } catch (err) {
+    if (err instanceof Error && err.name === 'WorkflowNotFoundError') return 'NOT_FOUND';
+    throw err;
+  }
+}
+
+const WEBHOOK_TIMEOUT_MS = 10_000;
+
+/** Returns null on a 2xx answer, else what went wrong. Redirects are not followed. */
+async function postJson(url: string, payload: object): Promise<string | null> {
+  try {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 'driftwatch' },
+      body: JSON.stringify(payload),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
+    });
+    return response.ok ? null : `HTTP ${response.status}`;
+  } catch (err) {
+    return err instanceof Error ? (err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message) : String(err);
+  }
+}
+
+export function nonRetryable(err: Error): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(err.message, err.name);
+}

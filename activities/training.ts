@@ -1,0 +1,101 @@
+/**
+ * Activities of the training task queue (a GPU worker serves only this queue): tuning trials and
+ * the challenger's final training. Each heartbeats once per epoch.
+ */
+import { Context } from '@temporalio/activity';
+import { buildReferenceProfile } from '../src/drift';
+import { DEFAULT_HYPERPARAMETERS, trainModel, type Hyperparameters, type TrainResult } from '../src/training';
+import type { ParameterValues } from '../src/tuning';
+import type { Db } from '../src/store/db';
+import { readSplit, type DataSplit } from '../src/store/feature-store';
+import { loadStoredConfig } from '../src/store/models';
+import { findVersionOfRetrain, registerCandidate } from '../src/store/registry';
+import { recordTrial } from '../src/store/retrains';
+import type { TrialSummary } from '../workflows/definitions';
+
+export interface TrainingDeps { db: Db }
+
+interface TrainingRequest { retrainId: string; modelName: string; split: DataSplit; parameters: ParameterValues; seed: number }
+
+export function createTrainingActivities({ db }: TrainingDeps) {
+  async function trainOnSplit(request: TrainingRequest, seed: number): Promise<TrainResult & { rows: Record<string, unknown>[] }> {
+    const config = await loadStoredConfig(db, request.modelName);
+    const training = await readSplit(db, request.modelName, request.split, 'training');
+    const rows = training.map((r) => r.features);
+    const result = await trainModel({
+      task: config.task,
+      features: config.features,
+      rows,
+      labels: training.map((r) => r.label as number),
+      hyperparameters: toHyperparameters(request.parameters),
+      seed,
+      onEpoch: async (progress) => {
+        Context.current().heartbeat(progress);
+        // Lets the worker send the heartbeat and notice a cancellation between epochs.
+        await new Promise((resolve) => setImmediate(resolve));
+      },
+    });
+    return { ...result, rows };
+  }
+
+  return {
+    /** One tuning trial; its score is the validation loss on the latest 20% of the training rows (lower is better). */
+    async runTuningTrial(request: TrainingRequest & { trialNumber: number }): Promise<TrialSummary & { backend: string | null }> {
+      const started = Date.now();
+      const record = (summary: TrialSummary & { backend: string | null }) =>
+        recordTrial(db, {
+          retrainId: request.retrainId, trialNumber: request.trialNumber, parameters: request.parameters, status: summary.status,
+          score: summary.score, durationMs: Date.now() - started, error: summary.error ?? null, backend: summary.backend,
+        }).then(() => summary);
+      let result: TrainResult;
+      try {
+        result = await trainOnSplit(request, request.seed + request.trialNumber);
+      } catch (err) {
+        // A trial that cannot train (diverging parameters, bad data) is a result of tuning, not an outage.
+        const error = err instanceof Error ? err.message : String(err);
+        return record({ trialNumber: request.trialNumber, status: 'failed', score: null, parameters: request.parameters, error, backend: null });
+      }
+      const score = result.validationLoss;
+      return record({
+        trialNumber: request.trialNumber,
+        status: score === null || !Number.isFinite(score) ? 'failed' : 'completed',
+        score: score !== null && Number.isFinite(score) ? score : null,
+        parameters: request.parameters,
+        ...(score === null || !Number.isFinite(score) ? { error: `validation loss is ${score}` } : {}),
+        backend: result.artifact.backend.name,
+      });
+    },
+
+    /** Trains the challenger and registers it as a candidate version; a retry returns the version already registered. */
+    async trainChallenger(request: TrainingRequest): Promise<{ version: number; backend: string; epochsTrained: number }> {
+      const existing = await findVersionOfRetrain(db, request.retrainId);
+      if (existing) return { version: existing.version, backend: existing.backend, epochsTrained: 0 };
+      const config = await loadStoredConfig(db, request.modelName);
+      const result = await trainOnSplit(request, request.seed);
+      const version = await registerCandidate(db, {
+        modelName: request.modelName,
+        retrainId: request.retrainId,
+        task: config.task,
+        backend: result.artifact.backend.name,
+        hyperparameters: result.artifact.hyperparameters,
+        trainingWindow: request.split,
+        // The challenger's own training rows become the drift reference if it is promoted.
+        referenceProfile: buildReferenceProfile(config.features, result.rows),
+        artifact: result.artifact,
+      });
+      return { version, backend: result.artifact.backend.name, epochsTrained: result.epochsTrained };
+    },
+  };
+}
+
+const INTEGER_HYPERPARAMETERS: ReadonlySet<keyof Hyperparameters> = new Set(['hiddenLayers', 'hiddenUnits', 'epochs', 'batchSize']);
+
+function toHyperparameters(parameters: ParameterValues): Hyperparameters {
+  const merged: Hyperparameters = { ...DEFAULT_HYPERPARAMETERS };
+  for (const [name, value] of Object.entries(parameters)) {
+    if (!(name in merged)) throw new Error(`unknown hyperparameter '${name}'`);
+    const numeric = Number(value);
+    merged[name as keyof Hyperparameters] = INTEGER_HYPERPARAMETERS.has(name as keyof Hyperparameters) ? Math.round(numeric) : numeric;
+  }
+  return merged;
+}

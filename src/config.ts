@@ -1,0 +1,605 @@
+/**
+ * Model configuration: parses a YAML (or JSON) model file into a fully resolved ModelConfig.
+ * The result is plain JSON with every default filled in, so it can be stored as JSONB and passed
+ * through Temporal unchanged; everything downstream reads the resolved form, never the file.
+ */
+import { readFile } from 'node:fs/promises';
+import { LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import { DRIFT_TESTS, defaultTestFor } from './drift/registry';
+import type { DriftTestName, FeatureKind } from './drift/types';
+import { METRICS_BY_TASK, type MetricName, type Task } from './metrics';
+import { SearchSpaceError, validateSearchSpace, type SearchSpace } from './tuning';
+
+export const ALERT_EVENTS = ['drift_detected', 'retrain_failed', 'model_promoted', 'model_rejected'] as const;
+export type AlertEvent = (typeof ALERT_EVENTS)[number];
+
+export interface FeatureConfig {
+  name: string;
+  kind: FeatureKind;
+  drift: { test: DriftTestName; threshold: number };
+}
+
+export interface AlertConfig {
+  type: 'webhook';
+  url: string;
+  events: AlertEvent[];
+}
+
+export interface ModelConfig {
+  model: string;
+  task: Task;
+  eventTime: string;
+  label: string;
+  features: FeatureConfig[];
+  monitoring: { windowMs: number; minRows: number; schedule: { every?: string; cron?: string } };
+  driftRule: { minDriftedShare: number; anyPsiAtLeast: number | null };
+  retrain: {
+    cooldownMs: number;
+    trainingWindowMs: number;
+    holdoutFraction: number;
+    minTrainingRows: number;
+    seed: number;
+  };
+  tuning: { trials: number; parallelism: number; space: SearchSpace };
+  /** minImprovement is measured in the metric's better direction (see higherIsBetter in ./metrics). */
+  promotion: { metric: MetricName; minImprovement: number };
+  alerts: AlertConfig[];
+}
+
+export interface ConfigIssue {
+  /** Where in the file, e.g. "features[2].drift.threshold"; '' for the document as a whole. */
+  path: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly issues: ConfigIssue[],
+  ) {
+    const lines = issues.map((issue) => `  - ${issue.path || '(document)'}: ${issue.message}`);
+    super(`invalid model config ${source}:\n${lines.join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export async function loadModelConfig(path: string): Promise<ModelConfig> {
+  return parseModelConfig(await readFile(path, 'utf8'), path);
+}
+
+export function parseModelConfig(text: string, source: string): ModelConfig {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (document.errors.length > 0) {
+    throw new ConfigError(
+      source,
+      document.errors.map((error) => {
+        const { line, col } = lineCounter.linePos(error.pos[0]);
+        return { path: '', message: `YAML syntax error at line ${line}, column ${col}: ${error.message}` };
+      }),
+    );
+  }
+  // reportInput keeps the offending value on each issue so messages can say what was found.
+  const parsed = modelFileSchema.safeParse(document.toJS(), { reportInput: true });
+  if (!parsed.success) throw new ConfigError(source, parsed.error.issues.flatMap(toConfigIssues));
+  const issues: ConfigIssue[] = [];
+  const config = resolveModelConfig(parsed.data, issues);
+  if (issues.length > 0) throw new ConfigError(source, issues);
+  return config;
+}
+
+const MS_PER_DURATION_UNIT = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+const DURATION_PATTERN = /^(\d+)([smhdw])$/;
+const DURATION_FORMAT = `duration such as '90s', '15m', '12h', '30d' or '2w'`;
+
+/** Parses '90s', '15m', '12h', '30d' or '2w' into milliseconds; throws a ConfigError naming `path`. */
+export function parseDuration(text: string, path: string): number {
+  const ms = durationToMs(text);
+  if (ms === undefined) {
+    throw new ConfigError('<inline>', [{ path, message: `expected a ${DURATION_FORMAT}, got ${describeValue(text)}` }]);
+  }
+  return ms;
+}
+
+function durationToMs(text: string): number | undefined {
+  const match = DURATION_PATTERN.exec(text.trim());
+  if (!match) return undefined;
+  const unit = match[2] as keyof typeof MS_PER_DURATION_UNIT;
+  return Number(match[1]) * MS_PER_DURATION_UNIT[unit];
+}
+
+// ---------------------------------------------------------------------------------------------
+// The file's shape. Objects are strict so that a misspelt key is an error instead of a silently
+// ignored setting. Nested objects use prefault({}) rather than default({}): a prefault is parsed
+// like user input, so the defaults of their own fields (and duration conversion) still apply.
+// ---------------------------------------------------------------------------------------------
+
+// The model name goes into Temporal workflow IDs, so it keeps to a small, unambiguous alphabet.
+const MODEL_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+const TASKS = ['binary_classification', 'regression'] as const satisfies readonly Task[];
+const DEFAULT_METRIC: Readonly<Record<Task, MetricName>> = { binary_classification: 'roc_auc', regression: 'rmse' };
+const DEFAULT_PARALLELISM = 2;
+// The MLP hyperparameters the trainer reads; anything else in a search space would be silently ignored.
+const HYPERPARAMETERS = ['learningRate', 'hiddenUnits', 'hiddenLayers', 'dropout', 'l2', 'batchSize', 'epochs'];
+const DEFAULT_SEARCH_SPACE: Readonly<SearchSpace> = {
+  learningRate: { type: 'float', min: 0.0005, max: 0.05, log: true },
+  hiddenUnits: { type: 'int', min: 8, max: 64, log: true },
+  hiddenLayers: { type: 'int', min: 1, max: 3 },
+  dropout: { type: 'float', min: 0, max: 0.3 },
+  l2: { type: 'float', min: 0.000001, max: 0.01, log: true },
+};
+
+/** A duration string resolved to milliseconds; a cooldown may be zero, a window or interval may not. */
+function durationMs({ allowZero }: { allowZero: boolean }) {
+  return z.string().transform((text, context) => {
+    const ms = durationToMs(text);
+    if (ms === undefined || (ms === 0 && !allowZero)) {
+      const expected = allowZero ? `a ${DURATION_FORMAT}` : `a non-zero ${DURATION_FORMAT}`;
+      context.addIssue({ code: 'custom', message: `expected ${expected}, got ${describeValue(text)}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+}
+
+/** Kept as text because Temporal schedules take the interval as given. */
+const scheduleInterval = z.string().refine((text) => (durationToMs(text) ?? 0) > 0, {
+  error: (issue) => `expected a non-zero ${DURATION_FORMAT}, got ${describeValue(issue.input)}`,
+});
+
+const cronExpression = z.string().check((context) => {
+  const problem = cronProblem(context.value);
+  if (problem !== undefined) {
+    const found = describeValue(context.value);
+    context.issues.push({
+      code: 'custom',
+      input: context.value,
+      message: `expected a cron expression with 5 fields (minute hour day-of-month month day-of-week), got ${found}: ${problem}`,
+    });
+  }
+});
+
+const httpUrl = z.string().refine(isHttpUrl, {
+  error: (issue) => `expected an http(s) URL, got ${describeValue(issue.input)}`,
+});
+
+const featureSchema = z.strictObject({
+  name: z.string().min(1),
+  kind: z.enum(['numeric', 'categorical']),
+  drift: z
+    .strictObject({ test: z.enum(['psi', 'ks']).optional(), threshold: z.number().optional() })
+    .optional(),
+});
+
+// Structure and unknown keys only; validateSearchSpace in ./tuning owns the semantic checks (bounds, log scales).
+const parameterSpecSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('float'), min: z.number(), max: z.number(), log: z.boolean().optional() }),
+  z.strictObject({ type: z.literal('int'), min: z.number(), max: z.number(), log: z.boolean().optional() }),
+  z.strictObject({
+    type: z.literal('categorical'),
+    choices: z.array(z.union([z.string(), z.number(), z.boolean()])),
+  }),
+]);
+
+const modelFileSchema = z.strictObject({
+  model: z.string().regex(MODEL_NAME_PATTERN, {
+    error: (issue) =>
+      `expected 1-63 lowercase letters, digits, '_' or '-' starting with a letter or digit, got ${describeValue(issue.input)}`,
+  }),
+  task: z.enum(TASKS),
+  eventTime: z.string().min(1).default('event_time'),
+  label: z.string().min(1),
+  features: z.array(featureSchema).min(1),
+  monitoring: z
+    .strictObject({
+      window: durationMs({ allowZero: false }).prefault('7d'),
+      minRows: z.int().min(1).default(30),
+      schedule: z
+        .strictObject({ every: scheduleInterval.optional(), cron: cronExpression.optional() })
+        .refine((schedule) => (schedule.every === undefined) !== (schedule.cron === undefined), {
+          error: "expected exactly one of 'every' or 'cron'",
+        })
+        .default(() => ({ every: '1h' })),
+    })
+    .prefault({}),
+  drift: z
+    .strictObject({
+      rule: z
+        .strictObject({
+          driftedShare: z.number().gt(0).max(1).default(0.3),
+          anyPsiAtLeast: z.number().gt(0).nullable().default(0.25),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  retrain: z
+    .strictObject({
+      cooldown: durationMs({ allowZero: true }).prefault('1d'),
+      trainingWindow: durationMs({ allowZero: false }).prefault('365d'),
+      holdoutFraction: z.number().min(0.05).max(0.5).default(0.2),
+      minTrainingRows: z.int().min(1).default(200),
+      seed: z.int().min(0).default(42),
+    })
+    .prefault({}),
+  tuning: z
+    .strictObject({
+      trials: z.int().min(1).default(6),
+      parallelism: z.int().min(1).optional(),
+      space: z.record(z.string(), parameterSpecSchema).default(() => structuredClone(DEFAULT_SEARCH_SPACE)),
+    })
+    .prefault({}),
+  promotion: z
+    .strictObject({
+      metric: z.enum([...METRICS_BY_TASK.binary_classification, ...METRICS_BY_TASK.regression]).optional(),
+      minImprovement: z.number().min(0).default(0),
+    })
+    .prefault({}),
+  alerts: z
+    .array(
+      z.strictObject({
+        type: z.literal('webhook'),
+        url: httpUrl,
+        events: z
+          .array(z.enum(ALERT_EVENTS))
+          .min(1)
+          .default(() => [...ALERT_EVENTS]),
+      }),
+    )
+    .default(() => []),
+});
+
+type ModelFile = z.output<typeof modelFileSchema>;
+
+/** Checks that span several keys, then the rename from file keys to the resolved ModelConfig. */
+function resolveModelConfig(file: ModelFile, issues: ConfigIssue[]): ModelConfig {
+  if (file.label === file.eventTime) {
+    issues.push({ path: 'label', message: `'${file.label}' is also the event time column` });
+  }
+  const features = file.features.map((feature, index) => resolveFeature(file, feature, index, issues));
+
+  const metric = file.promotion.metric ?? DEFAULT_METRIC[file.task];
+  const taskMetrics = METRICS_BY_TASK[file.task];
+  if (!taskMetrics.includes(metric)) {
+    issues.push({
+      path: 'promotion.metric',
+      message: `metric '${metric}' does not apply to task '${file.task}'; expected one of ${taskMetrics.join(', ')}`,
+    });
+  }
+
+  const { trials, space } = file.tuning;
+  const parallelism = file.tuning.parallelism ?? Math.min(DEFAULT_PARALLELISM, trials);
+  if (parallelism > trials) {
+    issues.push({
+      path: 'tuning.parallelism',
+      message: `expected at most trials (${trials}), got ${parallelism}: extra workers would have no trial to run`,
+    });
+  }
+  issues.push(...searchSpaceIssues(space));
+
+  return {
+    model: file.model,
+    task: file.task,
+    eventTime: file.eventTime,
+    label: file.label,
+    features,
+    monitoring: {
+      windowMs: file.monitoring.window,
+      minRows: file.monitoring.minRows,
+      schedule: file.monitoring.schedule,
+    },
+    driftRule: {
+      minDriftedShare: file.drift.rule.driftedShare,
+      anyPsiAtLeast: file.drift.rule.anyPsiAtLeast,
+    },
+    retrain: {
+      cooldownMs: file.retrain.cooldown,
+      trainingWindowMs: file.retrain.trainingWindow,
+      holdoutFraction: file.retrain.holdoutFraction,
+      minTrainingRows: file.retrain.minTrainingRows,
+      seed: file.retrain.seed,
+    },
+    tuning: { trials, parallelism, space },
+    promotion: { metric, minImprovement: file.promotion.minImprovement },
+    alerts: file.alerts,
+  };
+}
+
+function resolveFeature(
+  file: ModelFile,
+  feature: ModelFile['features'][number],
+  index: number,
+  issues: ConfigIssue[],
+): FeatureConfig {
+  const path = `features[${index}]`;
+  const firstIndex = file.features.findIndex((other) => other.name === feature.name);
+  if (firstIndex !== index) {
+    issues.push({
+      path: `${path}.name`,
+      message: `duplicate feature name '${feature.name}' (also features[${firstIndex}])`,
+    });
+  }
+  for (const [column, role] of [
+    [file.label, 'label'],
+    [file.eventTime, 'event time'],
+  ] as const) {
+    if (feature.name === column) {
+      issues.push({ path: `${path}.name`, message: `'${column}' is the ${role} column and cannot also be a feature` });
+    }
+  }
+
+  const defaultTest = defaultTestFor(feature.kind);
+  const test = feature.drift?.test ?? defaultTest;
+  const descriptor = DRIFT_TESTS[test];
+  if (!descriptor.kinds.includes(feature.kind)) {
+    issues.push({
+      path: `${path}.drift.test`,
+      message: `the ${test} test does not apply to ${feature.kind} feature '${feature.name}'; use ${defaultTest}`,
+    });
+  }
+  const threshold = feature.drift?.threshold ?? descriptor.defaultThreshold;
+  // A p-value threshold is a significance level; a distance threshold only needs to be positive.
+  const thresholdValid = descriptor.scoreKind === 'p_value' ? threshold > 0 && threshold < 1 : threshold > 0;
+  if (!thresholdValid) {
+    const expected = descriptor.scoreKind === 'p_value' ? 'between 0 and 1 (exclusive)' : 'greater than 0';
+    issues.push({
+      path: `${path}.drift.threshold`,
+      message: `expected a ${test} threshold ${expected}, got ${threshold}`,
+    });
+  }
+  return { name: feature.name, kind: feature.kind, drift: { test, threshold } };
+}
+
+function searchSpaceIssues(space: SearchSpace): ConfigIssue[] {
+  const unknownParameters = Object.keys(space).filter((parameter) => !HYPERPARAMETERS.includes(parameter));
+  if (unknownParameters.length > 0) {
+    return unknownParameters.map((parameter) => {
+      const suggestion = closestMatch(parameter, HYPERPARAMETERS);
+      return {
+        path: `tuning.space.${parameter}`,
+        message:
+          `unknown hyperparameter '${parameter}'` +
+          (suggestion === undefined ? '' : `; did you mean '${suggestion}'?`) +
+          ` (allowed: ${HYPERPARAMETERS.join(', ')})`,
+      };
+    });
+  }
+  try {
+    validateSearchSpace(space);
+    return [];
+  } catch (error) {
+    if (error instanceof SearchSpaceError) return [{ path: `tuning.space.${error.parameter}`, message: error.message }];
+    throw error;
+  }
+}
+
+const CRON_FIELDS = [
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day-of-month', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12 },
+  { name: 'day-of-week', min: 0, max: 6 },
+] as const;
+const CRON_ITEM_PATTERN = /^(?:\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/;
+
+/** Numeric cron syntax only: '*', values, ranges, steps and comma lists. Returns what is wrong, if anything. */
+function cronProblem(expression: string): string | undefined {
+  const fields = expression.trim().split(/\s+/);
+  if (fields.length !== CRON_FIELDS.length) return `found ${fields.length} field(s)`;
+  for (const [index, field] of fields.entries()) {
+    const { name, min, max } = CRON_FIELDS[index]!;
+    for (const item of field.split(',')) {
+      const match = CRON_ITEM_PATTERN.exec(item);
+      if (!match) return `${name} '${item}' is not '*', a number, a range or a step`;
+      const [, start, end, step] = match;
+      for (const value of [start, end]) {
+        if (value !== undefined && (Number(value) < min || Number(value) > max)) {
+          return `${name} ${value} is outside ${min}-${max}`;
+        }
+      }
+      if (start !== undefined && end !== undefined && Number(start) > Number(end)) {
+        return `${name} range ${start}-${end} runs backwards`;
+      }
+      if (step !== undefined && Number(step) === 0) return `${name} step must be at least 1`;
+    }
+  }
+  return undefined;
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const { protocol } = new URL(text);
+    return protocol === 'http:' || protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// zod issues -> ConfigIssues. zod's own messages are terse ("Invalid input"); these say what was
+// expected and what was found. Messages written in the schema (custom checks, the model name
+// pattern) are used as they are.
+// ---------------------------------------------------------------------------------------------
+
+type ZodIssue = z.core.$ZodIssue;
+
+function toConfigIssues(issue: ZodIssue): ConfigIssue[] {
+  const path = formatPath(issue.path);
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const knownKeys = knownKeysAt(modelFileSchema, issue.path, issue.input);
+      return issue.keys.map((key) => ({ path: joinPath(path, key), message: unknownKeyMessage(key, knownKeys) }));
+    }
+    case 'invalid_type':
+      return [{ path, message: expectedButFound(describeExpected(issue.expected), issue.input) }];
+    case 'invalid_value':
+      return [{ path, message: expectedButFound(listAlternatives(issue.values.map(quote)), issue.input) }];
+    case 'too_small':
+    case 'too_big':
+      return [{ path, message: boundMessage(issue) }];
+    case 'invalid_union':
+      return [{ path, message: unionMessage(issue) }];
+    default:
+      return [{ path, message: issue.message }];
+  }
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (text, segment) => (typeof segment === 'number' ? `${text}[${segment}]` : joinPath(text, String(segment))),
+    '',
+  );
+}
+
+function joinPath(path: string, key: string): string {
+  return path === '' ? key : `${path}.${key}`;
+}
+
+function expectedButFound(expected: string, found: unknown): string {
+  return found === undefined ? `missing; expected ${expected}` : `expected ${expected}, got ${describeValue(found)}`;
+}
+
+function describeExpected(expected: string): string {
+  switch (expected) {
+    case 'int':
+      return 'an integer';
+    case 'boolean':
+      return 'a boolean';
+    case 'object':
+    case 'record':
+      return 'a mapping';
+    case 'array':
+      return 'a list';
+    case 'null':
+      return 'null';
+    default:
+      return `a ${expected}`;
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return quote(value);
+  return String(value);
+}
+
+function quote(value: unknown): string {
+  return JSON.stringify(value) ?? String(value);
+}
+
+function listAlternatives(alternatives: string[]): string {
+  if (alternatives.length <= 1) return alternatives.join('');
+  return `${alternatives.slice(0, -1).join(', ')} or ${alternatives.at(-1)}`;
+}
+
+function boundMessage(issue: Extract<ZodIssue, { code: 'too_small' | 'too_big' }>): string {
+  const isMinimum = issue.code === 'too_small';
+  const bound = isMinimum ? issue.minimum : issue.maximum;
+  if (issue.origin === 'array') {
+    const found = Array.isArray(issue.input) ? issue.input.length : 0;
+    return `expected ${isMinimum ? 'at least' : 'at most'} ${bound} item(s), got ${found}`;
+  }
+  if (issue.origin === 'string') {
+    return isMinimum && bound === 1
+      ? 'expected a non-empty string'
+      : `expected ${isMinimum ? 'at least' : 'at most'} ${bound} character(s), got ${describeValue(issue.input)}`;
+  }
+  const comparison = isMinimum ? (issue.inclusive ? '>=' : '>') : issue.inclusive ? '<=' : '<';
+  return `expected a number ${comparison} ${bound}, got ${describeValue(issue.input)}`;
+}
+
+function unionMessage(issue: Extract<ZodIssue, { code: 'invalid_union' }>): string {
+  // zod puts a discriminator failure at the discriminator's path but reports the whole object as input.
+  if (issue.inclusive !== false && issue.discriminator !== undefined && issue.options !== undefined) {
+    const found = isRecord(issue.input) ? issue.input[issue.discriminator] : undefined;
+    return expectedButFound(listAlternatives(issue.options.map(quote)), found);
+  }
+  const alternatives = issue.errors.flatMap((branch) =>
+    branch.length === 1 && branch[0]?.code === 'invalid_type' ? [describeExpected(branch[0].expected)] : [],
+  );
+  return alternatives.length === issue.errors.length
+    ? expectedButFound(listAlternatives(alternatives), issue.input)
+    : `does not match any allowed form, got ${describeValue(issue.input)}`;
+}
+
+function unknownKeyMessage(key: string, knownKeys: readonly string[]): string {
+  const suggestion = closestMatch(key, knownKeys);
+  if (suggestion !== undefined) return `unknown key '${key}'; did you mean '${suggestion}'?`;
+  return knownKeys.length > 0 ? `unknown key '${key}'; expected one of ${knownKeys.join(', ')}` : `unknown key '${key}'`;
+}
+
+/** The keys the schema accepts for the object at `path`; `objectInput` picks the branch of a discriminated union. */
+function knownKeysAt(schema: z.core.$ZodType, path: readonly PropertyKey[], objectInput: unknown): string[] {
+  let current: z.core.$ZodType | undefined = schema;
+  for (const segment of path) {
+    current = unwrapOptionality(current);
+    if (current instanceof z.ZodObject) current = current.shape[String(segment)];
+    else if (current instanceof z.ZodArray) current = current.element;
+    else if (current instanceof z.ZodRecord) current = current.valueType;
+    else return [];
+  }
+  current = unwrapOptionality(current);
+  if (current instanceof z.ZodDiscriminatedUnion) {
+    const discriminator = current.def.discriminator;
+    const discriminatorValue = isRecord(objectInput) ? objectInput[discriminator] : undefined;
+    current = current.options.find(
+      (option) =>
+        option instanceof z.ZodObject && z.safeParse(option.shape[discriminator] ?? z.never(), discriminatorValue).success,
+    );
+  }
+  return current instanceof z.ZodObject ? Object.keys(current.shape) : [];
+}
+
+function unwrapOptionality(schema: z.core.$ZodType | undefined): z.core.$ZodType | undefined {
+  let current = schema;
+  while (
+    current instanceof z.ZodOptional ||
+    current instanceof z.ZodNullable ||
+    current instanceof z.ZodDefault ||
+    current instanceof z.ZodPrefault
+  ) {
+    current = current.unwrap();
+  }
+  return current;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The candidate a typo most likely meant: case-insensitive edit distance within a third of the word. */
+function closestMatch(word: string, candidates: readonly string[]): string | undefined {
+  const maxDistance = Math.max(1, Math.floor(word.length / 3));
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return bestDistance <= maxDistance ? best : undefined;
+}
+
+/** Edit distance counting a swap of two adjacent letters as one edit ('lgo' -> 'log'), as typos usually are. */
+function editDistance(a: string, b: string): number {
+  const distances = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  const at = (i: number, j: number): number => distances[i]![j]!;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const substitutionCost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let distance = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + substitutionCost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        distance = Math.min(distance, at(i - 2, j - 2) + 1);
+      }
+      distances[i]![j] = distance;
+    }
+  }
+  return at(a.length, b.length);
+}

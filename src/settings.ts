@@ -1,0 +1,31 @@
+/**
+ * Runtime settings: an explicit value wins, then the environment, then these documented defaults.
+ */
+import path from 'node:path';
+import { DEFAULT_TASK_QUEUE } from '../workflows/definitions';
+import { databaseUrl } from './store/db';
+
+export interface Settings {
+  databaseUrl: string;
+  /** Set: connect to this Temporal frontend. Unset: use (or start) a local dev server. */
+  temporalAddress: string | null;
+  namespace: string;
+  taskQueue: string;
+  temporalUiUrl: string;
+  /** Local state: the dev server's database file and log. */
+  homeDir: string;
+}
+
+export const LOCAL_TEMPORAL_PORT = 7233;
+export const LOCAL_TEMPORAL_UI_PORT = 8233;
+
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  return {
+    databaseUrl: databaseUrl(env.DATABASE_URL),
+    temporalAddress: env.TEMPORAL_ADDRESS || null,
+    namespace: env.TEMPORAL_NAMESPACE || 'default',
+    taskQueue: env.DRIFTWATCH_TASK_QUEUE || DEFAULT_TASK_QUEUE,
+    temporalUiUrl: env.TEMPORAL_UI_URL || `http://localhost:${LOCAL_TEMPORAL_UI_PORT}`,
+    homeDir: path.resolve(env.DRIFTWATCH_HOME || path.join(__dirname, '..', '.driftwatch')),
+  };
+}

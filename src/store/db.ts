@@ -1,0 +1,90 @@
+/**
+ * The one module that owns PostgreSQL access: pool creation, transactions and migrations.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Client, Pool, type PoolClient } from 'pg';
+
+export const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/driftwatch';
+const MIGRATIONS_DIR = path.join(__dirname, 'migrations');
+// Any constant works; it only has to be the same in every process that migrates.
+const MIGRATION_LOCK_KEY = 0x64726966;
+
+export type Db = Pool;
+
+export function databaseUrl(explicit?: string): string {
+  return explicit ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+}
+
+export function createPool(url = databaseUrl()): Db {
+  const pool = new Pool({ connectionString: url, max: 10 });
+  // Without this listener an idle client's error (e.g. the server restarting) crashes the process
+  // (node-postgres #3260); the pool discards the broken client and the next query reconnects.
+  pool.on('error', (err) => {
+    console.warn(`[driftwatch] idle PostgreSQL client error: ${err.message}`);
+  });
+  return pool;
+}
+
+export async function withTransaction<T>(db: Db, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await db.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/** Creates the target database when it does not exist, so a fresh machine needs no manual step. */
+export async function ensureDatabase(url = databaseUrl()): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
+  if (!name) throw new Error(`DATABASE_URL has no database name: ${url}`);
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (exists.rowCount === 0) {
+      await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`).catch((err: { code?: string }) => {
+        // Another process created it between our check and our CREATE.
+        if (err.code !== '42P04') throw err;
+      });
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** Applies each versioned migration once, all pending ones in one transaction, under an advisory lock so concurrent workers do not race. */
+export async function migrate(db: Db): Promise<string[]> {
+  const files = (await readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith('.sql')).sort();
+  return withTransaction(db, async (client) => {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
+    const done = new Set(
+      (await client.query<{ version: string }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version),
+    );
+    const applied: string[] = [];
+    for (const file of files) {
+      if (done.has(file)) continue;
+      await client.query(await readFile(path.join(MIGRATIONS_DIR, file), 'utf8'));
+      await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [file]);
+      applied.push(file);
+    }
+    return applied;
+  });
+}
+
+export function isUniqueViolation(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: string }).code === '23505';
+}

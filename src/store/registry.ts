@@ -1,0 +1,225 @@
+/**
+ * The model registry: versions numbered per model, one champion enforced by a partial unique index,
+ * and promotion as a compare-and-set on the champion inside one transaction.
+ */
+import { createHash } from 'node:crypto';
+import type { ReferenceProfile } from '../drift';
+import type { ModelArtifact } from '../training';
+import type { DataSplit } from './feature-store';
+import { type Db, withTransaction } from './db';
+
+export interface ChampionModel { version: number; referenceProfile: ReferenceProfile; artifact: ModelArtifact }
+
+export async function getChampion(db: Db, modelName: string): Promise<ChampionModel | null> {
+  const result = await db.query<{ version: number; reference_profile: ReferenceProfile; artifact: ModelArtifact; artifact_sha256: string }>(
+    `SELECT version, reference_profile, artifact, artifact_sha256 FROM model_versions
+     WHERE model_name = $1 AND status = 'champion'`,
+    [modelName],
+  );
+  const row = result.rows[0];
+  if (!row) return null;
+  verifyArtifact(modelName, row.version, row.artifact, row.artifact_sha256);
+  return { version: row.version, referenceProfile: row.reference_profile, artifact: row.artifact };
+}
+
+export async function getChampionVersion(db: Db, modelName: string): Promise<number | null> {
+  const result = await db.query<{ version: number }>(
+    `SELECT version FROM model_versions WHERE model_name = $1 AND status = 'champion'`,
+    [modelName],
+  );
+  return result.rows[0]?.version ?? null;
+}
+
+export async function getVersionArtifact(db: Db, modelName: string, version: number): Promise<ModelArtifact> {
+  const result = await db.query<{ artifact: ModelArtifact; artifact_sha256: string }>(
+    'SELECT artifact, artifact_sha256 FROM model_versions WHERE model_name = $1 AND version = $2',
+    [modelName, version],
+  );
+  const row = result.rows[0];
+  if (!row) throw new Error(`model '${modelName}' has no version ${version}`);
+  verifyArtifact(modelName, version, row.artifact, row.artifact_sha256);
+  return row.artifact;
+}
+
+export function artifactChecksum(artifact: ModelArtifact): string {
+  return createHash('sha256').update(artifact.weightDataBase64).digest('hex');
+}
+
+function verifyArtifact(modelName: string, version: number, artifact: ModelArtifact, expected: string): void {
+  const actual = artifactChecksum(artifact);
+  if (actual !== expected) {
+    throw new CorruptArtifactError(`artifact of ${modelName} v${version} is corrupted: sha256 ${actual} != recorded ${expected}`);
+  }
+}
+
+export class CorruptArtifactError extends Error {
+  override name = 'CorruptArtifactError';
+}
+
+export interface CandidateInput {
+  modelName: string;
+  retrainId: string;
+  task: string;
+  backend: string;
+  hyperparameters: object;
+  trainingWindow: DataSplit;
+  referenceProfile: ReferenceProfile;
+  artifact: ModelArtifact;
+}
+
+/** Registers a trained challenger; a retried call for the same retrain returns the version it created. */
+export async function registerCandidate(db: Db, input: CandidateInput): Promise<number> {
+  return withTransaction(db, async (client) => {
+    // Locking the model row serialises version numbering per model.
+    await client.query('SELECT 1 FROM models WHERE name = $1 FOR UPDATE', [input.modelName]);
+    const existing = await client.query<{ version: number }>(
+      'SELECT version FROM model_versions WHERE retrain_id = $1',
+      [input.retrainId],
+    );
+    if (existing.rows[0]) return existing.rows[0].version;
+    const next = await client.query<{ version: number }>(
+      'SELECT coalesce(max(version), 0) + 1 AS version FROM model_versions WHERE model_name = $1',
+      [input.modelName],
+    );
+    const version = next.rows[0]!.version;
+    await client.query(
+      `INSERT INTO model_versions (model_name, version, status, retrain_id, task, backend, hyperparameters,
+         training_window, reference_profile, artifact, artifact_sha256)
+       VALUES ($1, $2, 'candidate', $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [
+        input.modelName, version, input.retrainId, input.task, input.backend,
+        JSON.stringify(input.hyperparameters), JSON.stringify(input.trainingWindow),
+        JSON.stringify(input.referenceProfile), JSON.stringify(input.artifact), artifactChecksum(input.artifact),
+      ],
+    );
+    return version;
+  });
+}
+
+export async function findVersionOfRetrain(db: Db, retrainId: string): Promise<{ version: number; backend: string } | null> {
+  const result = await db.query<{ version: number; backend: string }>(
+    'SELECT version, backend FROM model_versions WHERE retrain_id = $1',
+    [retrainId],
+  );
+  return result.rows[0] ?? null;
+}
+
+export async function recordVersionMetrics(db: Db, modelName: string, version: number, metrics: object): Promise<void> {
+  await db.query('UPDATE model_versions SET metrics = $3 WHERE model_name = $1 AND version = $2', [
+    modelName, version, JSON.stringify(metrics),
+  ]);
+}
+
+export type PromotionOutcome = 'promoted' | 'already_promoted' | 'superseded';
+
+export interface PromotionRequest {
+  modelName: string;
+  version: number;
+  retrainId: string;
+  /** The champion the challenger was evaluated against; promotion only happens if it still is. */
+  expectedChampion: number | null;
+  decision: object;
+}
+
+/**
+ * Exactly-once promotion under retries and zombie attempts: the model row lock serialises
+ * promotions, the version's own status makes a repeat a no-op, and the compare-and-set on the
+ * champion refuses a challenger that was evaluated against a champion that has since changed.
+ */
+export async function promoteCandidate(db: Db, request: PromotionRequest): Promise<PromotionOutcome> {
+  return withTransaction(db, async (client) => {
+    await client.query('SELECT 1 FROM models WHERE name = $1 FOR UPDATE', [request.modelName]);
+    const candidate = await client.query<{ status: string }>(
+      'SELECT status FROM model_versions WHERE model_name = $1 AND version = $2',
+      [request.modelName, request.version],
+    );
+    const status = candidate.rows[0]?.status;
+    if (!status) throw new Error(`model '${request.modelName}' has no version ${request.version}`);
+    if (status === 'champion' || status === 'archived') return 'already_promoted';
+    const champion = await client.query<{ version: number }>(
+      `SELECT version FROM model_versions WHERE model_name = $1 AND status = 'champion'`,
+      [request.modelName],
+    );
+    const currentChampion = champion.rows[0]?.version ?? null;
+    if (currentChampion !== request.expectedChampion) {
+      await client.query(
+        `UPDATE model_versions SET status = 'rejected', decision = $3 WHERE model_name = $1 AND version = $2`,
+        [request.modelName, request.version, JSON.stringify({
+          ...request.decision,
+          superseded: `champion changed from v${request.expectedChampion ?? 'none'} to v${currentChampion ?? 'none'} during the retrain`,
+        })],
+      );
+      await appendEvent(client, request.modelName, request.version, 'rejected', request.retrainId, { superseded: true });
+      return 'superseded';
+    }
+    if (currentChampion !== null) {
+      await client.query(
+        `UPDATE model_versions SET status = 'archived' WHERE model_name = $1 AND version = $2`,
+        [request.modelName, currentChampion],
+      );
+      await appendEvent(client, request.modelName, currentChampion, 'archived', request.retrainId, { replacedBy: request.version });
+    }
+    await client.query(
+      `UPDATE model_versions SET status = 'champion', promoted_at = now(), decision = $3
+       WHERE model_name = $1 AND version = $2`,
+      [request.modelName, request.version, JSON.stringify(request.decision)],
+    );
+    await appendEvent(client, request.modelName, request.version, 'promoted', request.retrainId, { previousChampion: currentChampion });
+    return 'promoted';
+  });
+}
+
+export async function rejectCandidate(
+  db: Db,
+  request: { modelName: string; version: number; retrainId: string; decision: object },
+): Promise<void> {
+  await withTransaction(db, async (client) => {
+    await client.query(
+      `UPDATE model_versions SET status = 'rejected', decision = $3
+       WHERE model_name = $1 AND version = $2 AND status = 'candidate'`,
+      [request.modelName, request.version, JSON.stringify(request.decision)],
+    );
+    await appendEvent(client, request.modelName, request.version, 'rejected', request.retrainId, request.decision);
+  });
+}
+
+async function appendEvent(
+  client: { query: Db['query'] },
+  modelName: string,
+  version: number,
+  event: 'promoted' | 'archived' | 'rejected',
+  retrainId: string,
+  detail: object,
+): Promise<void> {
+  await client.query(
+    `INSERT INTO model_events (model_name, version, event, retrain_id, detail) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (retrain_id, event, version) DO NOTHING`,
+    [modelName, version, event, retrainId, JSON.stringify(detail)],
+  );
+}
+
+export interface VersionSummary {
+  version: number;
+  status: string;
+  backend: string;
+  metrics: Record<string, unknown> | null;
+  decision: Record<string, unknown> | null;
+  hyperparameters: Record<string, unknown>;
+  createdAt: string;
+  promotedAt: string | null;
+}
+
+export async function listVersions(db: Db, modelName: string): Promise<VersionSummary[]> {
+  const result = await db.query<{
+    version: number; status: string; backend: string; metrics: Record<string, unknown> | null;
+    decision: Record<string, unknown> | null; hyperparameters: Record<string, unknown>; created_at: Date; promoted_at: Date | null;
+  }>(
+    `SELECT version, status, backend, metrics, decision, hyperparameters, created_at, promoted_at
+     FROM model_versions WHERE model_name = $1 ORDER BY version`,
+    [modelName],
+  );
+  return result.rows.map((r) => ({
+    version: r.version, status: r.status, backend: r.backend, metrics: r.metrics, decision: r.decision,
+    hyperparameters: r.hyperparameters, createdAt: r.created_at.toISOString(), promotedAt: r.promoted_at?.toISOString() ?? null,
+  }));
+}

@@ -1,0 +1,9 @@
+export { createRng, deriveSeed } from './random';
+export { proposeRandomTrials } from './random-search';
+export {
+  type ParameterSpec,
+  type ParameterValues,
+  type SearchSpace,
+  SearchSpaceError,
+  validateSearchSpace,
+} from './search-space';

@@ -1,0 +1,42 @@
+/**
+ * One real Temporal dev server (the Temporal CLI binary, not a mock) for the whole integration run,
+ * and the workflow bundle built once. Each test file gets its own database and task queue.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { TestProject } from 'vitest/node';
+import { resolveTemporalCli } from '../../src/temporal';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+    temporalNamespace: string;
+    workflowBundlePath: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: resolveTemporalCli() },
+      extraArgs: ['--log-level', 'error'],
+    },
+  });
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
+  const bundlePath = path.join(mkdtempSync(path.join(os.tmpdir(), 'driftwatch-bundle-')), 'workflows.js');
+  writeFileSync(bundlePath, code);
+  project.provide('temporalAddress', env.address);
+  project.provide('temporalNamespace', env.namespace ?? 'default');
+  project.provide('workflowBundlePath', bundlePath);
+  return async () => {
+    await env.teardown();
+  };
+}
+
+const quietLogger = {
+  log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined,
+  warn: (message: string) => console.warn(message), error: (message: string) => console.error(message),
+};

@@ -1,0 +1,148 @@
+/**
+ * What every integration test file needs: its own PostgreSQL database (migrated by the real
+ * migrator), a client of the shared Temporal dev server, and real workers on a task queue of its own.
+ */
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { Client as PgClient } from 'pg';
+import { inject } from 'vitest';
+import { createOrchestrationActivities } from '../../activities/orchestration';
+import { parseModelConfig, type ModelConfig } from '../../src/config';
+import { ingestRows } from '../../src/ingest/ingest';
+import { createPool, databaseUrl, migrate, type Db } from '../../src/store/db';
+import { saveModelConfig } from '../../src/store/models';
+import { createWorkers } from '../../src/worker';
+
+export interface Harness {
+  db: Db;
+  client: Client;
+  taskQueue: string;
+  registerModel(config: ModelConfig): Promise<void>;
+  ingest(modelName: string, rows: Record<string, unknown>[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+type ActivityOverrides = (
+  real: ReturnType<typeof createOrchestrationActivities>,
+) => Partial<ReturnType<typeof createOrchestrationActivities>>;
+
+export async function startHarness(name: string, options: { overrideActivities?: ActivityOverrides } = {}): Promise<Harness> {
+  const suffix = randomUUID().slice(0, 8);
+  const dbName = `driftwatch_test_${name.replace(/[^a-z0-9]/g, '_')}_${suffix}`;
+  const adminUrl = new URL(databaseUrl(process.env.DATABASE_URL));
+  adminUrl.pathname = '/postgres';
+  const admin = new PgClient({ connectionString: adminUrl.toString() });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(dbName)}`);
+  const dbUrl = new URL(adminUrl);
+  dbUrl.pathname = `/${dbName}`;
+  const db = createPool(dbUrl.toString());
+  await migrate(db);
+
+  const address = inject('temporalAddress');
+  const namespace = inject('temporalNamespace');
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace });
+  const nativeConnection = await NativeConnection.connect({ address });
+  const taskQueue = `test-${name}-${suffix}`;
+  const temporalUiUrl = 'http://localhost:8233';
+  const realActivities = createOrchestrationActivities({ db, client, temporalUiUrl });
+  const workers: Worker[] = [
+    // Built by hand (not by createWorkers) so a test can replace one activity with a faulty twin.
+    await Worker.create({
+      connection: nativeConnection, namespace, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') },
+      activities: { ...realActivities, ...options.overrideActivities?.(realActivities) },
+    }),
+    ...(await createWorkers({ db, client, nativeConnection, taskQueue, namespace, temporalUiUrl }, ['training'])),
+  ];
+  const running = workers.map((w) => w.run());
+
+  return {
+    db,
+    client,
+    taskQueue,
+    async registerModel(config) {
+      await saveModelConfig(db, config);
+    },
+    async ingest(modelName, rows) {
+      const result = await ingestRows(db, modelName, rows, { source: 'test' });
+      if (result.rejections.length > 0) throw new Error(`test rows rejected: ${JSON.stringify(result.rejections.slice(0, 3))}`);
+    },
+    async close() {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      await Promise.allSettled(running);
+      await nativeConnection.close();
+      await connection.close();
+      await db.end();
+      await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(dbName)} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
+/** A model config in the same YAML users write, with a webhook pointing at the test's receiver. */
+export function testModelConfig(model: string, webhookUrl: string, overrides = ''): ModelConfig {
+  return parseModelConfig(
+    `
+model: ${model}
+task: binary_classification
+label: label
+features:
+  - { name: x1, kind: numeric }
+  - { name: x2, kind: numeric }
+  - { name: x3, kind: numeric }
+  - { name: segment, kind: categorical }
+monitoring:
+  window: 30d
+  minRows: 30
+drift:
+  rule: { driftedShare: 0.3, anyPsiAtLeast: 0.25 }
+retrain:
+  cooldown: 1h
+  trainingWindow: 90d
+  holdoutFraction: 0.25
+  minTrainingRows: 100
+tuning:
+  trials: 2
+  parallelism: 2
+  space:
+    learningRate: { type: float, min: 0.01, max: 0.05, log: true }
+    hiddenUnits: { type: int, min: 8, max: 16 }
+alerts:
+  - type: webhook
+    url: ${webhookUrl}
+${overrides}`,
+    `<test ${model}>`,
+  );
+}
+
+export interface WebhookReceiver { url: string; received: Array<{ event: string; model: string; summary: string }>; close(): Promise<void> }
+
+/** A real local HTTP receiver for alerts; `failFirst` makes it answer 500 that many times first. */
+export async function startWebhookReceiver(options: { failFirst?: number } = {}): Promise<WebhookReceiver> {
+  const received: WebhookReceiver['received'] = [];
+  let failuresLeft = options.failFirst ?? 0;
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      if (failuresLeft > 0) {
+        failuresLeft -= 1;
+        res.writeHead(500).end();
+        return;
+      }
+      received.push(JSON.parse(body));
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/alerts`,
+    received,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,384 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  ConfigError,
+  loadModelConfig,
+  parseDuration,
+  parseModelConfig,
+  type ConfigIssue,
+  type ModelConfig,
+} from '../../src/config';
+
+const EXAMPLE_PATH = path.join(__dirname, '../../examples/seattle-weather.yaml');
+
+const MINIMAL_YAML = `
+model: house-prices
+task: regression
+label: price
+features:
+  - name: area
+    kind: numeric
+  - name: district
+    kind: categorical
+`;
+
+/** A minimal valid config as an object; tests change one part and pass it as JSON (which YAML reads too). */
+function minimalWith(changes: Record<string, unknown>): string {
+  return JSON.stringify({
+    model: 'house-prices',
+    task: 'regression',
+    label: 'price',
+    features: [
+      { name: 'area', kind: 'numeric' },
+      { name: 'district', kind: 'categorical' },
+    ],
+    ...changes,
+  });
+}
+
+function issuesOf(text: string): ConfigIssue[] {
+  try {
+    parseModelConfig(text, 'test.yaml');
+  } catch (error) {
+    if (error instanceof ConfigError) return error.issues;
+    throw error;
+  }
+  throw new Error('expected a ConfigError, but the config parsed');
+}
+
+function onlyIssue(text: string): ConfigIssue {
+  const issues = issuesOf(text);
+  expect(issues).toHaveLength(1);
+  return issues[0]!;
+}
+
+describe('parseModelConfig defaults', () => {
+  it('fills in every default', () => {
+    const expected: ModelConfig = {
+      model: 'house-prices',
+      task: 'regression',
+      eventTime: 'event_time',
+      label: 'price',
+      features: [
+        { name: 'area', kind: 'numeric', drift: { test: 'ks', threshold: 0.05 } },
+        { name: 'district', kind: 'categorical', drift: { test: 'psi', threshold: 0.2 } },
+      ],
+      monitoring: { windowMs: 7 * 86_400_000, minRows: 30, schedule: { every: '1h' } },
+      driftRule: { minDriftedShare: 0.3, anyPsiAtLeast: 0.25 },
+      retrain: {
+        cooldownMs: 86_400_000,
+        trainingWindowMs: 365 * 86_400_000,
+        holdoutFraction: 0.2,
+        minTrainingRows: 200,
+        seed: 42,
+      },
+      tuning: {
+        trials: 6,
+        parallelism: 2,
+        space: {
+          learningRate: { type: 'float', min: 0.0005, max: 0.05, log: true },
+          hiddenUnits: { type: 'int', min: 8, max: 64, log: true },
+          hiddenLayers: { type: 'int', min: 1, max: 3 },
+          dropout: { type: 'float', min: 0, max: 0.3 },
+          l2: { type: 'float', min: 0.000001, max: 0.01, log: true },
+        },
+      },
+      promotion: { metric: 'rmse', minImprovement: 0 },
+      alerts: [],
+    };
+    expect(parseModelConfig(MINIMAL_YAML, 'minimal.yaml')).toEqual(expected);
+  });
+
+  it('defaults the promotion metric by task', () => {
+    const config = parseModelConfig(minimalWith({ task: 'binary_classification' }), '<inline>');
+    expect(config.promotion.metric).toBe('roc_auc');
+  });
+
+  it('fills in defaults inside partially given sections', () => {
+    const config = parseModelConfig(
+      minimalWith({
+        monitoring: { window: '30d' },
+        drift: { rule: { anyPsiAtLeast: null } },
+        features: [{ name: 'area', kind: 'numeric', drift: { test: 'psi' } }],
+        alerts: [{ type: 'webhook', url: 'https://example.test/hook' }],
+      }),
+      '<inline>',
+    );
+    expect(config.monitoring).toEqual({ windowMs: 30 * 86_400_000, minRows: 30, schedule: { every: '1h' } });
+    expect(config.driftRule).toEqual({ minDriftedShare: 0.3, anyPsiAtLeast: null });
+    expect(config.features[0]!.drift).toEqual({ test: 'psi', threshold: 0.2 });
+    expect(config.alerts[0]!.events).toEqual(['drift_detected', 'retrain_failed', 'model_promoted', 'model_rejected']);
+  });
+
+  it('lowers the default parallelism to the number of trials', () => {
+    expect(parseModelConfig(minimalWith({ tuning: { trials: 1 } }), '<inline>').tuning.parallelism).toBe(1);
+  });
+
+  it('accepts a cron schedule instead of an interval', () => {
+    const config = parseModelConfig(minimalWith({ monitoring: { schedule: { cron: '*/15 0-6,22 * * 1-5' } } }), '<inline>');
+    expect(config.monitoring.schedule).toEqual({ cron: '*/15 0-6,22 * * 1-5' });
+  });
+
+  it('returns plain JSON that survives a round trip', () => {
+    const config = parseModelConfig(MINIMAL_YAML, 'minimal.yaml');
+    expect(JSON.parse(JSON.stringify(config))).toEqual(config);
+  });
+
+  it('does not share default arrays between configs', () => {
+    const yaml = minimalWith({ alerts: [{ type: 'webhook', url: 'http://127.0.0.1:1/x' }] });
+    const first = parseModelConfig(yaml, '<inline>');
+    first.alerts[0]!.events.pop();
+    first.tuning.space.dropout = { type: 'float', min: 0, max: 0.9 };
+    const second = parseModelConfig(yaml, '<inline>');
+    expect(second.alerts[0]!.events).toHaveLength(4);
+    expect(second.tuning.space.dropout).toEqual({ type: 'float', min: 0, max: 0.3 });
+  });
+});
+
+describe('the example config', () => {
+  it('parses to the documented seattle-weather model', async () => {
+    const config = await loadModelConfig(EXAMPLE_PATH);
+    expect(config).toMatchObject({
+      model: 'seattle-rain',
+      task: 'binary_classification',
+      eventTime: 'date',
+      label: 'rain',
+      monitoring: { windowMs: 60 * 86_400_000, schedule: { every: '1h' } },
+      tuning: { trials: 6, parallelism: 2 },
+      promotion: { metric: 'roc_auc', minImprovement: 0.005 },
+      alerts: [{ type: 'webhook', url: 'http://127.0.0.1:9999/driftwatch' }],
+    });
+    expect(config.features.map((feature) => [feature.name, feature.kind])).toEqual([
+      ['temp_max', 'numeric'],
+      ['temp_min', 'numeric'],
+      ['wind', 'numeric'],
+    ]);
+  });
+
+  it('does not use precipitation, which defines the label', async () => {
+    const config = await loadModelConfig(EXAMPLE_PATH);
+    expect(config.features.map((feature) => feature.name)).not.toContain('precipitation');
+  });
+});
+
+describe('parseModelConfig errors', () => {
+  it('names an unknown key and suggests the close one', () => {
+    const issue = onlyIssue(
+      minimalWith({ features: [{ name: 'area', kind: 'numeric', drift: { test: 'ks', treshold: 0.1 } }] }),
+    );
+    expect(issue).toEqual({
+      path: 'features[0].drift.treshold',
+      message: "unknown key 'treshold'; did you mean 'threshold'?",
+    });
+  });
+
+  it('lists the allowed keys when no known key is close', () => {
+    const issue = onlyIssue(minimalWith({ monitoring: { frequency: 3 } }));
+    expect(issue.path).toBe('monitoring.frequency');
+    expect(issue.message).toBe("unknown key 'frequency'; expected one of window, minRows, schedule");
+  });
+
+  it('counts swapped letters as one typo', () => {
+    const issue = onlyIssue(minimalWith({ tuning: { space: { dropout: { type: 'float', min: 0, max: 0.3, lgo: true } } } }));
+    expect(issue).toEqual({ path: 'tuning.space.dropout.lgo', message: "unknown key 'lgo'; did you mean 'log'?" });
+  });
+
+  it('reports a bad feature kind with what was expected and found', () => {
+    const issue = onlyIssue(minimalWith({ features: [{ name: 'area', kind: 'number' }] }));
+    expect(issue).toEqual({ path: 'features[0].kind', message: 'expected "numeric" or "categorical", got "number"' });
+  });
+
+  it('lists every issue in the error message, one per line', () => {
+    let error: unknown;
+    try {
+      parseModelConfig(minimalWith({ task: 'regresion', features: [{ name: 'area', kind: 'number' }] }), 'models/x.yaml');
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).source).toBe('models/x.yaml');
+    expect((error as ConfigError).message).toBe(
+      [
+        'invalid model config models/x.yaml:',
+        '  - task: expected "binary_classification" or "regression", got "regresion"',
+        '  - features[0].kind: expected "numeric" or "categorical", got "number"',
+      ].join('\n'),
+    );
+  });
+
+  it('rejects a duplicate feature name', () => {
+    const issue = onlyIssue(
+      minimalWith({
+        features: [
+          { name: 'area', kind: 'numeric' },
+          { name: 'area', kind: 'categorical' },
+        ],
+      }),
+    );
+    expect(issue).toEqual({ path: 'features[1].name', message: "duplicate feature name 'area' (also features[0])" });
+  });
+
+  it('rejects a feature that is the label or the event time column', () => {
+    const issues = issuesOf(
+      minimalWith({
+        features: [
+          { name: 'price', kind: 'numeric' },
+          { name: 'event_time', kind: 'categorical' },
+        ],
+      }),
+    );
+    expect(issues.map((issue) => issue.path)).toEqual(['features[0].name', 'features[1].name']);
+    expect(issues[0]!.message).toContain('label');
+    expect(issues[1]!.message).toContain('event time');
+  });
+
+  it('rejects a ks test on a categorical feature, naming the feature', () => {
+    const issue = onlyIssue(minimalWith({ features: [{ name: 'district', kind: 'categorical', drift: { test: 'ks' } }] }));
+    expect(issue.path).toBe('features[0].drift.test');
+    expect(issue.message).toContain("'district'");
+    expect(issue.message).toContain('use psi');
+  });
+
+  it('checks thresholds by test: ks in (0, 1), psi above 0', () => {
+    const issues = issuesOf(
+      minimalWith({
+        features: [
+          { name: 'a', kind: 'numeric', drift: { test: 'ks', threshold: 1 } },
+          { name: 'b', kind: 'numeric', drift: { test: 'psi', threshold: 0 } },
+          { name: 'c', kind: 'numeric', drift: { test: 'psi', threshold: 3 } },
+        ],
+      }),
+    );
+    expect(issues.map((issue) => issue.path)).toEqual(['features[0].drift.threshold', 'features[1].drift.threshold']);
+  });
+
+  it('rejects a bad duration, naming the key', () => {
+    const issue = onlyIssue(minimalWith({ retrain: { cooldown: '2 weeks' } }));
+    expect(issue.path).toBe('retrain.cooldown');
+    expect(issue.message).toBe(`expected a duration such as '90s', '15m', '12h', '30d' or '2w', got "2 weeks"`);
+  });
+
+  it('rejects a zero window but allows a zero cooldown', () => {
+    expect(onlyIssue(minimalWith({ monitoring: { window: '0d' } })).path).toBe('monitoring.window');
+    expect(parseModelConfig(minimalWith({ retrain: { cooldown: '0s' } }), '<inline>').retrain.cooldownMs).toBe(0);
+  });
+
+  it('rejects a metric that does not belong to the task', () => {
+    const issue = onlyIssue(minimalWith({ promotion: { metric: 'roc_auc' } }));
+    expect(issue).toEqual({
+      path: 'promotion.metric',
+      message: "metric 'roc_auc' does not apply to task 'regression'; expected one of rmse, mae, r2",
+    });
+  });
+
+  it('rejects parallelism above the number of trials', () => {
+    const issue = onlyIssue(minimalWith({ tuning: { trials: 2, parallelism: 3 } }));
+    expect(issue.path).toBe('tuning.parallelism');
+    expect(issue.message).toContain('expected at most trials (2), got 3');
+  });
+
+  it('rejects a non-http(s) alert URL', () => {
+    const issue = onlyIssue(minimalWith({ alerts: [{ type: 'webhook', url: 'ftp://example.test/hook' }] }));
+    expect(issue).toEqual({ path: 'alerts[0].url', message: 'expected an http(s) URL, got "ftp://example.test/hook"' });
+  });
+
+  it('rejects a cron expression without 5 fields or with an out-of-range value', () => {
+    const tooShort = onlyIssue(minimalWith({ monitoring: { schedule: { cron: '0 * * *' } } }));
+    expect(tooShort.path).toBe('monitoring.schedule.cron');
+    expect(tooShort.message).toContain('found 4 field(s)');
+    const badHour = onlyIssue(minimalWith({ monitoring: { schedule: { cron: '0 24 * * *' } } }));
+    expect(badHour.message).toContain('hour 24 is outside 0-23');
+  });
+
+  it('requires exactly one of every and cron', () => {
+    const issue = onlyIssue(minimalWith({ monitoring: { schedule: { every: '1h', cron: '0 * * * *' } } }));
+    expect(issue).toEqual({ path: 'monitoring.schedule', message: "expected exactly one of 'every' or 'cron'" });
+  });
+
+  it('rejects an unknown hyperparameter, listing the allowed ones', () => {
+    const issue = onlyIssue(minimalWith({ tuning: { space: { batchsize: { type: 'int', min: 16, max: 64 } } } }));
+    expect(issue.path).toBe('tuning.space.batchsize');
+    expect(issue.message).toContain("did you mean 'batchSize'?");
+    expect(issue.message).toContain('learningRate, hiddenUnits, hiddenLayers, dropout, l2, batchSize, epochs');
+  });
+
+  it('reports search space problems found by the tuning module at the parameter', () => {
+    const issue = onlyIssue(minimalWith({ tuning: { space: { l2: { type: 'float', min: 0, max: 0.1, log: true } } } }));
+    expect(issue.path).toBe('tuning.space.l2');
+    expect(issue.message).toContain('log scale');
+  });
+
+  it('reports an unknown parameter type with the allowed ones', () => {
+    const issue = onlyIssue(minimalWith({ tuning: { space: { l2: { type: 'double', min: 0, max: 1 } } } }));
+    expect(issue).toEqual({ path: 'tuning.space.l2.type', message: 'expected "float", "int" or "categorical", got "double"' });
+  });
+
+  it('reports missing required keys and wrong types', () => {
+    const issues = issuesOf(
+      JSON.stringify({ model: 'Not Valid', task: 'regression', features: [], monitoring: { minRows: 2.5 } }),
+    );
+    expect(issues).toEqual([
+      {
+        path: 'model',
+        message: `expected 1-63 lowercase letters, digits, '_' or '-' starting with a letter or digit, got "Not Valid"`,
+      },
+      { path: 'label', message: 'missing; expected a string' },
+      { path: 'features', message: 'expected at least 1 item(s), got 0' },
+      { path: 'monitoring.minRows', message: 'expected an integer, got 2.5' },
+    ]);
+  });
+
+  it('checks numeric ranges', () => {
+    const issues = issuesOf(
+      minimalWith({
+        drift: { rule: { driftedShare: 0 } },
+        retrain: { holdoutFraction: 0.6 },
+        promotion: { minImprovement: -0.1 },
+      }),
+    );
+    expect(issues).toEqual([
+      { path: 'drift.rule.driftedShare', message: 'expected a number > 0, got 0' },
+      { path: 'retrain.holdoutFraction', message: 'expected a number <= 0.5, got 0.6' },
+      { path: 'promotion.minImprovement', message: 'expected a number >= 0, got -0.1' },
+    ]);
+  });
+
+  it('reports YAML syntax errors with their line', () => {
+    const issue = onlyIssue('model: a\nmodel: b\n');
+    expect(issue.message).toMatch(/^YAML syntax error at line 2, column 1: /);
+  });
+
+  it('rejects a document that is not a mapping', () => {
+    expect(onlyIssue('- a\n- b\n')).toEqual({ path: '', message: 'expected a mapping, got a list' });
+  });
+});
+
+describe('parseDuration', () => {
+  it('converts every unit to milliseconds', () => {
+    expect(parseDuration('90s', 'x')).toBe(90_000);
+    expect(parseDuration('15m', 'x')).toBe(900_000);
+    expect(parseDuration('12h', 'x')).toBe(43_200_000);
+    expect(parseDuration('30d', 'x')).toBe(2_592_000_000);
+    expect(parseDuration('2w', 'x')).toBe(1_209_600_000);
+  });
+
+  it.each(['', '7', 'd', '1.5h', '-1d', '7 days', '3y'])('rejects %j, naming the path', (text) => {
+    expect(() => parseDuration(text, 'retrain.cooldown')).toThrow(ConfigError);
+    expect(() => parseDuration(text, 'retrain.cooldown')).toThrow(/retrain\.cooldown: expected a duration/);
+  });
+});
+
+describe('loadModelConfig', () => {
+  it('names the file in the error', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'driftwatch-config-'));
+    try {
+      const file = path.join(dir, 'broken.yaml');
+      await writeFile(file, minimalWith({ task: 'clustering' }));
+      await expect(loadModelConfig(file)).rejects.toMatchObject({ name: 'ConfigError', source: file });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { METRICS_BY_TASK, higherIsBetter, scorePredictions } from '../../src/metrics';
+
+// Expected values were computed with scikit-learn 1.9.1 (numpy 2.4.6):
+//   roc_auc_score(y, p), log_loss(y, p), accuracy_score(y, p >= 0.5), f1_score(y, p >= 0.5),
+//   sqrt(mean_squared_error(t, q)), mean_absolute_error(t, q), r2_score(t, q)
+// The scores contain ties (0.35 three times, 0.8 twice) and a probability of exactly 0.5.
+const classificationLabels = [0, 0, 1, 1, 0, 1, 0, 1, 1, 0, 1, 0];
+const probabilities = [0.1, 0.35, 0.35, 0.8, 0.35, 0.9, 0.5, 0.8, 0.55, 0.2, 0.65, 0.7];
+const regressionLabels = [3.0, -0.5, 2.0, 7.0, 4.2, 0.0, 1.5];
+const regressionPredictions = [2.5, 0.0, 2.0, 8.0, 3.9, -0.3, 2.5];
+
+describe('scorePredictions', () => {
+  it('matches scikit-learn for binary classification', () => {
+    const scores = scorePredictions('binary_classification', classificationLabels, probabilities);
+    expect(scores.roc_auc).toBeCloseTo(0.8611111111111112, 12);
+    expect(scores.log_loss).toBeCloseTo(0.4764399619729853, 12);
+    expect(scores.accuracy).toBeCloseTo(0.75, 12);
+    expect(scores.f1).toBeCloseTo(0.7692307692307693, 12);
+    expect(Object.keys(scores).sort()).toEqual([...METRICS_BY_TASK.binary_classification].sort());
+  });
+
+  it('matches scikit-learn for regression', () => {
+    const scores = scorePredictions('regression', regressionLabels, Float32Array.from(regressionPredictions));
+    // Float32 predictions lose a little precision, hence 6 digits.
+    expect(scores.rmse).toBeCloseTo(0.6187545093630776, 6);
+    expect(scores.mae).toBeCloseTo(0.5142857142857143, 6);
+    expect(scores.r2).toBeCloseTo(0.9327935802822956, 6);
+    expect(Object.keys(scores).sort()).toEqual([...METRICS_BY_TASK.regression].sort());
+  });
+
+  it('clips probabilities to [1e-15, 1 - 1e-15] for log loss', () => {
+    // Both rows predict 0: the positive row costs -ln(1e-15), the negative row -ln(1 - 1e-15) ≈ 0.
+    const scores = scorePredictions('binary_classification', [1, 0], [0, 0]);
+    expect(scores.log_loss).toBeCloseTo(-Math.log(1e-15) / 2, 9);
+  });
+
+  it('gives tied scores half credit in ROC AUC', () => {
+    expect(scorePredictions('binary_classification', [0, 1], [0.4, 0.4]).roc_auc).toBe(0.5);
+    expect(scorePredictions('binary_classification', [0, 1, 0, 1], [0.1, 0.9, 0.2, 0.8]).roc_auc).toBe(1);
+  });
+
+  it('omits ROC AUC when only one class is present', () => {
+    const scores = scorePredictions('binary_classification', [1, 1, 1], [0.2, 0.7, 0.9]);
+    expect(scores).not.toHaveProperty('roc_auc');
+    expect(scores.accuracy).toBeCloseTo(2 / 3, 12);
+  });
+
+  it('omits R² when the labels are constant', () => {
+    expect(scorePredictions('regression', [2, 2, 2], [1, 2, 3])).not.toHaveProperty('r2');
+  });
+
+  it('rejects mismatched lengths, empty input, non-binary labels and non-finite values', () => {
+    expect(() => scorePredictions('regression', [1, 2], [1])).toThrow(/differ in length/);
+    expect(() => scorePredictions('regression', [], [])).toThrow(/empty/);
+    expect(() => scorePredictions('binary_classification', [0, 2], [0.1, 0.2])).toThrow(/0 or 1/);
+    expect(() => scorePredictions('regression', [1, 2], [1, Number.NaN])).toThrow(/predictions must be finite/);
+  });
+});
+
+describe('higherIsBetter', () => {
+  it('knows the direction of every metric', () => {
+    expect(higherIsBetter('roc_auc')).toBe(true);
+    expect(higherIsBetter('accuracy')).toBe(true);
+    expect(higherIsBetter('f1')).toBe(true);
+    expect(higherIsBetter('r2')).toBe(true);
+    expect(higherIsBetter('log_loss')).toBe(false);
+    expect(higherIsBetter('rmse')).toBe(false);
+    expect(higherIsBetter('mae')).toBe(false);
+  });
+});

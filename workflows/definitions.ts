@@ -1,0 +1,120 @@
+/**
+ * Everything a client needs to talk to driftwatch's workflows: IDs, task queues, input and result
+ * types, and the signal, query and update definitions. Deterministic code only.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { PromotionDecision, ModelMetrics } from '../src/policy/promotion';
+import type { ParameterValues } from '../src/tuning/search-space';
+
+export const DEFAULT_TASK_QUEUE = 'driftwatch';
+/**
+ * Training and tuning trials run on their own queue, named after the orchestration queue, so GPU
+ * workers can serve only them (and isolated deployments or test runs never share one).
+ */
+export const trainingTaskQueue = (orchestrationQueue: string): string => `${orchestrationQueue}-training`;
+
+export const monitorWorkflowId = (modelName: string): string => `monitor-${modelName}`;
+export const retrainWorkflowId = (modelName: string): string => `retrain-${modelName}`;
+export const scheduleId = (modelName: string): string => `drift-monitor-${modelName}`;
+
+export type RetrainTrigger = 'drift' | 'manual' | 'bootstrap';
+
+export interface RetrainInput {
+  modelName: string;
+  /** Default 'manual'. 'drift' retrains respect the cooldown; 'manual' and 'bootstrap' do not. */
+  trigger?: RetrainTrigger;
+  requestedBy?: string;
+  reason?: string;
+  driftReportId?: number;
+  /** Optional event-time range of the labelled rows to use (ISO 8601); default: the configured training window ending at the newest labelled row. */
+  trainingWindow?: { from?: string; to?: string };
+}
+
+export type RetrainStage =
+  | 'claiming' | 'planning' | 'tuning' | 'training' | 'evaluating' | 'deciding' | 'promoting' | 'done' | 'skipped' | 'failed';
+
+export interface TrialSummary { trialNumber: number; status: 'completed' | 'failed'; score: number | null; parameters: ParameterValues; error?: string }
+
+export interface RetrainProgress {
+  modelName: string;
+  trigger: RetrainTrigger;
+  stage: RetrainStage;
+  championVersion: number | null;
+  trialsTotal: number;
+  trialsDone: number;
+  trialsFailed: number;
+  bestScore: number | null;
+  bestParameters: ParameterValues | null;
+  challengerVersion: number | null;
+  backend: string | null;
+  decision: PromotionDecision | null;
+  outcome: RetrainOutcome | null;
+  message: string | null;
+}
+
+export type RetrainOutcome = 'promoted' | 'rejected' | 'superseded' | 'skipped';
+
+export interface RetrainResult {
+  outcome: RetrainOutcome;
+  modelName: string;
+  reason: string;
+  challengerVersion: number | null;
+  championVersion: number | null;
+  decision: PromotionDecision | null;
+  metrics: { challenger: ModelMetrics; champion: ModelMetrics | null } | null;
+  trials: TrialSummary[];
+  backend: string | null;
+}
+
+export const retrainProgressQuery = defineQuery<RetrainProgress>('retrainProgress');
+
+export interface MonitorInput { modelName: string; carried?: MonitorStatus }
+
+export interface DriftCheckRequest {
+  source?: string;
+  /** Start a retrain whatever the drift says (still one at a time). */
+  forceRetrain?: boolean;
+  requestedBy?: string;
+  reason?: string;
+}
+
+export interface FeatureDriftSummary {
+  feature: string;
+  test: string;
+  score: number | null;
+  threshold: number;
+  psi: number | null;
+  drifted: boolean;
+  status: string;
+}
+
+export interface DriftCheckResult {
+  modelName: string;
+  checkedAt: string;
+  outcome: 'no_champion' | 'no_data' | 'unchanged' | 'checked';
+  reportId: number | null;
+  championVersion: number | null;
+  window: { start: string; end: string; rows: number } | null;
+  datasetDrift: boolean;
+  driftedShare: number;
+  features: FeatureDriftSummary[];
+  reasons: string[];
+  retrain: { started: boolean; workflowId: string | null; reason: string };
+}
+
+export interface ForceRetrainRequest { requestedBy: string; reason?: string }
+
+export interface MonitorStatus {
+  modelName: string;
+  checks: number;
+  lastCheck: DriftCheckResult | null;
+  lastRetrain: { workflowId: string; trigger: RetrainTrigger; startedAt: string } | null;
+}
+
+/** Runs a drift check now and returns its result (the schedule's ticks arrive through this update). */
+export const checkDriftUpdate = defineUpdate<DriftCheckResult, [DriftCheckRequest]>('checkDrift');
+/** Starts a retrain now, whatever the drift says; returns the retrain workflow ID or why none started. */
+export const forceRetrainUpdate = defineUpdate<DriftCheckResult['retrain'], [ForceRetrainRequest]>('forceRetrain');
+/** Same as forceRetrainUpdate, for clients that can only signal. */
+export const forceRetrainSignal = defineSignal<[ForceRetrainRequest]>('forceRetrain');
+export const monitorStatusQuery = defineQuery<MonitorStatus>('monitorStatus');
