@@ -48,10 +48,15 @@ export async function claimRetrain(db: Db, claim: RetrainClaim): Promise<ClaimRe
   }
 }
 
-/** When a drift-triggered retrain may start again, or null if it may start now. */
+/**
+ * When a drift-triggered retrain may start again, or null if it may start now. The cooldown stops
+ * retrain storms under persistent drift, so it runs from the last drift or manual retrain's
+ * decision; the bootstrap of a model's first version does not start one.
+ */
 export async function cooldownUntil(db: Db, modelName: string, cooldownMs: number): Promise<string | null> {
   const last = await db.query<{ finished_at: Date }>(
-    `SELECT finished_at FROM retrains WHERE model_name = $1 AND status IN ('promoted', 'rejected')
+    `SELECT finished_at FROM retrains
+     WHERE model_name = $1 AND status IN ('promoted', 'rejected') AND trigger <> 'bootstrap'
      ORDER BY finished_at DESC LIMIT 1`,
     [modelName],
   );

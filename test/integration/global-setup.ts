@@ -25,7 +25,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       extraArgs: ['--log-level', 'error'],
     },
   });
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
+  const { code } = await bundleWorkflowCode({ workflowsPath: path.join(__dirname, '..', '..', 'workflows', 'index.ts'), logger: quietLogger });
   const bundlePath = path.join(mkdtempSync(path.join(os.tmpdir(), 'driftwatch-bundle-')), 'workflows.js');
   writeFileSync(bundlePath, code);
   project.provide('temporalAddress', env.address);

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { Client as PgClient } from 'pg';
 import { inject } from 'vitest';
 import { createOrchestrationActivities } from '../../activities/orchestration';
@@ -29,7 +29,13 @@ type ActivityOverrides = (
   real: ReturnType<typeof createOrchestrationActivities>,
 ) => Partial<ReturnType<typeof createOrchestrationActivities>>;
 
+let runtimeInstalled = false;
+
 export async function startHarness(name: string, options: { overrideActivities?: ActivityOverrides } = {}): Promise<Harness> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
   const suffix = randomUUID().slice(0, 8);
   const dbName = `driftwatch_test_${name.replace(/[^a-z0-9]/g, '_')}_${suffix}`;
   const adminUrl = new URL(databaseUrl(process.env.DATABASE_URL));
@@ -102,7 +108,7 @@ drift:
   rule: { driftedShare: 0.3, anyPsiAtLeast: 0.25 }
 retrain:
   cooldown: 1h
-  trainingWindow: 90d
+  trainingWindow: 30d
   holdoutFraction: 0.25
   minTrainingRows: 100
 tuning:

@@ -68,7 +68,7 @@ describe('the whole loop on a real Temporal server and PostgreSQL', () => {
     expect(drifted.retrain.workflowId).toBe(retrainWorkflowId(MODEL));
 
     const retrain: RetrainResult = await harness.client.workflow.getHandle(retrainWorkflowId(MODEL)).result();
-    expect(retrain.outcome).toBe('promoted');
+    expect(retrain.outcome, retrain.reason).toBe('promoted');
     expect(retrain.challengerVersion).toBe(2);
     expect(retrain.trials).toHaveLength(2);
     expect(retrain.decision?.improvement).toBeGreaterThan(0);
