@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { Client as PgClient } from 'pg';
 import { inject } from 'vitest';
@@ -13,7 +13,16 @@ import { createOrchestrationActivities } from '../../activities/orchestration';
 import { parseModelConfig, type ModelConfig } from '../../src/config';
 import { ingestRows } from '../../src/ingest/ingest';
 import { createPool, databaseUrl, migrate, type Db } from '../../src/store/db';
-import { saveModelConfig } from '../../src/store/models';
+import { listModelNames, saveModelConfig } from '../../src/store/models';
+import type { modelMonitorWorkflow, retrainWorkflow } from '../../workflows';
+import {
+  checkDriftUpdate,
+  monitorWorkflowId,
+  retrainWorkflowId,
+  type DriftCheckRequest,
+  type DriftCheckResult,
+  type RetrainResult,
+} from '../../workflows/definitions';
 import { createWorkers } from '../../src/worker';
 
 export interface Harness {
@@ -22,6 +31,10 @@ export interface Harness {
   taskQueue: string;
   registerModel(config: ModelConfig): Promise<void>;
   ingest(modelName: string, rows: Record<string, unknown>[]): Promise<void>;
+  /** A drift check through the monitor, exactly as a schedule tick delivers it (update-with-start). */
+  checkDrift(modelName: string, request?: DriftCheckRequest): Promise<DriftCheckResult>;
+  /** Trains and promotes v1 of a model and returns the retrain's result. */
+  bootstrap(modelName: string): Promise<RetrainResult>;
   close(): Promise<void>;
 }
 
@@ -77,7 +90,23 @@ export async function startHarness(name: string, options: { overrideActivities?:
       const result = await ingestRows(db, modelName, rows, { source: 'test' });
       if (result.rejections.length > 0) throw new Error(`test rows rejected: ${JSON.stringify(result.rejections.slice(0, 3))}`);
     },
+    checkDrift(modelName, request = { source: 'test' }) {
+      return client.workflow.executeUpdateWithStart(checkDriftUpdate, {
+        args: [request],
+        startWorkflowOperation: new WithStartWorkflowOperation<typeof modelMonitorWorkflow>('modelMonitorWorkflow', {
+          workflowId: monitorWorkflowId(modelName), taskQueue, args: [{ modelName }], workflowIdConflictPolicy: 'USE_EXISTING',
+        }),
+      });
+    },
+    bootstrap(modelName) {
+      return client.workflow.execute<typeof retrainWorkflow>('retrainWorkflow', {
+        workflowId: retrainWorkflowId(modelName), taskQueue, args: [{ modelName, trigger: 'bootstrap', requestedBy: 'test' }],
+      });
+    },
     async close() {
+      for (const model of await listModelNames(db)) {
+        await client.workflow.getHandle(monitorWorkflowId(model)).terminate('test over').catch(() => undefined);
+      }
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await Promise.allSettled(running);
       await nativeConnection.close();
@@ -90,7 +119,11 @@ export async function startHarness(name: string, options: { overrideActivities?:
 }
 
 /** A model config in the same YAML users write, with a webhook pointing at the test's receiver. */
-export function testModelConfig(model: string, webhookUrl: string, overrides = ''): ModelConfig {
+export function testModelConfig(
+  model: string,
+  webhookUrl: string,
+  options: { cooldown?: string; extraWebhooks?: string[] } = {},
+): ModelConfig {
   return parseModelConfig(
     `
 model: ${model}
@@ -107,7 +140,7 @@ monitoring:
 drift:
   rule: { driftedShare: 0.3, anyPsiAtLeast: 0.25 }
 retrain:
-  cooldown: 1h
+  cooldown: ${options.cooldown ?? '1h'}
   trainingWindow: 30d
   holdoutFraction: 0.25
   minTrainingRows: 100
@@ -120,7 +153,7 @@ tuning:
 alerts:
   - type: webhook
     url: ${webhookUrl}
-${overrides}`,
+${(options.extraWebhooks ?? []).map((url) => `  - type: webhook\n    url: ${url}\n`).join('')}`,
     `<test ${model}>`,
   );
 }

@@ -1,16 +1,7 @@
-import { WithStartWorkflowOperation } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listVersions } from '../../src/store/registry';
 import { listRetrains } from '../../src/store/retrains';
-import {
-  checkDriftUpdate,
-  monitorStatusQuery,
-  monitorWorkflowId,
-  retrainWorkflowId,
-  type DriftCheckResult,
-  type RetrainResult,
-} from '../../workflows/definitions';
-import type { modelMonitorWorkflow, retrainWorkflow } from '../../workflows';
+import { monitorStatusQuery, monitorWorkflowId, retrainWorkflowId, type RetrainResult } from '../../workflows/definitions';
 import { startHarness, startWebhookReceiver, testModelConfig, type Harness, type WebhookReceiver } from './harness';
 import { syntheticRows } from './synthetic';
 
@@ -25,35 +16,22 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await harness?.client.workflow.getHandle(monitorWorkflowId(MODEL)).terminate('test over').catch(() => undefined);
   await harness?.close();
   await webhook?.close();
 });
-
-function checkDrift(source: string): Promise<DriftCheckResult> {
-  return harness.client.workflow.executeUpdateWithStart(checkDriftUpdate, {
-    args: [{ source }],
-    startWorkflowOperation: new WithStartWorkflowOperation<typeof modelMonitorWorkflow>('modelMonitorWorkflow', {
-      workflowId: monitorWorkflowId(MODEL), taskQueue: harness.taskQueue, args: [{ modelName: MODEL }], workflowIdConflictPolicy: 'USE_EXISTING',
-    }),
-  });
-}
 
 describe('the whole loop on a real Temporal server and PostgreSQL', () => {
   it('bootstraps v1, ignores a window like the reference, and retrains once on drift, promoting a better challenger', async () => {
     // Reference period: 40 days of hourly rows.
     await harness.ingest(MODEL, syntheticRows({ start: '2026-01-01T00:00:00Z', rows: 960, seed: 1 }));
-    const bootstrap: RetrainResult = await harness.client.workflow.execute<typeof retrainWorkflow>('retrainWorkflow', {
-      workflowId: retrainWorkflowId(MODEL), taskQueue: harness.taskQueue,
-      args: [{ modelName: MODEL, trigger: 'bootstrap', requestedBy: 'test' }],
-    });
+    const bootstrap = await harness.bootstrap(MODEL);
     expect(bootstrap.outcome).toBe('promoted');
     expect(bootstrap.challengerVersion).toBe(1);
     expect(['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu']).toContain(bootstrap.backend);
 
     // A window drawn from the same process: no drift, no retrain.
     await harness.ingest(MODEL, syntheticRows({ start: '2026-02-10T00:00:00Z', rows: 480, seed: 2 }));
-    const calm = await checkDrift('test');
+    const calm = await harness.checkDrift(MODEL);
     expect(calm.outcome).toBe('checked');
     expect(calm.datasetDrift).toBe(false);
     expect(calm.retrain.started).toBe(false);
@@ -61,7 +39,7 @@ describe('the whole loop on a real Temporal server and PostgreSQL', () => {
 
     // Covariate shift and a new concept: drift, exactly one retrain, and a better challenger.
     await harness.ingest(MODEL, syntheticRows({ start: '2026-03-01T00:00:00Z', rows: 720, seed: 3, shift: 2.5, weights: [-2, 1.5, 2] }));
-    const drifted = await checkDrift('test');
+    const drifted = await harness.checkDrift(MODEL);
     expect(drifted.datasetDrift).toBe(true);
     expect(drifted.features.find((f) => f.feature === 'x1')?.drifted).toBe(true);
     expect(drifted.retrain.started).toBe(true);
@@ -80,7 +58,7 @@ describe('the whole loop on a real Temporal server and PostgreSQL', () => {
 
     // The same window checked again against the new champion's reference is a new report, and the
     // cooldown stops a second retrain even if it still drifts.
-    const after = await checkDrift('test');
+    const after = await harness.checkDrift(MODEL);
     expect(after.retrain.started).toBe(false);
     const status = await harness.client.workflow.getHandle(monitorWorkflowId(MODEL)).query(monitorStatusQuery);
     expect(status.checks).toBe(3);
