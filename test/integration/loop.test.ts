@@ -1,3 +1,6 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listVersions } from '../../src/store/registry';
 import { listRetrains } from '../../src/store/retrains';
@@ -16,9 +19,24 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  if (process.env.DRIFTWATCH_RECORD_HISTORIES === '1') await recordHistories();
   await harness?.close();
   await webhook?.close();
 });
+
+/** Saves this run's workflow histories for the replay test (see test/replay/README.md). */
+async function recordHistories(): Promise<void> {
+  const dir = path.join(__dirname, '..', 'replay', 'histories');
+  const monitor = harness.client.workflow.getHandle(monitorWorkflowId(MODEL));
+  const retrains = await listRetrains(harness.db, MODEL);
+  const handles = [
+    { name: 'monitor', handle: monitor },
+    ...retrains.map((r) => ({ name: `retrain-${r.trigger}`, handle: harness.client.workflow.getHandle(r.workflowId, r.id) })),
+  ];
+  for (const { name, handle } of handles) {
+    writeFileSync(path.join(dir, `${name}.json`), historyToJSON(await handle.fetchHistory()));
+  }
+}
 
 describe('the whole loop on a real Temporal server and PostgreSQL', () => {
   it('bootstraps v1, ignores a window like the reference, and retrains once on drift, promoting a better challenger', async () => {

@@ -1,0 +1,208 @@
+/**
+ * The `driftwatch` command line. Readable text by default, `--json` for scripts; errors are one
+ * line `driftwatch: <message>` on stderr with exit code 1, usage errors exit 2 with the usage text.
+ */
+import { parseArgs } from 'node:util';
+import { CliContext, CliError, UsageError, errorText } from './cli/context';
+import * as data from './cli/data-commands';
+import * as processes from './cli/process-commands';
+import * as workflows from './cli/workflow-commands';
+import { ConfigError } from './config';
+import { UnknownModelError } from './errors';
+import { CsvParseError } from './ingest/csv';
+import { loadSettings } from './settings';
+
+export const USAGE = `Usage: driftwatch <command> [options]
+
+Models
+  models register <config.yaml>        validate a model config and store it (creates the database if needed)
+  models list                          registered models and their champions
+  models show <model>                  config summary and versions
+  models history <model>               retrains: trigger, status, outcome
+
+Data and drift
+  ingest <model> <file.csv>            validate and store feature rows; lists rejected rows
+  check <model>                        run a drift check now, through the model's monitor workflow
+  drift history <model> [--limit N]    stored drift reports, newest first (default 20)
+
+Monitoring schedule (one per model, overlap policy SKIP)
+  schedule create <model> [--every 1h | --cron "0 * * * *"]
+                                       default timing: the config's monitoring.schedule
+  schedule delete|trigger|pause|unpause <model>
+
+Retraining
+  retrain <model> [--by NAME] [--reason TEXT] [--wait]
+                                       bootstrap when there is no champion, else manual;
+                                       --wait follows the stages and prints the result
+  status <model>                       schedule, monitor and retrain state
+
+Processes
+  worker [--roles orchestration,training]
+                                       run workflows and training (default: both roles)
+  server start|stop|status             the local Temporal dev server (status exits 1 if it does not answer)
+
+Options
+  --json                               machine-readable output on stdout
+  -h, --help                           this text
+
+Environment: DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_UI_URL, DRIFTWATCH_TASK_QUEUE,
+DRIFTWATCH_HOME, DRIFTWATCH_WORKER_ROLES`;
+
+const OPTIONS = {
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  every: { type: 'string' },
+  cron: { type: 'string' },
+  by: { type: 'string' },
+  reason: { type: 'string' },
+  wait: { type: 'boolean' },
+  limit: { type: 'string' },
+  roles: { type: 'string' },
+} as const;
+
+type OptionName = keyof typeof OPTIONS;
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>['values'];
+
+interface Command {
+  args: string[];
+  options?: OptionName[];
+  run(ctx: CliContext, args: string[], values: Values): Promise<void>;
+}
+
+const arg = (args: string[], index: number): string => args[index]!;
+
+const COMMANDS: Record<string, Command> = {
+  'models register': { args: ['config.yaml'], run: (ctx, a) => data.modelsRegister(ctx, arg(a, 0)) },
+  'models list': { args: [], run: (ctx) => data.modelsList(ctx) },
+  'models show': { args: ['model'], run: (ctx, a) => data.modelsShow(ctx, arg(a, 0)) },
+  'models history': { args: ['model'], run: (ctx, a) => data.modelsHistory(ctx, arg(a, 0)) },
+  ingest: { args: ['model', 'file.csv'], run: (ctx, a) => data.ingest(ctx, arg(a, 0), arg(a, 1)) },
+  check: { args: ['model'], run: (ctx, a) => workflows.check(ctx, arg(a, 0)) },
+  'drift history': {
+    args: ['model'], options: ['limit'],
+    run: (ctx, a, v) => data.driftHistory(ctx, arg(a, 0), positiveInteger('--limit', v.limit, 20)),
+  },
+  'schedule create': {
+    args: ['model'], options: ['every', 'cron'],
+    run: (ctx, a, v) => {
+      if (v.every !== undefined && v.cron !== undefined) throw new UsageError('give either --every or --cron, not both');
+      return workflows.scheduleCreate(ctx, arg(a, 0), { ...(v.every === undefined ? {} : { every: v.every }), ...(v.cron === undefined ? {} : { cron: v.cron }) });
+    },
+  },
+  'schedule delete': { args: ['model'], run: (ctx, a) => workflows.scheduleDelete(ctx, arg(a, 0)) },
+  'schedule trigger': { args: ['model'], run: (ctx, a) => workflows.scheduleTrigger(ctx, arg(a, 0)) },
+  'schedule pause': { args: ['model'], run: (ctx, a) => workflows.schedulePause(ctx, arg(a, 0)) },
+  'schedule unpause': { args: ['model'], run: (ctx, a) => workflows.scheduleUnpause(ctx, arg(a, 0)) },
+  retrain: {
+    args: ['model'], options: ['by', 'reason', 'wait'],
+    run: (ctx, a, v) => workflows.retrain(ctx, arg(a, 0), {
+      ...(v.by === undefined ? {} : { by: v.by }), ...(v.reason === undefined ? {} : { reason: v.reason }), wait: v.wait ?? false,
+    }),
+  },
+  status: { args: ['model'], run: (ctx, a) => workflows.status(ctx, arg(a, 0)) },
+  worker: { args: [], options: ['roles'], run: (ctx, _a, v) => processes.worker(ctx, v.roles) },
+  'server start': { args: [], run: (ctx) => processes.serverStart(ctx) },
+  'server stop': { args: [], run: (ctx) => processes.serverStop(ctx) },
+  'server status': { args: [], run: (ctx) => processes.serverStatus(ctx) },
+};
+
+const GROUPS = new Set(Object.keys(COMMANDS).filter((name) => name.includes(' ')).map((name) => name.split(' ')[0]!));
+
+interface Invocation { name: string; command: Command; args: string[]; values: Values }
+
+/** Resolves argv to a command; throws UsageError for anything it cannot run. Null means: print help. */
+export function parseCommandLine(argv: string[]): Invocation | null {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    // Node's own text goes on about '--' after the first sentence; one line is enough here.
+    throw new UsageError(errorText(err).split('. To specify')[0]!);
+  }
+  const { values, positionals } = parsed;
+  if (values.help || positionals.length === 0 || positionals[0] === 'help') {
+    if (positionals.length === 0 && !values.help) throw new UsageError('no command given');
+    return null;
+  }
+  const [first, second] = positionals as [string, string | undefined];
+  let name = first;
+  if (GROUPS.has(first)) {
+    const subcommands = Object.keys(COMMANDS).filter((n) => n.startsWith(`${first} `)).map((n) => n.slice(first.length + 1));
+    if (second === undefined) throw new UsageError(`'${first}' needs a subcommand: ${subcommands.join(', ')}`);
+    if (!subcommands.includes(second)) throw new UsageError(`unknown command '${first} ${second}' (expected ${subcommands.join(', ')})`);
+    name = `${first} ${second}`;
+  }
+  const command = COMMANDS[name];
+  if (!command) throw new UsageError(`unknown command '${first}'`);
+  const args = positionals.slice(name.split(' ').length);
+  if (args.length !== command.args.length) {
+    const expected = command.args.length === 0 ? 'no arguments' : command.args.map((a) => `<${a}>`).join(' ');
+    throw new UsageError(`'${name}' takes ${expected}, got ${args.length === 0 ? 'none' : args.map((a) => `'${a}'`).join(' ')}`);
+  }
+  const allowed = new Set<string>(['json', 'help', ...(command.options ?? [])]);
+  const stray = Object.keys(values).filter((option) => !allowed.has(option));
+  if (stray.length > 0) throw new UsageError(`'${name}' does not take ${stray.map((o) => `--${o}`).join(', ')}`);
+  return { name, command, args, values };
+}
+
+function positiveInteger(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new UsageError(`${flag}: expected a positive integer, got '${text}'`);
+  return value;
+}
+
+/** Runs one command line; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let invocation: Invocation | null;
+  try {
+    invocation = parseCommandLine(argv);
+  } catch (err) {
+    process.stderr.write(`driftwatch: ${(err as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (!invocation) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const ctx = new CliContext(loadSettings(), invocation.values.json ?? false);
+  try {
+    await invocation.command.run(ctx, invocation.args, invocation.values);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`driftwatch: ${err.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    process.stderr.write(`driftwatch: ${describeError(err)}\n`);
+    if (process.env.DRIFTWATCH_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    return 1;
+  } finally {
+    await ctx.close();
+  }
+}
+
+function describeError(err: unknown): string {
+  // These carry complete messages of their own (a ConfigError lists every issue on its own line).
+  if (err instanceof ConfigError || err instanceof CliError || err instanceof UnknownModelError || err instanceof CsvParseError) {
+    return err.message;
+  }
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const path = (err as NodeJS.ErrnoException | undefined)?.path;
+  if (code === 'ENOENT' && path) return `cannot read ${path}: no such file`;
+  if (code === 'EACCES' && path) return `cannot read ${path}: permission denied`;
+  if (code === 'EISDIR' && path) return `cannot read ${path}: it is a directory`;
+  return errorText(err);
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`driftwatch: ${errorText(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,154 @@
+/**
+ * Commands that only need PostgreSQL: models, ingestion and stored drift reports.
+ */
+import { loadModelConfig, type ModelConfig } from '../config';
+import { ingestCsvFile } from '../ingest/ingest';
+import { listDriftReports } from '../store/drift-reports';
+import { listModelNames, loadStoredConfig, saveModelConfig } from '../store/models';
+import { getChampionVersion, listVersions } from '../store/registry';
+import { listRetrains } from '../store/retrains';
+import type { CliContext } from './context';
+import { duration, indent, num, percent, table, time } from './format';
+
+/** Shown after ingest; the rest are in ingest_rejections. */
+const MAX_REJECTIONS_SHOWN = 20;
+
+export async function modelsRegister(ctx: CliContext, configPath: string): Promise<void> {
+  const config = await loadModelConfig(configPath);
+  const db = await ctx.db();
+  const existed = (await listModelNames(db)).includes(config.model);
+  await saveModelConfig(db, config);
+  ctx.json({ model: config.model, created: !existed, config });
+  ctx.say(`${existed ? 'Updated' : 'Registered'} model '${config.model}' (${config.task}, label '${config.label}', event time '${config.eventTime}')`);
+  ctx.say();
+  ctx.say(featuresTable(config));
+  ctx.say();
+  ctx.say('Next steps:');
+  ctx.say(indent([
+    `driftwatch ingest ${config.model} <rows.csv>      # load labelled history (columns: ${config.eventTime}, ${config.label}, the features)`,
+    'driftwatch worker                              # in another terminal: runs the workflows and training',
+    `driftwatch retrain ${config.model} --wait          # trains and promotes the first version (bootstrap)`,
+    `driftwatch schedule create ${config.model}         # drift checks, ${scheduleText(config.monitoring.schedule)}`,
+  ].join('\n')));
+}
+
+export async function modelsList(ctx: CliContext): Promise<void> {
+  const db = await ctx.db();
+  const models = [];
+  for (const name of await listModelNames(db)) {
+    const config = await loadStoredConfig(db, name);
+    models.push({ model: name, task: config.task, features: config.features.length, champion: await getChampionVersion(db, name) });
+  }
+  ctx.json(models);
+  if (models.length === 0) {
+    ctx.say("No models registered yet: register one with 'driftwatch models register <config.yaml>'.");
+    return;
+  }
+  ctx.say(table(['model', 'task', 'features', 'champion'], models.map((m) => [
+    m.model, m.task, m.features, m.champion === null ? 'none' : `v${m.champion}`,
+  ])));
+}
+
+export async function modelsShow(ctx: CliContext, model: string): Promise<void> {
+  const db = await ctx.db();
+  const config = await loadStoredConfig(db, model);
+  const versions = await listVersions(db, model);
+  const champion = versions.find((v) => v.status === 'champion')?.version ?? null;
+  const metric = config.promotion.metric;
+  ctx.json({
+    model,
+    champion,
+    config,
+    versions: versions.map((v) => ({ ...v, holdoutMetric: holdoutMetric(v.metrics, metric) })),
+  });
+  const { monitoring, driftRule, retrain, tuning, promotion } = config;
+  ctx.say(`Model '${model}': ${config.task}, label '${config.label}', event time '${config.eventTime}'`);
+  ctx.say(`Champion: ${champion === null ? 'none yet' : `v${champion}`}`);
+  ctx.say();
+  ctx.say(featuresTable(config));
+  ctx.say();
+  ctx.say(`Monitoring: window ${duration(monitoring.windowMs)}, at least ${monitoring.minRows} rows, schedule ${scheduleText(monitoring.schedule)}`);
+  ctx.say(`Dataset drift: at least ${percent(driftRule.minDriftedShare)} of features drifted` +
+    (driftRule.anyPsiAtLeast === null ? '' : `, or any PSI >= ${driftRule.anyPsiAtLeast}`));
+  ctx.say(`Retrain: cooldown ${duration(retrain.cooldownMs)}, training window ${duration(retrain.trainingWindowMs)}, ` +
+    `holdout ${percent(retrain.holdoutFraction)}, at least ${retrain.minTrainingRows} training rows, seed ${retrain.seed}`);
+  ctx.say(`Tuning: ${tuning.trials} trials, ${tuning.parallelism} at a time, over ${Object.keys(tuning.space).join(', ')}`);
+  ctx.say(`Promotion: on ${promotion.metric}, minimum improvement ${promotion.minImprovement}`);
+  ctx.say(`Alerts: ${config.alerts.length === 0 ? 'none' : config.alerts.map((a) => `${a.url} (${a.events.join(', ')})`).join('; ')}`);
+  ctx.say();
+  if (versions.length === 0) {
+    ctx.say(`No versions yet: train the first with 'driftwatch retrain ${model}'.`);
+    return;
+  }
+  ctx.say(table(['version', 'status', 'backend', `${metric} (holdout)`, 'created', 'promoted'], versions.map((v) => [
+    `v${v.version}`, v.status, v.backend, num(holdoutMetric(v.metrics, metric)), time(v.createdAt), time(v.promotedAt),
+  ])));
+}
+
+export async function modelsHistory(ctx: CliContext, model: string): Promise<void> {
+  const db = await ctx.db();
+  await loadStoredConfig(db, model);
+  const retrains = await listRetrains(db, model);
+  ctx.json(retrains);
+  if (retrains.length === 0) {
+    ctx.say(`No retrains of '${model}' yet.`);
+    return;
+  }
+  ctx.say(table(['trigger', 'status', 'started', 'finished', 'outcome'], retrains.map((r) => [
+    r.trigger, r.status, time(r.startedAt), time(r.finishedAt), outcomeText(r.result),
+  ])));
+}
+
+export async function ingest(ctx: CliContext, model: string, file: string): Promise<void> {
+  const db = await ctx.db();
+  const result = await ingestCsvFile(db, model, file);
+  ctx.json({ model, file, ...result });
+  const problems = result.rejections.length;
+  ctx.say(`Ingested ${file} into '${model}' (batch ${result.batchId})`);
+  ctx.say(`  accepted: ${result.accepted} rows`);
+  ctx.say(`  rejected: ${result.rejected} rows${problems > result.rejected ? ` (${problems} problems)` : ''}`);
+  if (problems === 0) return;
+  ctx.say();
+  for (const r of result.rejections.slice(0, MAX_REJECTIONS_SHOWN)) {
+    ctx.say(`row ${r.rowNumber}, field ${r.field}: ${r.reason}${r.value === undefined ? '' : ` ('${r.value}')`}`);
+  }
+  if (problems > MAX_REJECTIONS_SHOWN) {
+    ctx.say(`... and ${problems - MAX_REJECTIONS_SHOWN} more (all stored in ingest_rejections, batch ${result.batchId})`);
+  }
+}
+
+export async function driftHistory(ctx: CliContext, model: string, limit: number): Promise<void> {
+  const db = await ctx.db();
+  await loadStoredConfig(db, model);
+  const reports = await listDriftReports(db, model, limit);
+  ctx.json(reports);
+  if (reports.length === 0) {
+    ctx.say(`No drift reports for '${model}' yet: run 'driftwatch check ${model}' or create a schedule.`);
+    return;
+  }
+  ctx.say(table(['id', 'window', 'rows', 'drifted share', 'dataset drift', 'champion'], reports.map((r) => [
+    r.id, `${time(r.windowStart)} -> ${time(r.windowEnd)}`, r.rowCount, percent(r.driftedShare), r.datasetDrift, `v${r.championVersion}`,
+  ])));
+}
+
+function featuresTable(config: ModelConfig): string {
+  return table(['feature', 'kind', 'drift test', 'threshold'], config.features.map((f) => [f.name, f.kind, f.drift.test, f.drift.threshold]));
+}
+
+export function scheduleText(schedule: { every?: string; cron?: string }): string {
+  return schedule.cron ? `cron '${schedule.cron}'` : `every ${schedule.every ?? '1h'}`;
+}
+
+function holdoutMetric(metrics: Record<string, unknown> | null, metric: string): number | null {
+  const holdout = metrics?.holdout as Record<string, unknown> | undefined;
+  const value = holdout?.[metric];
+  return typeof value === 'number' ? value : null;
+}
+
+function outcomeText(result: Record<string, unknown> | null): string {
+  if (!result) return '-';
+  const reason = typeof result.reason === 'string' ? result.reason : typeof result.error === 'string' ? result.error : '';
+  const outcome = typeof result.outcome === 'string' ? result.outcome : '';
+  const version = typeof result.challengerVersion === 'number' ? ` v${result.challengerVersion}` : '';
+  return [outcome && `${outcome}${version}`, reason].filter(Boolean).join(': ') || '-';
+}

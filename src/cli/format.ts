@@ -1,0 +1,59 @@
+/**
+ * Small text helpers for the command line: aligned tables, numbers, times and durations.
+ */
+
+export type Cell = string | number | boolean | null | undefined;
+
+const NUMERIC_CELL = /^[+-]?(?:\d[\d,]*\.?\d*|\.\d+)(?:[eE][+-]?\d+)?%?$/;
+
+/** A plain-text table; columns whose cells are all numbers (or '-') are right-aligned. */
+export function table(headers: readonly string[], rows: ReadonlyArray<readonly Cell[]>): string {
+  const text = rows.map((row) => headers.map((_, i) => cellText(row[i])));
+  const widths = headers.map((header, i) => Math.max(header.length, ...text.map((row) => row[i]!.length)));
+  const numeric = headers.map((_, i) => text.length > 0 && text.every((row) => row[i] === '-' || NUMERIC_CELL.test(row[i]!)));
+  const line = (cells: readonly string[]) =>
+    cells.map((cell, i) => (numeric[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...text.map(line)].join('\n');
+}
+
+function cellText(value: Cell): string {
+  if (value === null || value === undefined || value === '') return '-';
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  return String(value);
+}
+
+export function num(value: number | null | undefined, digits = 4): string {
+  return value === null || value === undefined || !Number.isFinite(value) ? '-' : value.toFixed(digits);
+}
+
+export function percent(share: number | null | undefined): string {
+  return share === null || share === undefined ? '-' : `${(share * 100).toFixed(0)}%`;
+}
+
+/** '2026-03-01 12:00:00Z' (UTC, whole seconds). */
+export function time(iso: string | Date | null | undefined): string {
+  if (iso === null || iso === undefined) return '-';
+  const date = typeof iso === 'string' ? new Date(iso) : iso;
+  if (Number.isNaN(date.getTime())) return String(iso);
+  return date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+}
+
+const DURATION_UNITS: ReadonlyArray<[string, number]> = [
+  ['w', 604_800_000], ['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1_000],
+];
+
+/** Milliseconds in the config's own notation: 604800000 -> '1w', 5400000 -> '90m'. */
+export function duration(ms: number): string {
+  if (ms === 0) return '0s';
+  for (const [unit, size] of DURATION_UNITS) if (ms % size === 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
+}
+
+export function yesNo(value: boolean): string {
+  return value ? 'yes' : 'no';
+}
+
+/** Indents every line of a block of text. */
+export function indent(text: string, by = '  '): string {
+  return text.split('\n').map((line) => (line === '' ? line : by + line)).join('\n');
+}

@@ -1,0 +1,393 @@
+/**
+ * Commands that talk to Temporal: the drift-monitor schedule, drift checks, retrains and status.
+ */
+import os from 'node:os';
+import {
+  ScheduleNotFoundError,
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  type Client,
+  type ScheduleDescription,
+  type ScheduleHandle,
+} from '@temporalio/client';
+import { ConfigError, parseDuration } from '../config';
+import { upsertMonitorSchedule, type ScheduleTiming } from '../schedules';
+import { loadStoredConfig } from '../store/models';
+import { getChampionVersion } from '../store/registry';
+import {
+  checkDriftUpdate,
+  monitorStatusQuery,
+  monitorWorkflowId,
+  retrainProgressQuery,
+  retrainWorkflowId,
+  scheduleId,
+  trainingTaskQueue,
+  type DriftCheckResult,
+  type MonitorStatus,
+  type RetrainInput,
+  type RetrainProgress,
+  type RetrainResult,
+} from '../../workflows/definitions';
+import type { modelMonitorWorkflow } from '../../workflows/monitor';
+import type { retrainWorkflow } from '../../workflows/retrain';
+import { CliError, errorText, workflowStatus, type CliContext } from './context';
+import { scheduleText } from './data-commands';
+import { duration, num, percent, table, time } from './format';
+
+const PROGRESS_POLL_MS = 2_000;
+const QUERY_DEADLINE_MS = 10_000;
+
+// ---------------------------------------------------------------------------------------------
+// schedule
+// ---------------------------------------------------------------------------------------------
+
+export async function scheduleCreate(ctx: CliContext, model: string, flags: ScheduleTiming): Promise<void> {
+  if (flags.every !== undefined) checkInterval(flags.every);
+  const config = await loadStoredConfig(await ctx.db(), model);
+  const timing: ScheduleTiming = flags.every !== undefined || flags.cron !== undefined ? flags : config.monitoring.schedule;
+  const client = await ctx.client();
+  const { taskQueue } = ctx.settings;
+  await ctx.warnIfNoWorker([{ name: taskQueue, kind: 'workflow' }]);
+  const change = await upsertMonitorSchedule(client, model, timing, taskQueue);
+  const id = scheduleId(model);
+  const description = await client.schedule.getHandle(id).describe();
+  const next = description.info.nextActionTimes[0] ?? null;
+  ctx.json({
+    scheduleId: id, change, spec: timing, overlapPolicy: 'SKIP', taskQueue, paused: description.state.paused,
+    nextActionTime: next?.toISOString() ?? null, monitorWorkflowId: monitorWorkflowId(model),
+  });
+  ctx.say(`Schedule ${id} ${change}`);
+  ctx.say(`  spec:      ${scheduleText(timing)}`);
+  ctx.say(`  next tick: ${time(next)}`);
+  ctx.say('  overlap:   SKIP (a tick never queues behind a running one)');
+  ctx.say(`  each tick: monitorTickWorkflow on task queue '${taskQueue}' hands a drift check to ${monitorWorkflowId(model)}`);
+}
+
+export async function scheduleDelete(ctx: CliContext, model: string): Promise<void> {
+  await withSchedule(ctx, model, (handle) => handle.delete());
+  report(ctx, model, 'deleted', `Schedule ${scheduleId(model)} deleted; the monitor workflow keeps its state until it is terminated.`);
+}
+
+export async function scheduleTrigger(ctx: CliContext, model: string): Promise<void> {
+  await withSchedule(ctx, model, (handle) => handle.trigger());
+  report(ctx, model, 'triggered', `Schedule ${scheduleId(model)} triggered: a drift check of '${model}' is on its way ` +
+    `(see 'driftwatch status ${model}' or 'driftwatch drift history ${model}').`);
+}
+
+export async function schedulePause(ctx: CliContext, model: string): Promise<void> {
+  await withSchedule(ctx, model, (handle) => handle.pause(`paused with driftwatch by ${currentUser()}`));
+  report(ctx, model, 'paused', `Schedule ${scheduleId(model)} paused; resume it with 'driftwatch schedule unpause ${model}'.`);
+}
+
+export async function scheduleUnpause(ctx: CliContext, model: string): Promise<void> {
+  await withSchedule(ctx, model, (handle) => handle.unpause(`unpaused with driftwatch by ${currentUser()}`));
+  report(ctx, model, 'unpaused', `Schedule ${scheduleId(model)} unpaused.`);
+}
+
+function report(ctx: CliContext, model: string, action: string, text: string): void {
+  ctx.json({ scheduleId: scheduleId(model), action });
+  ctx.say(text);
+}
+
+async function withSchedule(ctx: CliContext, model: string, operation: (handle: ScheduleHandle) => Promise<void>): Promise<void> {
+  const client = await ctx.client();
+  try {
+    await operation(client.schedule.getHandle(scheduleId(model)));
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) {
+      throw new CliError(`model '${model}' has no schedule (${scheduleId(model)}): create one with 'driftwatch schedule create ${model}'`);
+    }
+    throw err;
+  }
+}
+
+function checkInterval(every: string): void {
+  let ms: number;
+  try {
+    ms = parseDuration(every, '--every');
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(`--every: ${err.issues[0]?.message ?? err.message}`);
+    throw err;
+  }
+  if (ms === 0) throw new CliError(`--every: expected a non-zero interval, got '${every}'`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// check
+// ---------------------------------------------------------------------------------------------
+
+export async function check(ctx: CliContext, model: string): Promise<void> {
+  await loadStoredConfig(await ctx.db(), model);
+  const client = await ctx.client();
+  const { taskQueue } = ctx.settings;
+  await ctx.warnIfNoWorker([{ name: taskQueue, kind: 'workflow' }, { name: taskQueue, kind: 'activity' }]);
+  // The same path as a schedule tick (deliverMonitorTick): the monitor serialises it with every
+  // other request of this model, and is started if it is not running.
+  const result = await client.workflow.executeUpdateWithStart(checkDriftUpdate, {
+    args: [{ source: 'cli', requestedBy: currentUser() }],
+    startWorkflowOperation: new WithStartWorkflowOperation<typeof modelMonitorWorkflow>('modelMonitorWorkflow', {
+      workflowId: monitorWorkflowId(model),
+      taskQueue,
+      args: [{ modelName: model }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    }),
+  });
+  ctx.json(result);
+  printCheck(ctx, result);
+}
+
+function printCheck(ctx: CliContext, result: DriftCheckResult): void {
+  const champion = result.championVersion === null ? 'no champion' : `champion v${result.championVersion}`;
+  ctx.say(`Drift check of '${result.modelName}' at ${time(result.checkedAt)}: ${result.outcome} (${champion})`);
+  if (result.window) {
+    ctx.say(`Window ${time(result.window.start)} -> ${time(result.window.end)}, ${result.window.rows} rows` +
+      (result.reportId === null ? '' : `, drift report #${result.reportId}`));
+  }
+  if (result.features.length > 0) {
+    ctx.say();
+    ctx.say(table(['feature', 'test', 'score', 'threshold', 'PSI', 'drifted', 'status'], result.features.map((f) => [
+      f.feature, f.test, num(f.score), f.threshold, num(f.psi), f.drifted, f.status,
+    ])));
+    ctx.say();
+  }
+  if (result.outcome === 'checked') {
+    ctx.say(`Dataset drift: ${result.datasetDrift ? 'yes' : 'no'} (${percent(result.driftedShare)} of features drifted)`);
+  }
+  for (const reason of result.reasons) ctx.say(`  - ${reason}`);
+  const retrain = result.retrain;
+  ctx.say(`Retrain: ${retrain.started ? `started ${retrain.workflowId} (${retrain.reason})` : `not started: ${retrain.reason}`}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// retrain
+// ---------------------------------------------------------------------------------------------
+
+export async function retrain(ctx: CliContext, model: string, flags: { by?: string; reason?: string; wait: boolean }): Promise<void> {
+  const db = await ctx.db();
+  await loadStoredConfig(db, model);
+  const champion = await getChampionVersion(db, model);
+  const input: RetrainInput = {
+    modelName: model,
+    trigger: champion === null ? 'bootstrap' : 'manual',
+    requestedBy: flags.by ?? currentUser(),
+    ...(flags.reason === undefined ? {} : { reason: flags.reason }),
+  };
+  const client = await ctx.client();
+  const { taskQueue } = ctx.settings;
+  await ctx.warnIfNoWorker([
+    { name: taskQueue, kind: 'workflow' },
+    { name: taskQueue, kind: 'activity' },
+    { name: trainingTaskQueue(taskQueue), kind: 'activity' },
+  ]);
+  const workflowId = retrainWorkflowId(model);
+  let handle;
+  try {
+    handle = await client.workflow.start<typeof retrainWorkflow>('retrainWorkflow', {
+      workflowId, taskQueue, args: [input], workflowIdConflictPolicy: 'FAIL',
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) throw new CliError(`a retrain of ${model} is already running: ${workflowId}`);
+    throw err;
+  }
+  const runId = handle.firstExecutionRunId;
+  const started = { workflowId, runId, trigger: input.trigger, requestedBy: input.requestedBy, url: workflowUrl(ctx, workflowId, runId) };
+  ctx.say(`Started ${workflowId} (${input.trigger}${champion === null ? ': no champion yet' : `, champion v${champion}`}), requested by ${input.requestedBy}`);
+  ctx.say(`  ${started.url}`);
+  if (!flags.wait) {
+    ctx.json(started);
+    ctx.say(`Follow it with 'driftwatch status ${model}', or start it with --wait.`);
+    return;
+  }
+
+  const outcome = handle.result().then(
+    (result) => ({ result }),
+    (error: unknown) => ({ error }),
+  );
+  const startedAt = Date.now();
+  let lastLine = '';
+  for (;;) {
+    const progress = await queryQuietly(client, () => handle.query(retrainProgressQuery));
+    if (progress) {
+      const line = progressLine(progress);
+      if (line !== lastLine) {
+        const elapsed = `[+${Math.round((Date.now() - startedAt) / 1000)}s]`;
+        if (ctx.jsonOutput) ctx.note(`${elapsed} ${line}`);
+        else ctx.say(`${elapsed} ${line}`);
+        lastLine = line;
+      }
+    }
+    const settled = await Promise.race([outcome, sleep(PROGRESS_POLL_MS)]);
+    if (settled) break;
+  }
+  const settled = await outcome;
+  if ('error' in settled) {
+    const error = settled.error;
+    if (error instanceof WorkflowFailedError) throw new CliError(`retrain ${workflowId} failed: ${errorText(error.cause ?? error)}`);
+    throw error;
+  }
+  const result = settled.result;
+  ctx.json({ ...started, result });
+  ctx.say();
+  printRetrainResult(ctx, result);
+  // A skipped retrain did not do what was asked (another one holds the model).
+  if (result.outcome === 'skipped') process.exitCode = 1;
+}
+
+function progressLine(p: RetrainProgress): string {
+  switch (p.stage) {
+    case 'planning':
+      return 'planning the training/holdout split';
+    case 'tuning':
+      return `tuning: ${p.trialsDone}/${p.trialsTotal} trials done` +
+        (p.trialsFailed > 0 ? ` (${p.trialsFailed} failed)` : '') + (p.bestScore === null ? '' : `, best score ${num(p.bestScore)}`);
+    case 'training':
+      return 'training the challenger with the best parameters';
+    case 'evaluating':
+      return `evaluating challenger v${p.challengerVersion ?? '?'} (${p.backend ?? '?'})` +
+        (p.championVersion === null ? '' : ` against champion v${p.championVersion}`) + ' on the holdout';
+    case 'done':
+    case 'skipped':
+    case 'failed':
+      return `${p.stage}${p.outcome && p.outcome !== p.stage ? `: ${p.outcome}` : ''}${p.message ? ` (${p.message})` : ''}`;
+    default:
+      return p.stage;
+  }
+}
+
+function printRetrainResult(ctx: CliContext, r: RetrainResult): void {
+  const champion = r.championVersion === null ? 'none' : `v${r.championVersion}`;
+  ctx.say(`Outcome:    ${r.outcome}`);
+  if (r.challengerVersion !== null) {
+    ctx.say(`Versions:   challenger v${r.challengerVersion} (${r.backend ?? 'unknown backend'}), champion before: ${champion}`);
+  }
+  const d = r.decision;
+  if (d) {
+    ctx.say(`Metric:     ${d.metric} on the holdout: challenger ${num(d.challengerScore)}, champion ${num(d.championScore)}` +
+      (d.improvement === null ? '' : `, improvement ${num(d.improvement)} (required ${d.minImprovement})`));
+  }
+  if (r.trials.length > 0) {
+    const failed = r.trials.filter((t) => t.status === 'failed').length;
+    ctx.say(`Trials:     ${r.trials.length - failed} completed, ${failed} failed`);
+  }
+  ctx.say(`Reason:     ${r.reason}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// status
+// ---------------------------------------------------------------------------------------------
+
+export async function status(ctx: CliContext, model: string): Promise<void> {
+  const db = await ctx.db();
+  await loadStoredConfig(db, model);
+  const champion = await getChampionVersion(db, model);
+  const client = await ctx.client();
+
+  let schedule: { scheduleId: string; paused: boolean; spec: string; nextActionTime: string | null; recentActions: number } | null = null;
+  try {
+    const description = await client.schedule.getHandle(scheduleId(model)).describe();
+    schedule = {
+      scheduleId: scheduleId(model), paused: description.state.paused, spec: specText(description),
+      nextActionTime: description.info.nextActionTimes[0]?.toISOString() ?? null, recentActions: description.info.recentActions.length,
+    };
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
+  }
+
+  const monitorId = monitorWorkflowId(model);
+  const monitorState = await workflowStatus(client, monitorId);
+  const monitorStatus = monitorState === 'RUNNING'
+    ? await queryQuietly(client, () => client.workflow.getHandle(monitorId).query(monitorStatusQuery))
+    : null;
+
+  const retrainId = retrainWorkflowId(model);
+  const retrainState = await workflowStatus(client, retrainId);
+  let progress: RetrainProgress | null = null;
+  let result: RetrainResult | null = null;
+  let failure: string | null = null;
+  if (retrainState === 'RUNNING') {
+    progress = await queryQuietly(client, () => client.workflow.getHandle(retrainId).query(retrainProgressQuery));
+  } else if (retrainState !== null) {
+    try {
+      result = await client.workflow.getHandle(retrainId).result();
+    } catch (err) {
+      failure = errorText(err instanceof WorkflowFailedError ? err.cause ?? err : err);
+    }
+  }
+
+  ctx.json({
+    model, champion, schedule,
+    monitor: monitorState === null ? null : { workflowId: monitorId, status: monitorState, state: monitorStatus },
+    retrain: retrainState === null ? null : { workflowId: retrainId, status: retrainState, progress, result, failure },
+  });
+
+  ctx.say(`Model '${model}': champion ${champion === null ? 'none yet' : `v${champion}`}`);
+  ctx.say(schedule
+    ? `Schedule:  ${schedule.scheduleId}, ${schedule.spec}, ${schedule.paused ? 'PAUSED' : `next tick ${time(schedule.nextActionTime)}`}`
+    : `Schedule:  none (create one with 'driftwatch schedule create ${model}')`);
+  if (monitorState !== 'RUNNING') {
+    ctx.say(`Monitor:   ${monitorId} ${monitorState === null ? 'not started yet' : monitorState.toLowerCase()}`);
+  } else if (!monitorStatus) {
+    ctx.say(`Monitor:   ${monitorId} running (its status query did not answer: is a worker running?)`);
+  } else {
+    ctx.say(`Monitor:   ${monitorId} running, ${monitorStatus.checks} check(s)`);
+    printLastCheck(ctx, monitorStatus);
+  }
+  if (retrainState === null) {
+    ctx.say(`Retrain:   none yet (start one with 'driftwatch retrain ${model}')`);
+  } else if (progress) {
+    ctx.say(`Retrain:   ${retrainId} running (${progress.trigger}): ${progressLine(progress)}`);
+  } else if (result) {
+    ctx.say(`Retrain:   ${retrainId} ${retrainState.toLowerCase()}: ${result.outcome}` +
+      (result.challengerVersion === null ? '' : ` v${result.challengerVersion}`) + ` (${result.reason})`);
+  } else {
+    ctx.say(`Retrain:   ${retrainId} ${retrainState.toLowerCase()}${failure ? `: ${failure}` : ''}`);
+  }
+}
+
+function printLastCheck(ctx: CliContext, status: MonitorStatus): void {
+  const last = status.lastCheck;
+  if (last) {
+    const drift = last.outcome === 'checked' ? `, dataset drift ${last.datasetDrift ? 'yes' : 'no'} (${percent(last.driftedShare)})` : '';
+    ctx.say(`  last check ${time(last.checkedAt)}: ${last.outcome}${drift}; retrain ${last.retrain.started ? 'started' : `not started: ${last.retrain.reason}`}`);
+  }
+  if (status.lastRetrain) {
+    ctx.say(`  last retrain started by the monitor: ${status.lastRetrain.workflowId} (${status.lastRetrain.trigger}) at ${time(status.lastRetrain.startedAt)}`);
+  }
+}
+
+function specText(description: ScheduleDescription): string {
+  const intervals = description.spec.intervals ?? [];
+  if (intervals.length > 0) return intervals.map((i) => `every ${duration(i.every)}`).join(', ');
+  if ((description.spec.calendars ?? []).length > 0) return 'cron (calendar)';
+  return 'no spec';
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** A query that gives up (null) rather than failing the command: the workflow may have no worker yet. */
+async function queryQuietly<T>(client: Client, query: () => Promise<T>): Promise<T | null> {
+  try {
+    return await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, query);
+  } catch {
+    return null;
+  }
+}
+
+function workflowUrl(ctx: CliContext, workflowId: string, runId: string): string {
+  const { temporalUiUrl, namespace } = ctx.settings;
+  return `${temporalUiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}/${runId}/history`;
+}
+
+function currentUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER ?? 'cli';
+  }
+}
+
+/** Resolves to null after `ms`, without keeping the process alive. */
+function sleep(ms: number): Promise<null> {
+  return new Promise((resolve) => setTimeout(() => resolve(null), ms).unref());
+}
