@@ -14,6 +14,8 @@ export interface Settings {
   temporalUiUrl: string;
   /** Local state: the dev server's database file and log. */
   homeDir: string;
+  /** Training activities one worker process runs at once. */
+  trainingConcurrency: number;
 }
 
 export const LOCAL_TEMPORAL_PORT = 7233;
@@ -27,5 +29,14 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     taskQueue: env.DRIFTWATCH_TASK_QUEUE || DEFAULT_TASK_QUEUE,
     temporalUiUrl: env.TEMPORAL_UI_URL || `http://localhost:${LOCAL_TEMPORAL_UI_PORT}`,
     homeDir: path.resolve(env.DRIFTWATCH_HOME || path.join(__dirname, '..', '.driftwatch')),
+    trainingConcurrency: positiveInteger(env, 'DRIFTWATCH_TRAINING_CONCURRENCY', 2),
   };
+}
+
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got '${text}'`);
+  return value;
 }

@@ -78,7 +78,7 @@ export async function startWorkers(settings: Settings, roles: readonly WorkerRol
   const client = new Client({ connection: endpoint.connection, namespace: settings.namespace });
   const workers = await createWorkers(
     { db, client, nativeConnection, taskQueue: settings.taskQueue, namespace: settings.namespace, temporalUiUrl: settings.temporalUiUrl,
-      trainingConcurrency: Number(process.env.DRIFTWATCH_TRAINING_CONCURRENCY ?? 2) },
+      trainingConcurrency: settings.trainingConcurrency },
     roles,
   );
   const run = Promise.all(workers.map((w) => w.run())).then(() => undefined);

@@ -113,7 +113,7 @@ async function checkDrift(modelName: string, request: DriftCheckRequest, status:
       severity: 'warning',
       summary: `Drift detected on ${modelName} (window ${report.window?.start} → ${report.window?.end}, ${report.window?.rows} rows): ${report.reasons.join('; ')}. Retrain: ${retrain.started ? `started (${retrain.workflowId})` : `not started (${retrain.reason})`}`,
       details: { reportId: report.reportId, window: report.window, driftedShare: report.driftedShare, features: report.features.filter((f) => f.drifted), retrain },
-    });
+    }, `report-${report.reportId}`);
   }
   return result;
 }

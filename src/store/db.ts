@@ -41,23 +41,31 @@ export async function withTransaction<T>(db: Db, work: (client: PoolClient) => P
   }
 }
 
-/** Creates the target database when it does not exist, so a fresh machine needs no manual step. */
+/**
+ * Creates the target database when it does not exist, so a fresh machine needs no manual step.
+ * Connects to the target first: on a managed server the app user may not reach `postgres`.
+ */
 export async function ensureDatabase(url = databaseUrl()): Promise<void> {
-  const target = new URL(url);
-  const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
+  const probe = new Client({ connectionString: url });
+  try {
+    await probe.connect();
+    await probe.end();
+    return;
+  } catch (err) {
+    await probe.end().catch(() => undefined);
+    if ((err as { code?: string }).code !== '3D000') throw err; // 3D000: invalid_catalog_name
+  }
+  const name = decodeURIComponent(new URL(url).pathname.replace(/^\//, ''));
   if (!name) throw new Error(`DATABASE_URL has no database name: ${url}`);
   const admin = new URL(url);
   admin.pathname = '/postgres';
   const client = new Client({ connectionString: admin.toString() });
   await client.connect();
   try {
-    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (exists.rowCount === 0) {
-      await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`).catch((err: { code?: string }) => {
-        // Another process created it between our check and our CREATE.
-        if (err.code !== '42P04') throw err;
-      });
-    }
+    await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`).catch((err: { code?: string }) => {
+      // Another process created it between our probe and our CREATE.
+      if (err.code !== '42P04') throw err;
+    });
   } finally {
     await client.end();
   }
