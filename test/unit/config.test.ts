@@ -145,9 +145,9 @@ describe('the example config', () => {
       task: 'binary_classification',
       eventTime: 'date',
       label: 'rain',
-      monitoring: { windowMs: 60 * 86_400_000, schedule: { every: '1h' } },
+      monitoring: { windowMs: 365 * 86_400_000, schedule: { every: '1h' } },
       tuning: { trials: 6, parallelism: 2 },
-      promotion: { metric: 'roc_auc', minImprovement: 0.005 },
+      promotion: { metric: 'log_loss', minImprovement: 0.01 },
       alerts: [{ type: 'webhook', url: 'http://127.0.0.1:9999/driftwatch' }],
     });
     expect(config.features.map((feature) => [feature.name, feature.kind])).toEqual([

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import type { FeatureDriftResult } from '../../../src/drift';
+import { evaluateDatasetDrift } from '../../../src/policy/dataset-drift';
+
+function feature(name: string, drifted: boolean, overrides: Partial<FeatureDriftResult> = {}): FeatureDriftResult {
+  return {
+    feature: name, kind: 'numeric', test: 'ks', scoreKind: 'p_value', score: drifted ? 0.001 : 0.5, threshold: 0.05, drifted,
+    status: 'ok', psi: 0.05, currentCount: 100, referenceNullRate: 0, currentNullRate: 0, ...overrides,
+  };
+}
+
+describe('evaluateDatasetDrift', () => {
+  const rule = { minDriftedShare: 0.5, anyPsiAtLeast: 0.25 };
+
+  it('drifts when the drifted share reaches the rule', () => {
+    const verdict = evaluateDatasetDrift([feature('a', true), feature('b', false)], rule);
+    expect(verdict).toMatchObject({ datasetDrift: true, driftedShare: 0.5 });
+    expect(verdict.reasons[0]).toMatch(/1 of 2 features drifted .*: a/);
+  });
+
+  it('does not drift below the share, unless one feature’s PSI reaches the PSI rule', () => {
+    expect(evaluateDatasetDrift([feature('a', true), feature('b', false), feature('c', false)], rule).datasetDrift).toBe(false);
+    const psi = evaluateDatasetDrift([feature('a', false, { psi: 0.3 }), feature('b', false), feature('c', false)], rule);
+    expect(psi.datasetDrift).toBe(true);
+    expect(psi.reasons).toContain('a: PSI 0.300 ≥ 0.25');
+    expect(evaluateDatasetDrift([feature('a', false, { psi: 0.3 })], { ...rule, anyPsiAtLeast: null }).datasetDrift).toBe(false);
+  });
+
+  it('leaves unmeasured features out of the share and names them, never reading them as "no drift"', () => {
+    const verdict = evaluateDatasetDrift(
+      [feature('a', true), feature('b', false, { status: 'all_null', score: null, psi: null, drifted: false })],
+      rule,
+    );
+    expect(verdict.driftedShare).toBe(1);
+    expect(verdict.datasetDrift).toBe(true);
+    expect(verdict.reasons[0]).toBe('b: not measured (all_null)');
+  });
+
+  it('with nothing measured there is no dataset drift, and the reasons say why', () => {
+    const verdict = evaluateDatasetDrift([feature('a', false, { status: 'missing_column', score: null, psi: null })], rule);
+    expect(verdict).toMatchObject({ datasetDrift: false, driftedShare: 0 });
+    expect(verdict.reasons).toEqual(['a: not measured (missing_column)']);
+  });
+});
