@@ -18,16 +18,19 @@ export interface TrainingDeps { db: Db }
 interface TrainingRequest { retrainId: string; modelName: string; split: DataSplit; parameters: ParameterValues; seed: number }
 
 export function createTrainingActivities({ db }: TrainingDeps) {
-  async function trainOnSplit(request: TrainingRequest, seed: number): Promise<TrainResult & { rows: Record<string, unknown>[] }> {
+  async function loadTrainingData(request: TrainingRequest) {
     const config = await loadStoredConfig(db, request.modelName);
     const training = await readSplit(db, request.modelName, request.split, 'training');
-    const rows = training.map((r) => r.features);
-    const result = await trainModel({
-      task: config.task,
-      features: config.features,
-      rows,
-      labels: training.map((r) => r.label as number),
-      hyperparameters: toHyperparameters(request.parameters),
+    return { config, rows: training.map((r) => r.features), labels: training.map((r) => r.label as number) };
+  }
+
+  function train(data: Awaited<ReturnType<typeof loadTrainingData>>, parameters: ParameterValues, seed: number): Promise<TrainResult> {
+    return trainModel({
+      task: data.config.task,
+      features: data.config.features,
+      rows: data.rows,
+      labels: data.labels,
+      hyperparameters: toHyperparameters(parameters),
       seed,
       onEpoch: async (progress) => {
         Context.current().heartbeat(progress);
@@ -35,7 +38,6 @@ export function createTrainingActivities({ db }: TrainingDeps) {
         await new Promise((resolve) => setImmediate(resolve));
       },
     });
-    return { ...result, rows };
   }
 
   return {
@@ -47,11 +49,12 @@ export function createTrainingActivities({ db }: TrainingDeps) {
           retrainId: request.retrainId, trialNumber: request.trialNumber, parameters: request.parameters, status: summary.status,
           score: summary.score, durationMs: Date.now() - started, error: summary.error ?? null, backend: summary.backend,
         }).then(() => summary);
+      // Failing to read the data is an outage (retried); failing to train is a result of tuning.
+      const data = await loadTrainingData(request);
       let result: TrainResult;
       try {
-        result = await trainOnSplit(request, request.seed + request.trialNumber);
+        result = await train(data, request.parameters, request.seed + request.trialNumber);
       } catch (err) {
-        // A trial that cannot train (diverging parameters, bad data) is a result of tuning, not an outage.
         const error = err instanceof Error ? err.message : String(err);
         return record({ trialNumber: request.trialNumber, status: 'failed', score: null, parameters: request.parameters, error, backend: null });
       }
@@ -70,17 +73,17 @@ export function createTrainingActivities({ db }: TrainingDeps) {
     async trainChallenger(request: TrainingRequest): Promise<{ version: number; backend: string; epochsTrained: number }> {
       const existing = await findVersionOfRetrain(db, request.retrainId);
       if (existing) return { version: existing.version, backend: existing.backend, epochsTrained: 0 };
-      const config = await loadStoredConfig(db, request.modelName);
-      const result = await trainOnSplit(request, request.seed);
+      const data = await loadTrainingData(request);
+      const result = await train(data, request.parameters, request.seed);
       const version = await registerCandidate(db, {
         modelName: request.modelName,
         retrainId: request.retrainId,
-        task: config.task,
+        task: data.config.task,
         backend: result.artifact.backend.name,
         hyperparameters: result.artifact.hyperparameters,
         trainingWindow: request.split,
         // The challenger's own training rows become the drift reference if it is promoted.
-        referenceProfile: buildReferenceProfile(config.features, result.rows),
+        referenceProfile: buildReferenceProfile(data.config.features, data.rows),
         artifact: result.artifact,
       });
       return { version, backend: result.artifact.backend.name, epochsTrained: result.epochsTrained };
