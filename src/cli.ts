@@ -165,7 +165,13 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const ctx = new CliContext(loadSettings(), invocation.values.json ?? false);
+  let ctx: CliContext;
+  try {
+    ctx = new CliContext(loadSettings(), invocation.values.json ?? false);
+  } catch (err) {
+    process.stderr.write(`driftwatch: ${errorText(err)}\n`);
+    return 1;
+  }
   try {
     await invocation.command.run(ctx, invocation.args, invocation.values);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
@@ -196,6 +202,11 @@ function describeError(err: unknown): string {
 }
 
 if (require.main === module) {
+  // `driftwatch ... | head` closes stdout early: stop writing quietly instead of crashing.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -97,9 +97,10 @@ export class CliContext {
         // Only a hint: never fail a command because the check itself failed.
       }
     }
-    if (missing.length > 0) {
-      this.note(`warning: no worker is polling task queue ${missing.map((q) => `'${q}'`).join(' and ')}; ` +
-        `this waits until one does (start one with 'driftwatch worker')`);
+    const names = [...new Set(missing)];
+    if (names.length > 0) {
+      this.note(`warning: no worker is polling task queue ${names.map((q) => `'${q}'`).join(' or ')}; ` +
+        `nothing runs until one does (start one with 'driftwatch worker')`);
     }
   }
 

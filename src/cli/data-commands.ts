@@ -8,7 +8,7 @@ import { listModelNames, loadStoredConfig, saveModelConfig } from '../store/mode
 import { getChampionVersion, listVersions } from '../store/registry';
 import { listRetrains } from '../store/retrains';
 import type { CliContext } from './context';
-import { duration, indent, num, percent, table, time } from './format';
+import { count, duration, indent, num, percent, table, time } from './format';
 
 /** Shown after ingest; the rest are in ingest_rejections. */
 const MAX_REJECTIONS_SHOWN = 20;
@@ -24,12 +24,14 @@ export async function modelsRegister(ctx: CliContext, configPath: string): Promi
   ctx.say(featuresTable(config));
   ctx.say();
   ctx.say('Next steps:');
-  ctx.say(indent([
-    `driftwatch ingest ${config.model} <rows.csv>      # load labelled history (columns: ${config.eventTime}, ${config.label}, the features)`,
-    'driftwatch worker                              # in another terminal: runs the workflows and training',
-    `driftwatch retrain ${config.model} --wait          # trains and promotes the first version (bootstrap)`,
-    `driftwatch schedule create ${config.model}         # drift checks, ${scheduleText(config.monitoring.schedule)}`,
-  ].join('\n')));
+  const steps: Array<[string, string]> = [
+    [`driftwatch ingest ${config.model} <rows.csv>`, `load labelled history (columns ${config.eventTime}, ${config.label} and the features)`],
+    ['driftwatch worker', 'in another terminal: runs the workflows and the training'],
+    [`driftwatch retrain ${config.model} --wait`, 'trains the first version and makes it champion (bootstrap)'],
+    [`driftwatch schedule create ${config.model}`, `drift checks, ${scheduleText(config.monitoring.schedule)}`],
+  ];
+  const width = Math.max(...steps.map(([command]) => command.length));
+  ctx.say(indent(steps.map(([command, what]) => `${command.padEnd(width)}   # ${what}`).join('\n')));
 }
 
 export async function modelsList(ctx: CliContext): Promise<void> {
@@ -105,8 +107,8 @@ export async function ingest(ctx: CliContext, model: string, file: string): Prom
   ctx.json({ model, file, ...result });
   const problems = result.rejections.length;
   ctx.say(`Ingested ${file} into '${model}' (batch ${result.batchId})`);
-  ctx.say(`  accepted: ${result.accepted} rows`);
-  ctx.say(`  rejected: ${result.rejected} rows${problems > result.rejected ? ` (${problems} problems)` : ''}`);
+  ctx.say(`  accepted: ${count(result.accepted, 'row')}`);
+  ctx.say(`  rejected: ${count(result.rejected, 'row')}${problems > result.rejected ? ` (${count(problems, 'problem')})` : ''}`);
   if (problems === 0) return;
   ctx.say();
   for (const r of result.rejections.slice(0, MAX_REJECTIONS_SHOWN)) {

@@ -38,22 +38,24 @@ export function time(iso: string | Date | null | undefined): string {
   return date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 }
 
+// Weeks are left out: a configured '7d' reads better as '7d' than as '1w'.
 const DURATION_UNITS: ReadonlyArray<[string, number]> = [
-  ['w', 604_800_000], ['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1_000],
+  ['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1_000],
 ];
 
-/** Milliseconds in the config's own notation: 604800000 -> '1w', 5400000 -> '90m'. */
+/** Milliseconds in the config's own notation: 604800000 -> '7d', 5400000 -> '90m'. */
 export function duration(ms: number): string {
   if (ms === 0) return '0s';
   for (const [unit, size] of DURATION_UNITS) if (ms % size === 0) return `${ms / size}${unit}`;
   return `${ms}ms`;
 }
 
-export function yesNo(value: boolean): string {
-  return value ? 'yes' : 'no';
-}
-
 /** Indents every line of a block of text. */
 export function indent(text: string, by = '  '): string {
   return text.split('\n').map((line) => (line === '' ? line : by + line)).join('\n');
+}
+
+/** '1 row', '3 rows'. */
+export function count(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : plural}`;
 }

@@ -36,7 +36,7 @@ import { scheduleText } from './data-commands';
 import { duration, num, percent, table, time } from './format';
 
 const PROGRESS_POLL_MS = 2_000;
-const QUERY_DEADLINE_MS = 10_000;
+const QUERY_DEADLINE_MS = 5_000;
 
 // ---------------------------------------------------------------------------------------------
 // schedule
@@ -49,7 +49,11 @@ export async function scheduleCreate(ctx: CliContext, model: string, flags: Sche
   const client = await ctx.client();
   const { taskQueue } = ctx.settings;
   await ctx.warnIfNoWorker([{ name: taskQueue, kind: 'workflow' }]);
-  const change = await upsertMonitorSchedule(client, model, timing, taskQueue);
+  const change = await upsertMonitorSchedule(client, model, timing, taskQueue).catch((err: unknown) => {
+    // The SDK turns the server's "Invalid schedule spec" into a TypeError carrying the server's words.
+    if (err instanceof TypeError) throw new CliError(`Temporal refused the schedule (${scheduleText(timing)}): ${err.message}`);
+    throw err;
+  });
   const id = scheduleId(model);
   const description = await client.schedule.getHandle(id).describe();
   const next = description.info.nextActionTimes[0] ?? null;
@@ -155,6 +159,8 @@ function printCheck(ctx: CliContext, result: DriftCheckResult): void {
     ctx.say(`Dataset drift: ${result.datasetDrift ? 'yes' : 'no'} (${percent(result.driftedShare)} of features drifted)`);
   }
   for (const reason of result.reasons) ctx.say(`  - ${reason}`);
+  // Without a champion or data the reasons above already say why no retrain started.
+  if (result.outcome === 'no_champion' || result.outcome === 'no_data') return;
   const retrain = result.retrain;
   ctx.say(`Retrain: ${retrain.started ? `started ${retrain.workflowId} (${retrain.reason})` : `not started: ${retrain.reason}`}`);
 }
@@ -175,11 +181,6 @@ export async function retrain(ctx: CliContext, model: string, flags: { by?: stri
   };
   const client = await ctx.client();
   const { taskQueue } = ctx.settings;
-  await ctx.warnIfNoWorker([
-    { name: taskQueue, kind: 'workflow' },
-    { name: taskQueue, kind: 'activity' },
-    { name: trainingTaskQueue(taskQueue), kind: 'activity' },
-  ]);
   const workflowId = retrainWorkflowId(model);
   let handle;
   try {
@@ -190,6 +191,11 @@ export async function retrain(ctx: CliContext, model: string, flags: { by?: stri
     if (err instanceof WorkflowExecutionAlreadyStartedError) throw new CliError(`a retrain of ${model} is already running: ${workflowId}`);
     throw err;
   }
+  await ctx.warnIfNoWorker([
+    { name: taskQueue, kind: 'workflow' },
+    { name: taskQueue, kind: 'activity' },
+    { name: trainingTaskQueue(taskQueue), kind: 'activity' },
+  ]);
   const runId = handle.firstExecutionRunId;
   const started = { workflowId, runId, trigger: input.trigger, requestedBy: input.requestedBy, url: workflowUrl(ctx, workflowId, runId) };
   ctx.say(`Started ${workflowId} (${input.trigger}${champion === null ? ': no champion yet' : `, champion v${champion}`}), requested by ${input.requestedBy}`);
@@ -337,6 +343,8 @@ export async function status(ctx: CliContext, model: string): Promise<void> {
     ctx.say(`Retrain:   none yet (start one with 'driftwatch retrain ${model}')`);
   } else if (progress) {
     ctx.say(`Retrain:   ${retrainId} running (${progress.trigger}): ${progressLine(progress)}`);
+  } else if (retrainState === 'RUNNING') {
+    ctx.say(`Retrain:   ${retrainId} running (its progress query did not answer: is a worker running?)`);
   } else if (result) {
     ctx.say(`Retrain:   ${retrainId} ${retrainState.toLowerCase()}: ${result.outcome}` +
       (result.challengerVersion === null ? '' : ` v${result.challengerVersion}`) + ` (${result.reason})`);

@@ -27,6 +27,8 @@ import { createWorkers } from '../../src/worker';
 
 export interface Harness {
   db: Db;
+  /** The connection string of this harness's own database (for child processes such as the CLI). */
+  databaseUrl: string;
   client: Client;
   taskQueue: string;
   registerModel(config: ModelConfig): Promise<void>;
@@ -81,6 +83,7 @@ export async function startHarness(name: string, options: { overrideActivities?:
 
   return {
     db,
+    databaseUrl: dbUrl.toString(),
     client,
     taskQueue,
     async registerModel(config) {

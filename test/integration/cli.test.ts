@@ -1,0 +1,221 @@
+/**
+ * The `driftwatch` command line as a user runs it: a child process (tsx src/cli.ts) against this
+ * file's own database, the shared Temporal dev server and the harness's workers on their own queue.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { monitorStatusQuery, monitorWorkflowId, scheduleId, type MonitorStatus } from '../../workflows/definitions';
+import { startHarness, type Harness } from './harness';
+import { syntheticRows } from './synthetic';
+
+const execFileAsync = promisify(execFile);
+const ROOT = path.join(__dirname, '..', '..');
+const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+const MODEL = 'cli';
+const ROWS = 400;
+
+let harness: Harness;
+let dir: string;
+
+interface CliRun { code: number; stdout: string; stderr: string }
+
+async function cli(...args: string[]): Promise<CliRun> {
+  try {
+    const { stdout, stderr } = await execFileAsync(TSX, ['src/cli.ts', ...args], {
+      cwd: ROOT,
+      timeout: 170_000,
+      env: {
+        ...process.env,
+        DATABASE_URL: harness.databaseUrl,
+        TEMPORAL_ADDRESS: inject('temporalAddress'),
+        TEMPORAL_NAMESPACE: inject('temporalNamespace'),
+        DRIFTWATCH_TASK_QUEUE: harness.taskQueue,
+        DRIFTWATCH_HOME: path.join(dir, 'home'),
+      },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const failed = err as { code?: unknown; stdout?: string; stderr?: string };
+    if (typeof failed.code !== 'number') throw err;
+    return { code: failed.code, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+  }
+}
+
+function modelYaml(monitoring: string): string {
+  return `
+model: ${MODEL}
+task: binary_classification
+label: label
+features:
+  - { name: x1, kind: numeric }
+  - { name: x2, kind: numeric }
+  - { name: x3, kind: numeric }
+  - { name: segment, kind: categorical }
+monitoring:
+${monitoring}
+retrain:
+  cooldown: 1h
+  trainingWindow: 60d
+  holdoutFraction: 0.25
+  minTrainingRows: 100
+tuning:
+  trials: 2
+  parallelism: 2
+  space:
+    learningRate: { type: float, min: 0.01, max: 0.05, log: true }
+    hiddenUnits: { type: int, min: 8, max: 16 }
+`;
+}
+
+function toCsv(rows: Record<string, unknown>[]): string {
+  const columns = Object.keys(rows[0]!);
+  return [columns.join(','), ...rows.map((row) => columns.map((c) => String(row[c])).join(','))].join('\n') + '\n';
+}
+
+async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | null>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => null);
+    if (value !== null) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+beforeAll(async () => {
+  harness = await startHarness('cli');
+  dir = await mkdtemp(path.join(os.tmpdir(), 'driftwatch-cli-'));
+});
+
+afterAll(async () => {
+  await harness?.client.workflow.getHandle(monitorWorkflowId(MODEL)).terminate('test over').catch(() => undefined);
+  await harness?.client.schedule.getHandle(scheduleId(MODEL)).delete().catch(() => undefined);
+  await harness?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('the driftwatch command line', () => {
+  it('refuses a config with a misspelt key, naming the key and the likely intended one', async () => {
+    const file = path.join(dir, 'typo.yaml');
+    await writeFile(file, modelYaml('  windw: 30d\n  minRows: 30'));
+    const run = await cli('models', 'register', file);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`driftwatch: invalid model config ${file}`);
+    expect(run.stderr).toContain("monitoring.windw: unknown key 'windw'; did you mean 'window'?");
+    expect(run.stdout).toBe('');
+  });
+
+  it('registers a good config', async () => {
+    const file = path.join(dir, 'model.yaml');
+    await writeFile(file, modelYaml('  window: 30d\n  minRows: 30\n  schedule: { every: 1h }'));
+    const run = await cli('models', 'register', file);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`Registered model '${MODEL}'`);
+    for (const feature of ['x1', 'x2', 'x3', 'segment']) expect(run.stdout).toContain(feature);
+    expect(run.stdout).toContain(`driftwatch retrain ${MODEL}`);
+  });
+
+  it('ingests a CSV, reporting its two bad rows by row number and field, and stores the good rows', async () => {
+    const rows = syntheticRows({ start: '2026-01-01T00:00:00Z', rows: ROWS, seed: 7 });
+    rows[4]!.x1 = 'abc';
+    rows[9]!.event_time = 'not-a-date';
+    const file = path.join(dir, 'rows.csv');
+    await writeFile(file, toCsv(rows));
+
+    const run = await cli('ingest', MODEL, file);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`accepted: ${ROWS - 2} rows`);
+    expect(run.stdout).toContain('rejected: 2 rows');
+    expect(run.stdout).toContain("row 5, field x1: expected a number ('abc')");
+    expect(run.stdout).toMatch(/row 10, field event_time: .*\('not-a-date'\)/);
+
+    const stored = await harness.db.query<{ n: string }>('SELECT count(*)::text AS n FROM feature_rows WHERE model_name = $1', [MODEL]);
+    expect(Number(stored.rows[0]?.n)).toBe(ROWS - 2);
+  });
+
+  it('creates a schedule whose trigger makes the monitor run a check (no champion yet)', async () => {
+    const created = await cli('schedule', 'create', MODEL, '--every', '1h');
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toContain(scheduleId(MODEL));
+    expect(created.stdout).toContain('every 1h');
+    expect(created.stdout).toContain('SKIP');
+
+    const triggered = await cli('schedule', 'trigger', MODEL);
+    expect(triggered.code, triggered.stderr).toBe(0);
+
+    const status = await waitFor<MonitorStatus>('the monitor to run a check', 60_000, async () => {
+      const s = await harness.client.workflow.getHandle(monitorWorkflowId(MODEL)).query(monitorStatusQuery);
+      return s.checks >= 1 ? s : null;
+    });
+    expect(status.lastCheck?.outcome).toBe('no_champion');
+    expect(status.lastCheck?.retrain.started).toBe(false);
+  });
+
+  it('runs a drift check now through the monitor', async () => {
+    const run = await cli('check', MODEL, '--json');
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout) as { outcome: string; retrain: { started: boolean } };
+    expect(result.outcome).toBe('no_champion');
+    expect(result.retrain.started).toBe(false);
+  });
+
+  it('bootstraps v1 with retrain --wait', async () => {
+    const run = await cli('retrain', MODEL, '--by', 'cli-test', '--reason', 'first version', '--wait');
+    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+    expect(run.stdout).toContain('bootstrap');
+    expect(run.stdout).toMatch(/Outcome:\s+promoted/);
+    expect(run.stdout).toContain('challenger v1');
+  });
+
+  it('shows v1 as champion', async () => {
+    const run = await cli('models', 'show', MODEL, '--json');
+    expect(run.code, run.stderr).toBe(0);
+    const shown = JSON.parse(run.stdout) as { champion: number | null; versions: Array<{ version: number; status: string; holdoutMetric: number | null }> };
+    expect(shown.champion).toBe(1);
+    expect(shown.versions.map((v) => [v.version, v.status])).toEqual([[1, 'champion']]);
+    expect(shown.versions[0]?.holdoutMetric).toEqual(expect.any(Number));
+
+    const history = await cli('models', 'history', MODEL, '--json');
+    expect(history.code, history.stderr).toBe(0);
+    expect((JSON.parse(history.stdout) as Array<{ trigger: string; status: string }>).map((r) => [r.trigger, r.status]))
+      .toEqual([['bootstrap', 'promoted']]);
+  });
+
+  it('reports status, and refuses a second retrain while one is running', async () => {
+    const status = await cli('status', MODEL, '--json');
+    expect(status.code, status.stderr).toBe(0);
+    const parsed = JSON.parse(status.stdout) as {
+      champion: number; schedule: { scheduleId: string } | null; monitor: { status: string; state: MonitorStatus | null } | null;
+      retrain: { status: string; result: { outcome: string } | null } | null;
+    };
+    expect(parsed.champion).toBe(1);
+    expect(parsed.schedule?.scheduleId).toBe(scheduleId(MODEL));
+    expect(parsed.monitor?.status).toBe('RUNNING');
+    expect(parsed.monitor?.state?.checks).toBeGreaterThanOrEqual(2);
+    expect(parsed.retrain?.status).toBe('COMPLETED');
+    expect(parsed.retrain?.result?.outcome).toBe('promoted');
+
+    // A retrain that stays running: started on a queue no worker polls.
+    const blocker = await harness.client.workflow.start('retrainWorkflow', {
+      workflowId: `retrain-${MODEL}`, taskQueue: `${harness.taskQueue}-nobody`, args: [{ modelName: MODEL, requestedBy: 'test' }],
+    });
+    try {
+      const second = await cli('retrain', MODEL, '--by', 'cli-test');
+      expect(second.code).toBe(1);
+      expect(second.stderr.trim()).toBe(`driftwatch: a retrain of ${MODEL} is already running: retrain-${MODEL}`);
+    } finally {
+      await blocker.terminate('test over');
+    }
+  });
+
+  it('answers usage errors with exit code 2 and the usage text', async () => {
+    const run = await cli('schedule', 'create', MODEL, '--every', '1h', '--cron', '0 * * * *');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('driftwatch: give either --every or --cron, not both');
+    expect(run.stderr).toContain('Usage: driftwatch');
+  });
+});
