@@ -1,9 +1,10 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
 
 const HISTORIES_DIR = path.join(__dirname, 'histories');
+Runtime.install({ logger: new DefaultLogger('WARN') });
 const histories = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).sort();
 
 describe('committed workflow histories replay against the current workflow code', () => {
