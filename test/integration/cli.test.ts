@@ -9,7 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { monitorStatusQuery, monitorWorkflowId, scheduleId, type MonitorStatus } from '../../workflows/definitions';
-import { startHarness, type Harness } from './harness';
+import { startHarness, testModelYaml, type Harness } from './harness';
 import { syntheticRows } from './synthetic';
 
 const execFileAsync = promisify(execFile);
@@ -45,32 +45,6 @@ async function cli(...args: string[]): Promise<CliRun> {
   }
 }
 
-function modelYaml(monitoring: string): string {
-  return `
-model: ${MODEL}
-task: binary_classification
-label: label
-features:
-  - { name: x1, kind: numeric }
-  - { name: x2, kind: numeric }
-  - { name: x3, kind: numeric }
-  - { name: segment, kind: categorical }
-monitoring:
-${monitoring}
-retrain:
-  cooldown: 1h
-  trainingWindow: 60d
-  holdoutFraction: 0.25
-  minTrainingRows: 100
-tuning:
-  trials: 2
-  parallelism: 2
-  space:
-    learningRate: { type: float, min: 0.01, max: 0.05, log: true }
-    hiddenUnits: { type: int, min: 8, max: 16 }
-`;
-}
-
 function toCsv(rows: Record<string, unknown>[]): string {
   const columns = Object.keys(rows[0]!);
   return [columns.join(','), ...rows.map((row) => columns.map((c) => String(row[c])).join(','))].join('\n') + '\n';
@@ -101,7 +75,7 @@ afterAll(async () => {
 describe('the driftwatch command line', () => {
   it('refuses a config with a misspelt key, naming the key and the likely intended one', async () => {
     const file = path.join(dir, 'typo.yaml');
-    await writeFile(file, modelYaml('  windw: 30d\n  minRows: 30'));
+    await writeFile(file, testModelYaml(MODEL).replace('  window: 30d', '  windw: 30d'));
     const run = await cli('models', 'register', file);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`driftwatch: invalid model config ${file}`);
@@ -111,7 +85,7 @@ describe('the driftwatch command line', () => {
 
   it('registers a good config', async () => {
     const file = path.join(dir, 'model.yaml');
-    await writeFile(file, modelYaml('  window: 30d\n  minRows: 30\n  schedule: { every: 1h }'));
+    await writeFile(file, testModelYaml(MODEL));
     const run = await cli('models', 'register', file);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain(`Registered model '${MODEL}'`);

@@ -121,14 +121,10 @@ export async function startHarness(name: string, options: { overrideActivities?:
   };
 }
 
-/** A model config in the same YAML users write, with a webhook pointing at the test's receiver. */
-export function testModelConfig(
-  model: string,
-  webhookUrl: string,
-  options: { cooldown?: string; extraWebhooks?: string[] } = {},
-): ModelConfig {
-  return parseModelConfig(
-    `
+/** A model config in the same YAML users write, optionally with webhook routes. */
+export function testModelYaml(model: string, options: { cooldown?: string; webhooks?: string[] } = {}): string {
+  const webhooks = options.webhooks ?? [];
+  return `
 model: ${model}
 task: binary_classification
 label: label
@@ -140,6 +136,7 @@ features:
 monitoring:
   window: 30d
   minRows: 30
+  schedule: { every: 1h }
 drift:
   rule: { driftedShare: 0.3, anyPsiAtLeast: 0.25 }
 retrain:
@@ -153,10 +150,16 @@ tuning:
   space:
     learningRate: { type: float, min: 0.01, max: 0.05, log: true }
     hiddenUnits: { type: int, min: 8, max: 16 }
-alerts:
-  - type: webhook
-    url: ${webhookUrl}
-${(options.extraWebhooks ?? []).map((url) => `  - type: webhook\n    url: ${url}\n`).join('')}`,
+${webhooks.length > 0 ? 'alerts:\n' : ''}${webhooks.map((url) => `  - type: webhook\n    url: ${url}\n`).join('')}`;
+}
+
+export function testModelConfig(
+  model: string,
+  webhookUrl: string,
+  options: { cooldown?: string; extraWebhooks?: string[] } = {},
+): ModelConfig {
+  return parseModelConfig(
+    testModelYaml(model, { cooldown: options.cooldown, webhooks: [webhookUrl, ...(options.extraWebhooks ?? [])] }),
     `<test ${model}>`,
   );
 }
