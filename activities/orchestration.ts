@@ -5,7 +5,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import { buildWebhookPayload, type AlertRequest } from '../src/alerts/payload';
-import { compareToReference } from '../src/drift';
+import { compareToReference, tableFromRows } from '../src/drift';
 import { NotEnoughDataError, UnknownModelError } from '../src/errors';
 import { scorePredictions } from '../src/metrics';
 import { evaluateDatasetDrift } from '../src/policy/dataset-drift';
@@ -166,9 +166,13 @@ export function createOrchestrationActivities({ db, client, temporalUiUrl }: Orc
         return { ...empty, outcome: 'unchanged', championVersion: champion.version, reportId: sameReport, window: windowSummary,
           reasons: [`window already reported in drift report #${sameReport}`] };
       }
-      const results = compareToReference(champion.referenceProfile, config.features, window.rows.map((r) => r.features), {
-        minRows: config.monitoring.minRows,
-      });
+      const featureNames = config.features.map((f) => f.name);
+      const results = compareToReference(
+        champion.referenceProfile,
+        config.features,
+        tableFromRows(window.rows.map((r) => r.features), featureNames),
+        { ...config.drift, minRows: config.monitoring.minRows },
+      );
       const verdict = evaluateDatasetDrift(results, config.driftRule);
       const reportId = await insertDriftReport(db, {
         modelName: input.modelName, championVersion: champion.version, windowStart: window.start, windowEnd: window.end,
@@ -176,7 +180,8 @@ export function createOrchestrationActivities({ db, client, temporalUiUrl }: Orc
         reasons: verdict.reasons, source: input.source,
       });
       const features: FeatureDriftSummary[] = results.map((r) => ({
-        feature: r.feature, test: r.test, score: r.score, threshold: r.threshold, psi: r.psi, drifted: r.drifted, status: r.status,
+        feature: r.feature, test: r.test, scoreKind: r.scoreKind, score: r.score, threshold: r.threshold, psi: r.psi,
+        drifted: r.drifted, status: r.status,
       }));
       return {
         modelName: input.modelName, checkedAt, outcome: 'checked', reportId, championVersion: champion.version, window: windowSummary,

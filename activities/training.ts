@@ -3,7 +3,7 @@
  * the challenger's final training. Each heartbeats once per epoch.
  */
 import { Context } from '@temporalio/activity';
-import { buildReferenceProfile } from '../src/drift';
+import { buildReferenceProfile, tableFromRows } from '../src/drift';
 import { DEFAULT_HYPERPARAMETERS, trainModel, type Hyperparameters, type TrainResult } from '../src/training';
 import type { ParameterValues } from '../src/tuning';
 import type { Db } from '../src/store/db';
@@ -83,7 +83,13 @@ export function createTrainingActivities({ db }: TrainingDeps) {
         hyperparameters: result.artifact.hyperparameters,
         trainingWindow: request.split,
         // The challenger's own training rows become the drift reference if it is promoted.
-        referenceProfile: buildReferenceProfile(data.config.features, data.rows),
+        referenceProfile: buildReferenceProfile(data.config.features, tableFromRows(data.rows, data.config.features.map((f) => f.name)), {
+          sampleLimit: data.config.drift.referenceSampleLimit,
+          chunks: data.config.drift.referenceChunks,
+          binning: data.config.drift.binning,
+          smoothing: data.config.drift.smoothing,
+          minChunkRows: data.config.monitoring.minRows,
+        }),
         artifact: result.artifact,
       });
       return { version, backend: result.artifact.backend.name, epochsTrained: result.epochsTrained };

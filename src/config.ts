@@ -6,8 +6,10 @@
 import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { DRIFT_TESTS, defaultTestFor } from './drift/registry';
-import type { DriftTestName, FeatureKind } from './drift/types';
+import { DEFAULT_DRIFT_OPTIONS } from './drift/options';
+import { DEFAULT_REFERENCE_CHUNKS, DEFAULT_REFERENCE_SAMPLE_LIMIT } from './drift/reference-profile';
+import { DRIFT_TESTS, DRIFT_TEST_NAMES } from './drift/registry';
+import type { DriftOptions, FeatureDriftTest, FeatureKind } from './drift/types';
 import { METRICS_BY_TASK, type MetricName, type Task } from './metrics';
 import { SearchSpaceError, validateSearchSpace, type SearchSpace } from './tuning';
 
@@ -17,7 +19,14 @@ export type AlertEvent = (typeof ALERT_EVENTS)[number];
 export interface FeatureConfig {
   name: string;
   kind: FeatureKind;
-  drift: { test: DriftTestName; threshold: number };
+  /** threshold null: the test's default, or a learned one (drift.thresholds). */
+  drift: { test: FeatureDriftTest; threshold: number | null };
+}
+
+/** How windows are compared (everything but minRows, which is under monitoring) and how the reference is profiled. */
+export interface DriftSettings extends Omit<DriftOptions, 'minRows'> {
+  referenceSampleLimit: number;
+  referenceChunks: number;
 }
 
 export interface AlertConfig {
@@ -33,7 +42,9 @@ export interface ModelConfig {
   label: string;
   features: FeatureConfig[];
   monitoring: { windowMs: number; minRows: number; schedule: { every?: string; cron?: string } };
-  driftRule: { minDriftedShare: number; anyPsiAtLeast: number | null };
+  drift: DriftSettings;
+  /** weights: per feature name; features not named weigh 1. */
+  driftRule: { minDriftedShare: number; anyPsiAtLeast: number | null; weights: Record<string, number> };
   retrain: {
     cooldownMs: number;
     trainingWindowMs: number;
@@ -168,7 +179,7 @@ const featureSchema = z.strictObject({
   name: z.string().min(1),
   kind: z.enum(['numeric', 'categorical']),
   drift: z
-    .strictObject({ test: z.enum(['psi', 'ks']).optional(), threshold: z.number().optional() })
+    .strictObject({ test: z.enum([...DRIFT_TEST_NAMES, 'auto']).optional(), threshold: z.number().nullable().optional() })
     .optional(),
 });
 
@@ -205,10 +216,30 @@ const modelFileSchema = z.strictObject({
     .prefault({}),
   drift: z
     .strictObject({
+      binning: z
+        .strictObject({
+          strategy: z.enum(['quantile', 'equal_width', 'evidently']).default(DEFAULT_DRIFT_OPTIONS.binning.strategy),
+          bins: z.int().min(2).max(1000).default(DEFAULT_DRIFT_OPTIONS.binning.bins),
+        })
+        .prefault({}),
+      // A number: empty bins get that share (then renormalise); 'evidently': its rule; 'none': PSI may be infinite.
+      smoothing: z.union([z.number().gt(0).lt(1), z.enum(['evidently', 'none'])]).default(1e-4),
+      ksMethod: z.enum(['auto', 'exact', 'asymp']).default('auto'),
+      thresholds: z
+        .discriminatedUnion('strategy', [
+          z.strictObject({ strategy: z.literal('constant') }),
+          z.strictObject({ strategy: z.literal('reference_chunks'), k: z.number().gt(0).default(3) }),
+        ])
+        .default({ strategy: 'constant' }),
+      correction: z.enum(['none', 'bonferroni', 'benjamini_hochberg']).default('none'),
+      nullRateShift: z.number().gt(0).max(1).nullable().default(0.1),
+      referenceSampleLimit: z.int().min(100).default(DEFAULT_REFERENCE_SAMPLE_LIMIT),
+      referenceChunks: z.int().min(0).max(100).default(DEFAULT_REFERENCE_CHUNKS),
       rule: z
         .strictObject({
           driftedShare: z.number().gt(0).max(1).default(0.3),
           anyPsiAtLeast: z.number().gt(0).nullable().default(0.25),
+          weights: z.record(z.string(), z.number().min(0)).default(() => ({})),
         })
         .prefault({}),
     })
@@ -257,6 +288,11 @@ function resolveModelConfig(file: ModelFile, issues: ConfigIssue[]): ModelConfig
     issues.push({ path: 'label', message: `'${file.label}' is also the event time column` });
   }
   const features = file.features.map((feature, index) => resolveFeature(file, feature, index, issues));
+  for (const name of Object.keys(file.drift.rule.weights)) {
+    if (!file.features.some((feature) => feature.name === name)) {
+      issues.push({ path: `drift.rule.weights.${name}`, message: `'${name}' is not a feature of this model` });
+    }
+  }
 
   const metric = file.promotion.metric ?? DEFAULT_METRIC[file.task];
   const taskMetrics = METRICS_BY_TASK[file.task];
@@ -288,9 +324,22 @@ function resolveModelConfig(file: ModelFile, issues: ConfigIssue[]): ModelConfig
       minRows: file.monitoring.minRows,
       schedule: file.monitoring.schedule,
     },
+    drift: {
+      binning: file.drift.binning,
+      smoothing: typeof file.drift.smoothing === 'number'
+        ? { kind: 'constant', epsilon: file.drift.smoothing }
+        : { kind: file.drift.smoothing },
+      ksMethod: file.drift.ksMethod,
+      thresholds: file.drift.thresholds,
+      correction: file.drift.correction,
+      nullRateShift: file.drift.nullRateShift,
+      referenceSampleLimit: file.drift.referenceSampleLimit,
+      referenceChunks: file.drift.referenceChunks,
+    },
     driftRule: {
       minDriftedShare: file.drift.rule.driftedShare,
       anyPsiAtLeast: file.drift.rule.anyPsiAtLeast,
+      weights: file.drift.rule.weights,
     },
     retrain: {
       cooldownMs: file.retrain.cooldown,
@@ -328,18 +377,26 @@ function resolveFeature(
     }
   }
 
-  const defaultTest = defaultTestFor(feature.kind);
-  const test = feature.drift?.test ?? defaultTest;
+  const test = feature.drift?.test ?? 'auto';
+  const threshold = feature.drift?.threshold ?? null;
+  if (test === 'auto') {
+    // 'auto' may pick a p-value test or a distance, so a threshold could not mean one thing.
+    if (threshold !== null) {
+      issues.push({ path: `${path}.drift.threshold`, message: `a threshold needs an explicit drift.test (one of ${DRIFT_TEST_NAMES.join(', ')})` });
+    }
+    return { name: feature.name, kind: feature.kind, drift: { test, threshold } };
+  }
   const descriptor = DRIFT_TESTS[test];
   if (!descriptor.kinds.includes(feature.kind)) {
+    const applicable = DRIFT_TEST_NAMES.filter((name) => DRIFT_TESTS[name].kinds.includes(feature.kind));
     issues.push({
       path: `${path}.drift.test`,
-      message: `the ${test} test does not apply to ${feature.kind} feature '${feature.name}'; use ${defaultTest}`,
+      message: `the ${test} test does not apply to ${feature.kind} feature '${feature.name}'; use one of ${applicable.join(', ')} or auto`,
     });
   }
-  const threshold = feature.drift?.threshold ?? descriptor.defaultThreshold;
   // A p-value threshold is a significance level; a distance threshold only needs to be positive.
-  const thresholdValid = descriptor.scoreKind === 'p_value' ? threshold > 0 && threshold < 1 : threshold > 0;
+  const thresholdValid =
+    threshold === null || (descriptor.scoreKind === 'p_value' ? threshold > 0 && threshold < 1 : threshold > 0);
   if (!thresholdValid) {
     const expected = descriptor.scoreKind === 'p_value' ? 'between 0 and 1 (exclusive)' : 'greater than 0';
     issues.push({

@@ -149,7 +149,7 @@ function formatTick(tick: DriftCheckResult): string {
   if (tick.outcome !== 'checked') return `${tick.outcome}: ${tick.reasons.join('; ')}`;
   const features = tick.features
     .map((f) => {
-      const score = f.score === null ? f.status : f.test === 'ks' ? `p=${f.score.toPrecision(2)}` : f.score.toFixed(3);
+      const score = f.score === null ? f.status : f.scoreKind === 'p_value' ? `p=${f.score.toPrecision(2)}` : f.score.toFixed(3);
       const psi = f.test === 'psi' ? '' : ` psi=${f.psi?.toFixed(2) ?? '-'}`;
       return `${f.feature} ${f.test} ${score}${f.drifted ? '*' : ''}${psi}`;
     })

@@ -81,6 +81,7 @@ export interface DriftCheckRequest {
 export interface FeatureDriftSummary {
   feature: string;
   test: string;
+  scoreKind: 'p_value' | 'distance';
   score: number | null;
   threshold: number;
   psi: number | null;

@@ -1,149 +1,161 @@
-import { ksTwoSample } from './ks';
-import { categoricalBinShares, numericBinShares, populationStabilityIndex } from './psi';
-import { readValues, surveyColumn, type ColumnValues } from './reference-profile';
-import { DRIFT_TESTS, defaultTestFor, isDrifted } from './registry';
+import {
+  columnOf,
+  countCategories,
+  decodeFloat64,
+  readCategoricalColumn,
+  readNumericColumn,
+  sortedCopy,
+  type FeatureTable,
+  type ReadColumn,
+} from './columns';
+import { correctPValueThresholds } from './corrections';
+import { DEFAULT_DRIFT_OPTIONS } from './options';
+import { learnedThreshold } from './reference-profile';
+import { DRIFT_TESTS, chooseDefaultTest, isDrifted } from './registry';
+import { psi, scoreTest, type Sides } from './scoring';
 import type {
-  CategoricalReference,
-  CompareOptions,
+  DriftOptions,
   DriftTestName,
   FeatureDriftResult,
   FeatureReference,
   FeatureSpec,
   FeatureStatus,
-  NumericReference,
   ReferenceProfile,
+  ThresholdSource,
 } from './types';
 
-const DEFAULT_MIN_ROWS = 30;
+type Unmeasured = Exclude<FeatureStatus, 'ok' | 'constant' | 'unseen_categories'>;
 
-type Row = Readonly<Record<string, unknown>>;
-
-/** Either the scores of a feature that could be tested, or why it could not. */
-type Outcome =
-  | { status: 'ok'; score: number; psi: number }
-  | { status: Exclude<FeatureStatus, 'ok'>; statusDetail: string };
+/** Either the prepared sides of a feature that can be tested, or why it cannot. */
+type Preparation =
+  | { measured: true; sides: Sides; status: FeatureStatus; statusDetail?: string }
+  | { measured: false; status: Unmeasured; statusDetail: string };
 
 /**
- * Compares a window of rows with the champion's reference profile, one result per spec, in spec order.
- * Data problems never throw: each affected feature gets a non-'ok' status and the others are still tested.
+ * Compares a window with the champion's reference profile, one result per spec, in spec order.
+ * Data problems never throw: each affected feature gets a status saying why it was not measured,
+ * and the other features are still tested.
  */
 export function compareToReference(
   profile: ReferenceProfile,
-  specs: FeatureSpec[],
-  rows: ReadonlyArray<Row>,
-  options: CompareOptions = {},
+  specs: readonly FeatureSpec[],
+  window: FeatureTable,
+  options: Partial<DriftOptions> = {},
 ): FeatureDriftResult[] {
-  const minRows = options.minRows ?? DEFAULT_MIN_ROWS;
-  return specs.map((spec) => compareFeature(profile, spec, rows, minRows));
+  const resolved: DriftOptions = { ...DEFAULT_DRIFT_OPTIONS, ...options };
+  const results = specs.map((spec) => compareFeature(profile, spec, window, resolved));
+  return correctPValueThresholds(results, resolved.correction);
 }
 
-function compareFeature(
-  profile: ReferenceProfile,
-  spec: FeatureSpec,
-  rows: ReadonlyArray<Row>,
-  minRows: number,
-): FeatureDriftResult {
-  const test = spec.drift?.test ?? defaultTestFor(spec.kind);
-  const { scoreKind, defaultThreshold } = DRIFT_TESTS[test];
-  const threshold = spec.drift?.threshold ?? defaultThreshold;
+function compareFeature(profile: ReferenceProfile, spec: FeatureSpec, window: FeatureTable, options: DriftOptions): FeatureDriftResult {
   const reference = Object.hasOwn(profile.features, spec.name) ? profile.features[spec.name] : undefined;
-  const survey = surveyColumn(rows, spec.name);
-  const outcome = evaluateFeature(spec, test, reference, rows, survey.present, minRows);
+  const requested = spec.drift?.test ?? 'auto';
+  const test = requested === 'auto' ? chooseDefaultTest(spec.kind, reference) : requested;
+  const { scoreKind } = DRIFT_TESTS[test];
+  const raw = columnOf(window, spec.name);
+  const column = raw === undefined ? null : spec.kind === 'numeric' ? readNumericColumn(raw) : readCategoricalColumn(raw);
+  const referenceNullRate = reference && profile.rowCount > 0 ? reference.nullCount / profile.rowCount : 0;
+  // Rows without the column are nulls of the window.
+  const currentNulls = column ? column.nullCount + (window.rowCount - (raw?.length ?? 0)) : window.rowCount;
+  const currentNullRate = window.rowCount > 0 ? currentNulls / window.rowCount : 0;
+  const nullRateDrifted =
+    options.nullRateShift !== null && reference !== undefined && column !== null && window.rowCount > 0 &&
+    Math.abs(currentNullRate - referenceNullRate) >= options.nullRateShift;
+  const { threshold, thresholdSource } = chooseThreshold(spec, test, reference, options);
   const common = {
-    feature: spec.name,
-    kind: spec.kind,
-    test,
-    scoreKind,
-    threshold,
-    currentCount: rows.length - survey.nullCount,
-    referenceNullRate: reference && profile.rowCount > 0 ? reference.nullCount / profile.rowCount : 0,
-    currentNullRate: rows.length > 0 ? survey.nullCount / rows.length : 0,
+    feature: spec.name, kind: spec.kind, test, scoreKind, threshold, thresholdSource,
+    currentCount: column ? column.values.length : 0, referenceNullRate, currentNullRate,
   };
-  if (outcome.status !== 'ok') {
-    return { ...common, status: outcome.status, statusDetail: outcome.statusDetail, score: null, psi: null, drifted: false };
+
+  const preparation = prepare(spec, test, reference, window, column, options);
+  if (!preparation.measured) {
+    return {
+      ...common, measured: false, score: null, psi: null, details: {}, drifted: false, nullRateDrifted: false,
+      status: preparation.status, statusDetail: preparation.statusDetail,
+    };
   }
-  const drifted = isDrifted(scoreKind, outcome.score, threshold);
-  return { ...common, status: 'ok', score: outcome.score, psi: outcome.psi, drifted };
+  const { score, details } = scoreTest(test, preparation.sides, options);
+  const drifted = isDrifted(scoreKind, score, threshold) || nullRateDrifted;
+  return {
+    ...common, measured: true, score, psi: psi(preparation.sides, options), details, drifted, nullRateDrifted,
+    status: preparation.status,
+    ...(preparation.statusDetail ? { statusDetail: preparation.statusDetail } : {}),
+  };
 }
 
-/** Configuration problems come first, then problems of the window as a whole, then of its values. */
-function evaluateFeature(
+function chooseThreshold(
   spec: FeatureSpec,
   test: DriftTestName,
   reference: FeatureReference | undefined,
-  rows: ReadonlyArray<Row>,
-  columnPresent: boolean,
-  minRows: number,
-): Outcome {
+  options: DriftOptions,
+): { threshold: number; thresholdSource: ThresholdSource } {
+  const configured = spec.drift?.threshold;
+  if (configured !== undefined && configured !== null) return { threshold: configured, thresholdSource: 'config' };
+  if (options.thresholds.strategy === 'reference_chunks' && reference) {
+    const learned = learnedThreshold(reference, test, options.thresholds.k);
+    if (learned !== null) return { threshold: learned, thresholdSource: 'reference_chunks' };
+  }
+  return { threshold: DRIFT_TESTS[test].defaultThreshold, thresholdSource: 'default' };
+}
+
+/** Configuration problems come first, then problems of the window as a whole, then of its values. */
+function prepare(
+  spec: FeatureSpec,
+  test: DriftTestName,
+  reference: FeatureReference | undefined,
+  window: FeatureTable,
+  column: ReadColumn<Float64Array> | ReadColumn<string[]> | null,
+  options: DriftOptions,
+): Preparation {
   const feature = `feature '${spec.name}'`;
   const { kinds } = DRIFT_TESTS[test];
   if (!kinds.includes(spec.kind)) {
-    return problem('type_mismatch', `${feature} is ${spec.kind}, but test '${test}' only applies to ${kinds.join(' or ')} features`);
+    return unmeasured('type_mismatch', `${feature} is ${spec.kind}, but test '${test}' only applies to ${kinds.join(' or ')} features`);
   }
-  if (!reference) return problem('missing_column', `${feature} is not in the reference profile`);
+  if (!reference) return unmeasured('missing_column', `${feature} is not in the reference profile`);
   if (reference.kind !== spec.kind) {
-    return problem('type_mismatch', `${feature} is ${spec.kind}, but the reference profile stores it as ${reference.kind}`);
+    return unmeasured('type_mismatch', `${feature} is ${spec.kind}, but the reference profile stores it as ${reference.kind}`);
   }
-  if (rows.length === 0) return problem('insufficient_data', `the window has no rows to test ${feature} on`);
-  if (!columnPresent) return problem('missing_column', `${feature} is absent from every row of the window`);
-  return reference.kind === 'numeric'
-    ? evaluateNumeric(feature, reference, readValues(rows, spec.name, 'numeric'), test, minRows)
-    : evaluateCategorical(feature, reference, readValues(rows, spec.name, 'categorical'), minRows);
-}
-
-function evaluateNumeric(
-  feature: string,
-  reference: NumericReference,
-  column: ColumnValues<number>,
-  test: DriftTestName,
-  minRows: number,
-): Outcome {
-  const valueProblem = findValueProblem(feature, 'finite numbers', column, reference.count, minRows);
-  if (valueProblem) return valueProblem;
-  const current = Float64Array.from(column.values).sort();
-  const psi = populationStabilityIndex(reference.binShares, numericBinShares(reference.binEdges, current));
-  // The stored sample stands in for the reference rows; it is sorted, as ksTwoSample requires.
-  const score = test === 'ks' ? ksTwoSample(reference.sample, current).pValue : psi;
-  return { status: 'ok', score, psi };
-}
-
-/** Only PSI applies to categories (checked against the registry before this point). */
-function evaluateCategorical(
-  feature: string,
-  reference: CategoricalReference,
-  column: ColumnValues<string>,
-  minRows: number,
-): Outcome {
-  const valueProblem = findValueProblem(feature, 'strings or numbers', column, reference.count, minRows);
-  if (valueProblem) return valueProblem;
-  const shares = categoricalBinShares(reference.shares, column.values);
-  const psi = populationStabilityIndex(shares.reference, shares.current);
-  return { status: 'ok', score: psi, psi };
-}
-
-function findValueProblem(
-  feature: string,
-  expected: string,
-  column: ColumnValues<unknown>,
-  referenceCount: number,
-  minRows: number,
-): Outcome | undefined {
+  if (window.rowCount === 0) return unmeasured('insufficient_data', `the window has no rows to test ${feature} on`);
+  if (!column) return unmeasured('missing_column', `${feature} is absent from every row of the window`);
+  const expected = spec.kind === 'numeric' ? 'finite numbers' : 'strings or numbers';
   if (column.invalidCount > 0) {
     const total = column.invalidCount + column.values.length;
-    const example = column.invalidExample;
-    return problem('type_mismatch', `${feature} expects ${expected}, but ${column.invalidCount} of ${total} non-null values are not, e.g. ${example}`);
+    return unmeasured('type_mismatch',
+      `${feature} expects ${expected}, but ${column.invalidCount} of ${total} non-null values are not, e.g. ${column.invalidExample}`);
   }
-  if (column.values.length === 0) return problem('all_null', `${feature} is null in every row of the window`);
-  if (column.values.length < minRows) {
-    const found = column.values.length;
-    return problem('insufficient_data', `${feature} has ${found} non-null values in the window, fewer than the ${minRows} required`);
+  if (column.values.length === 0) return unmeasured('all_null', `${feature} is null in every row of the window`);
+  if (column.values.length < options.minRows) {
+    return unmeasured('insufficient_data',
+      `${feature} has ${column.values.length} non-null values in the window, fewer than the ${options.minRows} required`);
   }
-  if (referenceCount === 0) {
-    return problem('insufficient_data', `the reference profile has no non-null values for ${feature}`);
+  if (reference.count === 0) return unmeasured('insufficient_data', `the reference profile has no non-null values for ${feature}`);
+
+  if (reference.kind === 'numeric') {
+    const current = sortedCopy(column.values as Float64Array);
+    const sides: Sides = { kind: 'numeric', reference: decodeFloat64(reference.sortedValues), current, referenceStd: reference.std ?? 0 };
+    const constant = constantSide(reference.min === reference.max, current[0] === current[current.length - 1], feature);
+    return { measured: true, sides, status: constant ? 'constant' : 'ok', ...(constant ? { statusDetail: constant } : {}) };
   }
-  return undefined;
+  const referenceCounts = new Map(Object.entries(reference.counts));
+  const currentCounts = countCategories(column.values as string[]);
+  const sides: Sides = { kind: 'categorical', reference: referenceCounts, current: currentCounts };
+  const unseen = [...currentCounts.keys()].filter((category) => !referenceCounts.has(category));
+  if (unseen.length === 0) return { measured: true, sides, status: 'ok' };
+  const shown = unseen.slice(0, 5).map((c) => JSON.stringify(c)).join(', ');
+  return {
+    measured: true, sides, status: 'unseen_categories',
+    statusDetail: `${feature} has ${unseen.length} categories the reference never had: ${shown}${unseen.length > 5 ? ', …' : ''}`,
+  };
 }
 
-function problem(status: Exclude<FeatureStatus, 'ok'>, statusDetail: string): Outcome {
-  return { status, statusDetail };
+function constantSide(referenceConstant: boolean, currentConstant: boolean, feature: string): string | null {
+  if (referenceConstant && currentConstant) return `${feature} is constant in both the reference and the window`;
+  if (referenceConstant) return `${feature} is constant in the reference`;
+  if (currentConstant) return `${feature} is constant in the window`;
+  return null;
+}
+
+function unmeasured(status: Unmeasured, statusDetail: string): Preparation {
+  return { measured: false, status, statusDetail };
 }

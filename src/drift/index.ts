@@ -1,23 +1,36 @@
 /**
  * Pure drift statistics: build a JSON reference profile from the champion's training rows once,
- * then compare each window of rows with it feature by feature (KS and PSI). No I/O happens here.
+ * then compare each window with it feature by feature. No I/O happens here.
  */
 export type {
+  BinningStrategy,
   CategoricalReference,
-  CompareOptions,
+  DriftOptions,
   DriftTestDescriptor,
   DriftTestName,
   FeatureDriftResult,
+  FeatureDriftTest,
   FeatureKind,
   FeatureReference,
   FeatureSpec,
   FeatureStatus,
   NumericReference,
+  PValueCorrection,
   ReferenceProfile,
   ScoreKind,
+  Smoothing,
+  ThresholdSource,
+  ThresholdStrategy,
 } from './types';
-export { buildReferenceProfile, PSI_BINS, REFERENCE_SAMPLE_LIMIT } from './reference-profile';
+export { tableFromRows, type FeatureTable } from './columns';
+export {
+  buildReferenceProfile,
+  DEFAULT_REFERENCE_CHUNKS,
+  DEFAULT_REFERENCE_SAMPLE_LIMIT,
+  type ProfileOptions,
+} from './reference-profile';
 export { compareToReference } from './compare';
-export { DRIFT_TESTS, defaultTestFor, isDrifted } from './registry';
-export { DEFAULT_PSI_SMOOTHING, populationStabilityIndex } from './psi';
+export { DEFAULT_DRIFT_OPTIONS } from './options';
+export { DRIFT_TESTS, DRIFT_TEST_NAMES, chooseDefaultTest, isDrifted } from './registry';
+export { populationStabilityIndex } from './psi';
 export { ksTwoSample, type KsResult } from './ks';

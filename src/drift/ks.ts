@@ -1,69 +1,169 @@
 /**
- * Two-sample Kolmogorov-Smirnov test: the statistic D is exact; the p-value is the asymptotic
- * two-sided one. A later exact small-sample p-value (as scipy.stats.ks_2samp has) can sit next to
- * ksAsymptoticPValue and be chosen in ksTwoSample by sample size.
+ * Two-sample Kolmogorov–Smirnov test, two-sided, ported from scipy 1.17.1 so that
+ * ksTwoSample(a, b, method) matches scipy.stats.ks_2samp(a, b, alternative='two-sided', method=method)
+ * (scipy/stats/_stats_py.py: ks_2samp, _attempt_exact_2kssamp, _compute_prob_outside_square, and
+ * _compute_outer_prob_inside_method in scipy/stats/_stats_pythran.py). The exact p-values follow Hodges'
+ * treatment of Drion/Gnedenko/Korolyuk (Hodges, "The Significance Probability of the Smirnov Two-Sample
+ * Test", Arkiv för Matematik 3(43), 1958); the asymptotic one is the finite-n Kolmogorov distribution at
+ * the effective sample size, in ./kolmogorov.
  */
+import { kolmogorovSurvival } from './kolmogorov';
+
+export type KsMethod = 'auto' | 'exact' | 'asymp';
 
 export interface KsResult {
   statistic: number;
   pValue: number;
+  /** The method that produced pValue: 'exact' can fall back to 'asymp', as in scipy. */
+  method: 'exact' | 'asymp';
 }
 
-export function ksTwoSample(sortedA: ArrayLike<number>, sortedB: ArrayLike<number>): KsResult {
-  const statistic = ksStatistic(sortedA, sortedB);
-  return { statistic, pValue: ksAsymptoticPValue(statistic, sortedA.length, sortedB.length) };
-}
+/** MAX_AUTO_N in ks_2samp: 'auto' attempts the exact p-value when both samples are at most this large. */
+const MAX_AUTO_N = 10000;
+/** np.iinfo(np.int32).max: ks_2samp refuses 'exact' once lcm(n1, n2) / gcd-reduced sizes pass it. */
+const INT32_MAX = 2147483647;
 
 /**
- * D = sup_x |F_a(x) − F_b(x)| of the two empirical CDFs, by merging the sorted samples. All copies of
- * a value are consumed on both sides before the gap is measured, because both CDFs jump at a tie.
- * The gap is kept as the integer |i·n_b − j·n_a| so equal CDFs compare exactly equal.
+ * Inputs must be sorted ascending and free of NaN (a RangeError otherwise, as for an empty sample).
+ * 'auto' is exact when max(n1, n2) ≤ 10000 and asymptotic above; 'exact' falls back to 'asymp' when the
+ * lattice would be too large or the computation loses its footing numerically, and says so in `method`.
  */
-export function ksStatistic(sortedA: ArrayLike<number>, sortedB: ArrayLike<number>): number {
+export function ksTwoSample(
+  sortedA: ArrayLike<number>,
+  sortedB: ArrayLike<number>,
+  method: KsMethod = 'auto',
+): KsResult {
   assertSortedSample(sortedA, 'first');
   assertSortedSample(sortedB, 'second');
   const sizeA = sortedA.length;
   const sizeB = sortedB.length;
+  let statistic = largestCdfDifference(sortedA, sortedB);
+
+  const gcd = greatestCommonDivisor(sizeA, sizeB);
+  const reducedA = sizeA / gcd;
+  const reducedB = sizeB / gcd;
+  const tryExact =
+    method === 'auto' ? Math.max(sizeA, sizeB) <= MAX_AUTO_N : method === 'exact' && reducedA < INT32_MAX / reducedB;
+  if (tryExact) {
+    // _attempt_exact_2kssamp: D is a multiple of 1/lcm, so it is snapped to h/lcm before counting paths.
+    const lcm = reducedA * sizeB;
+    const h = Math.round(statistic * lcm);
+    statistic = h / lcm;
+    const pValue = exactPValue(sizeA, sizeB, gcd, h);
+    if (pValue >= 0 && pValue <= 1) return { statistic, pValue, method: 'exact' };
+    // Out of [0, 1] or NaN: scipy warns and uses the asymptotic p-value of the snapped statistic.
+  }
+  return { statistic, pValue: asymptoticPValue(statistic, sizeA, sizeB), method: 'asymp' };
+}
+
+/**
+ * D = max(max F_a − F_b, max F_b − F_a) over the pooled values, both CDFs taken after every copy of a
+ * value (ks_2samp's searchsorted(side='right') on the concatenation), so ties count on both sides at once.
+ * The difference is formed as i/n_a − j/n_b in floating point exactly as scipy forms cdf1 − cdf2, so the
+ * statistic, and the asymptotic p-value built from it, match scipy's to the last bit.
+ */
+function largestCdfDifference(sortedA: ArrayLike<number>, sortedB: ArrayLike<number>): number {
+  const sizeA = sortedA.length;
+  const sizeB = sortedB.length;
   let i = 0;
   let j = 0;
-  let largestGap = 0;
+  let largest = 0;
+  let smallest = 0;
   while (i < sizeA && j < sizeB) {
-    const value = Math.min(sortedA[i] as number, sortedB[j] as number);
+    const nextA = sortedA[i] as number;
+    const nextB = sortedB[j] as number;
+    const value = nextA <= nextB ? nextA : nextB;
     while (i < sizeA && (sortedA[i] as number) <= value) i++;
     while (j < sizeB && (sortedB[j] as number) <= value) j++;
-    largestGap = Math.max(largestGap, Math.abs(i * sizeB - j * sizeA));
+    const difference = i / sizeA - j / sizeB;
+    if (difference > largest) largest = difference;
+    else if (difference < smallest) smallest = difference;
   }
-  // Once one sample is used up its CDF is 1 and the other's only climbs towards 1, so the gap only shrinks.
-  return largestGap / (sizeA * sizeB);
+  // Once one sample is used up its CDF is 1 and the other's climbs to 1, so the gap only shrinks to 0,
+  // which the starting values 0 already cover (scipy includes the last pooled value, where both are 1).
+  return -smallest > largest ? -smallest : largest;
+}
+
+/** Pr(D ≥ h/lcm) under the null hypothesis; NaN or a value outside [0, 1] signals numerical failure. */
+function exactPValue(sizeA: number, sizeB: number, gcd: number, h: number): number {
+  if (h === 0) return 1;
+  return sizeA === sizeB ? probabilityOutsideSquare(sizeA, h) : probabilityOutsideBand(sizeA, sizeB, gcd, h);
 }
 
 /**
- * Asymptotic two-sided p-value Q_KS(λ) with the effective sample size n_e = n_a·n_b / (n_a + n_b)
- * and Stephens' small-sample correction λ = (√n_e + 0.12 + 0.11/√n_e)·D
- * (Press et al., Numerical Recipes, 3rd ed., §14.3.3; 2nd ed., §14.3).
+ * Pr(D_{n,n} ≥ h/n) = 2 Σ_{k≥1} (−1)^(k−1) C(2n, n − kh) / C(2n, n), evaluated with each ratio of binomials
+ * as a product of h factors and the alternating sum nested Horner-style, P = 2A₁(1 − A₂(1 − A₃(…))), to
+ * avoid cancellation (_compute_prob_outside_square in _stats_py.py).
  */
-export function ksAsymptoticPValue(statistic: number, sizeA: number, sizeB: number): number {
-  const rootEffectiveSize = Math.sqrt((sizeA * sizeB) / (sizeA + sizeB));
-  const lambda = (rootEffectiveSize + 0.12 + 0.11 / rootEffectiveSize) * statistic;
-  return Math.min(1, Math.max(0, kolmogorovSurvival(lambda)));
+function probabilityOutsideSquare(n: number, h: number): number {
+  let probability = 0;
+  for (let k = Math.floor(n / h); k >= 0; k--) {
+    let ratio = 1;
+    for (let j = 0; j < h; j++) ratio = ((n - k * h - j) * ratio) / (n + k * h + j + 1);
+    probability = ratio * (1 - probability);
+  }
+  return 2 * probability;
 }
 
-/** Below this λ the alternating series converges slowly, so the complementary series is used (Numerical Recipes §6.14). */
-const SERIES_SWITCH = 1.18;
+/**
+ * Pr(D_{m,n} ≥ h/lcm) for m ≠ n: the share of monotone lattice paths from (0, 0) to (m, n) that leave
+ * the band |x/m − y/n| < h/lcm (_compute_outer_prob_inside_method in _stats_pythran.py). The recursion
+ * runs column by column over a sliding window of the band and is normalised at each step so that it
+ * yields 1 − Pr(inside) directly (Viehmann, "Numerically more stable computation of the p-values for the
+ * two-sample Kolmogorov-Smirnov test", arXiv:2102.08037).
+ */
+function probabilityOutsideBand(sizeA: number, sizeB: number, gcd: number, h: number): number {
+  // The probability is symmetric in the sizes; the recursion wants m ≥ n.
+  const m = Math.max(sizeA, sizeB);
+  const n = Math.min(sizeA, sizeB);
+  const mg = m / gcd;
+  const ng = n / gcd;
+  let minJ = 0;
+  let maxJ = Math.min(Math.ceil(h / mg), n + 1);
+  let windowLength = maxJ - minJ;
+  const column = new Float64Array(Math.min(2 * maxJ + 2, n + 1)).fill(1);
+  column.fill(0, minJ, maxJ);
+  for (let i = 1; i <= m; i++) {
+    const lastMinJ = minJ;
+    const lastLength = windowLength;
+    minJ = Math.min(Math.max(Math.floor((ng * i - h) / mg) + 1, 0), n);
+    maxJ = Math.min(Math.ceil((ng * i + h) / mg), n + 1);
+    if (maxJ <= minJ) return 1;
+    let value = minJ === 0 ? 0 : 1;
+    const shift = minJ - lastMinJ;
+    for (let jj = 0; jj < maxJ - minJ; jj++) {
+      const j = jj + minJ;
+      value = ((column[jj + shift] as number) * i + value * j) / (i + j);
+      column[jj] = value;
+    }
+    windowLength = maxJ - minJ;
+    if (lastLength > windowLength) column.fill(1, windowLength, lastLength);
+  }
+  return column[maxJ - minJ - 1] as number;
+}
 
 /**
- * Kolmogorov survival function Q_KS(λ) = 2 Σ_{j≥1} (−1)^{j−1} exp(−2 j² λ²). For small λ it uses the
- * equal (Jacobi theta) form 1 − (√(2π)/λ) Σ_{j≥1} exp(−(2j−1)² π² / (8 λ²)). The terms kept on each side
- * of SERIES_SWITCH reach double precision (Press et al., Numerical Recipes, 3rd ed., §6.14, class KSdist).
+ * ks_2samp's 'asymp' branch for the two-sided alternative: kstwo.sf(D, round(n1·n2/(n1 + n2))), then
+ * np.clip(p, 0, 1). np.round rounds halves to even, so sizes 1 and 1 give n = round(0.5) = 0, for which
+ * kstwo is undefined and scipy returns NaN; that is kept rather than invented.
  */
-export function kolmogorovSurvival(lambda: number): number {
-  if (lambda <= 0) return 1;
-  if (lambda < SERIES_SWITCH) {
-    const y = Math.exp(-(Math.PI * Math.PI) / (8 * lambda * lambda));
-    return 1 - (Math.sqrt(2 * Math.PI) / lambda) * (y + y ** 9 + y ** 25 + y ** 49);
-  }
-  const x = Math.exp(-2 * lambda * lambda);
-  return 2 * (x - x ** 4 + x ** 9);
+function asymptoticPValue(statistic: number, sizeA: number, sizeB: number): number {
+  const larger = Math.max(sizeA, sizeB);
+  const smaller = Math.min(sizeA, sizeB);
+  const effectiveSize = roundHalfToEven((larger * smaller) / (larger + smaller));
+  return Math.min(1, Math.max(0, kolmogorovSurvival(statistic, effectiveSize)));
+}
+
+function roundHalfToEven(x: number): number {
+  const floor = Math.floor(x);
+  const fraction = x - floor;
+  if (fraction !== 0.5) return Math.round(x);
+  return floor % 2 === 0 ? floor : floor + 1;
+}
+
+function greatestCommonDivisor(a: number, b: number): number {
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
 }
 
 function assertSortedSample(sample: ArrayLike<number>, which: string): void {

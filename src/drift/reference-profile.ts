@@ -1,9 +1,25 @@
+/**
+ * The reference profile: what a window is compared with, computed once per champion from its
+ * training rows and stored as JSON, so a drift check never re-reads the reference rows.
+ */
 import { mean, standardDeviation } from 'simple-statistics';
-import { inspect } from 'node:util';
-import { numericBinShares } from './psi';
+import {
+  columnOf,
+  countCategories,
+  decodeFloat64,
+  encodeFloat64,
+  readCategoricalColumn,
+  readNumericColumn,
+  sortedCopy,
+  type FeatureTable,
+} from './columns';
+import { DEFAULT_DRIFT_OPTIONS } from './options';
+import { DRIFT_TESTS } from './registry';
+import { scoreTest, type Sides } from './scoring';
 import type {
   CategoricalReference,
-  FeatureKind,
+  DriftOptions,
+  DriftTestName,
   FeatureReference,
   FeatureSpec,
   NumericReference,
@@ -11,83 +27,127 @@ import type {
 } from './types';
 
 /**
- * Largest reference sample kept for KS. Evenly spaced order statistics keep the sample's empirical CDF
- * within about 1/REFERENCE_SAMPLE_LIMIT of the full reference's, so D barely moves while the JSONB stays
- * small; the p-value then counts the reference as this many values, which errs on the conservative side.
+ * Largest number of reference values stored per numeric feature (20,000 float64 values are about
+ * 210 kB of base64). Above it, evenly spaced order statistics keep the empirical CDF within
+ * 1/limit of the full reference's; KS then counts the reference as `limit` values, which errs on
+ * the conservative side. Raise it (drift.referenceSampleLimit) to test against the full reference.
  */
-export const REFERENCE_SAMPLE_LIMIT = 10_000;
+export const DEFAULT_REFERENCE_SAMPLE_LIMIT = 20_000;
 
-/** Number of PSI bins for numeric features: reference deciles. */
-export const PSI_BINS = 10;
+/** Distinct values are counted up to this plus one: enough to know "few values" (≤ 5) and Evidently's "> 20 uniques". */
+export const DISTINCT_COUNT_LIMIT = 20;
 
-type Row = Readonly<Record<string, unknown>>;
+/**
+ * Reference chunks scored against the whole reference for learned thresholds (NannyML's approach:
+ * threshold = mean + k·std of the chunk scores). Chunks follow row order, i.e. time.
+ */
+export const DEFAULT_REFERENCE_CHUNKS = 10;
 
-export function buildReferenceProfile(specs: FeatureSpec[], rows: ReadonlyArray<Row>): ReferenceProfile {
-  return {
-    formatVersion: 1,
-    rowCount: rows.length,
-    features: Object.fromEntries(specs.map((spec) => [spec.name, buildFeatureReference(spec, rows)])),
+export interface ProfileOptions {
+  sampleLimit?: number;
+  chunks?: number;
+  binning?: DriftOptions['binning'];
+  smoothing?: DriftOptions['smoothing'];
+  /** Chunks smaller than this are not scored (their scores would say more about chunk size than drift). */
+  minChunkRows?: number;
+}
+
+export function buildReferenceProfile(specs: readonly FeatureSpec[], table: FeatureTable, options: ProfileOptions = {}): ReferenceProfile {
+  const resolved = {
+    sampleLimit: options.sampleLimit ?? DEFAULT_REFERENCE_SAMPLE_LIMIT,
+    chunks: options.chunks ?? DEFAULT_REFERENCE_CHUNKS,
+    binning: options.binning ?? DEFAULT_DRIFT_OPTIONS.binning,
+    smoothing: options.smoothing ?? DEFAULT_DRIFT_OPTIONS.smoothing,
+    minChunkRows: options.minChunkRows ?? DEFAULT_DRIFT_OPTIONS.minRows,
   };
+  const features: Record<string, FeatureReference> = {};
+  for (const spec of specs) {
+    const raw = columnOf(table, spec.name) ?? [];
+    // Rows without the column count as nulls of the reference.
+    const absent = table.rowCount - raw.length;
+    features[spec.name] = spec.kind === 'numeric'
+      ? numericReference(raw, absent, resolved)
+      : categoricalReference(raw, absent, resolved);
+  }
+  return { formatVersion: 2, rowCount: table.rowCount, binning: resolved.binning, smoothing: resolved.smoothing, features };
 }
 
-function buildFeatureReference(spec: FeatureSpec, rows: ReadonlyArray<Row>): FeatureReference {
-  const { nullCount } = surveyColumn(rows, spec.name);
-  return spec.kind === 'numeric'
-    ? buildNumericReference(readValues(rows, spec.name, 'numeric').values, nullCount)
-    : buildCategoricalReference(readValues(rows, spec.name, 'categorical').values, nullCount);
-}
+type Resolved = Required<ProfileOptions>;
 
-function buildNumericReference(values: number[], nullCount: number): NumericReference {
-  const sorted = Float64Array.from(values).sort();
-  const binEdges = decileEdges(sorted);
+function numericReference(raw: ArrayLike<unknown>, absent: number, options: Resolved): NumericReference {
+  const column = readNumericColumn(raw);
+  const inRowOrder = column.values;
+  const sorted = sortedCopy(inRowOrder);
   const hasValues = sorted.length > 0;
+  const std = hasValues ? finiteOrNull(standardDeviation(Array.from(sorted))) : null;
+  const sample = evenlySpacedSubsample(sorted, options.sampleLimit);
   return {
     kind: 'numeric',
     count: sorted.length,
-    nullCount,
-    sample: evenlySpacedSubsample(sorted, REFERENCE_SAMPLE_LIMIT),
-    binEdges,
-    binShares: numericBinShares(binEdges, sorted),
-    mean: hasValues ? finiteOrNull(mean(values)) : null,
-    std: hasValues ? finiteOrNull(standardDeviation(values)) : null,
-    min: sorted[0] ?? null,
-    max: sorted[sorted.length - 1] ?? null,
+    nullCount: column.nullCount + absent,
+    sortedValues: encodeFloat64(sample),
+    complete: sample.length === sorted.length,
+    mean: hasValues ? finiteOrNull(mean(Array.from(sorted))) : null,
+    std,
+    min: hasValues ? sorted[0]! : null,
+    max: hasValues ? sorted[sorted.length - 1]! : null,
+    distinctCount: countDistinctSorted(sorted, DISTINCT_COUNT_LIMIT + 1),
+    chunkScores: chunkScores(inRowOrder.length, options, ['psi', 'wasserstein', 'jensen_shannon'], (start, end) => ({
+      kind: 'numeric',
+      reference: sorted,
+      current: sortedCopy(inRowOrder.subarray(start, end)),
+      referenceStd: std ?? 0,
+    })),
   };
 }
 
-/**
- * Edge k (k = 1..PSI_BINS−1) is the smallest reference value with at least k/PSI_BINS of the reference
- * strictly below it (sorted index ⌊n·k/PSI_BINS⌋). With left-closed bins [edge_{k−1}, edge_k) each bin
- * then holds a tenth of the reference when there are no ties; ties merge edges, hence the deduplication.
- * Edges are actual data values, so they stay finite and exact through JSON.
- */
-function decileEdges(sorted: Float64Array): number[] {
-  const edges: number[] = [];
-  if (sorted.length === 0) return edges;
-  for (let k = 1; k < PSI_BINS; k++) {
-    const edge = sorted[Math.floor((sorted.length * k) / PSI_BINS)] as number;
-    if (edges[edges.length - 1] !== edge) edges.push(edge);
+function categoricalReference(raw: ArrayLike<unknown>, absent: number, options: Resolved): CategoricalReference {
+  const column = readCategoricalColumn(raw);
+  const counts = countCategories(column.values);
+  return {
+    kind: 'categorical',
+    count: column.values.length,
+    nullCount: column.nullCount + absent,
+    // Object.fromEntries defines own properties, so a category such as '__proto__' is stored like any other.
+    counts: Object.fromEntries(counts),
+    chunkScores: chunkScores(column.values.length, options, ['psi', 'jensen_shannon'], (start, end) => ({
+      kind: 'categorical',
+      reference: counts,
+      current: countCategories(column.values.slice(start, end)),
+    })),
+  };
+}
+
+function chunkScores(
+  count: number,
+  options: Resolved,
+  tests: readonly DriftTestName[],
+  chunkSides: (start: number, end: number) => Sides,
+): Partial<Record<DriftTestName, number[]>> {
+  const chunkRows = Math.floor(count / options.chunks);
+  if (options.chunks < 2 || chunkRows < options.minChunkRows) return {};
+  const scores: Partial<Record<DriftTestName, number[]>> = {};
+  for (let chunk = 0; chunk < options.chunks; chunk++) {
+    const sides = chunkSides(chunk * chunkRows, (chunk + 1) * chunkRows);
+    for (const test of tests) {
+      const { score } = scoreTest(test, sides, { ...options, ksMethod: 'auto' });
+      (scores[test] ??= []).push(score);
+    }
   }
-  return edges;
+  return scores;
 }
 
 /** All values when they fit, otherwise `limit` order statistics at evenly spaced ranks, always keeping min and max. */
-function evenlySpacedSubsample(sorted: Float64Array, limit: number): number[] {
-  if (sorted.length <= limit) return Array.from(sorted);
+function evenlySpacedSubsample(sorted: Float64Array, limit: number): Float64Array {
+  if (sorted.length <= limit) return sorted;
   const step = (sorted.length - 1) / (limit - 1);
-  return Array.from({ length: limit }, (_, k) => sorted[Math.round(k * step)] as number);
+  return Float64Array.from({ length: limit }, (_, k) => sorted[Math.round(k * step)]!);
 }
 
-function buildCategoricalReference(categories: string[], nullCount: number): CategoricalReference {
-  const counts = new Map<string, number>();
-  for (const category of categories) counts.set(category, (counts.get(category) ?? 0) + 1);
-  return {
-    kind: 'categorical',
-    count: categories.length,
-    nullCount,
-    // Object.fromEntries defines own properties, so a category such as '__proto__' is stored like any other.
-    shares: Object.fromEntries([...counts].map(([category, count]) => [category, count / categories.length])),
-  };
+function countDistinctSorted(sorted: Float64Array, stopAt: number): number {
+  let distinct = 0;
+  for (let i = 0; i < sorted.length && distinct < stopAt; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct++;
+  return distinct;
 }
 
 /** Mean and std of huge finite values can overflow; the profile must stay plain JSON. */
@@ -95,77 +155,9 @@ function finiteOrNull(value: number): number | null {
   return Number.isFinite(value) ? value : null;
 }
 
-// Reading feature values from rows is defined once, here, so reference and window are read identically.
-
-/** null, undefined, NaN and '' all mean "no value". */
-export function isNullValue(value: unknown): boolean {
-  return value === null || value === undefined || value === '' || (typeof value === 'number' && Number.isNaN(value));
-}
-
-export interface ColumnSurvey {
-  /** Whether any row has the feature as a key at all (a null value still counts as present). */
-  present: boolean;
-  nullCount: number;
-}
-
-export function surveyColumn(rows: ReadonlyArray<Row>, name: string): ColumnSurvey {
-  let present = false;
-  let nullCount = 0;
-  for (const row of rows) {
-    if (Object.hasOwn(row, name)) present = true;
-    if (isNullValue(ownValue(row, name))) nullCount++;
-  }
-  return { present, nullCount };
-}
-
-export interface ColumnValues<T> {
-  /** The non-null values that could be read as the feature's kind. */
-  values: T[];
-  /** Non-null values that could not, e.g. 'abc' or Infinity for a numeric feature. */
-  invalidCount: number;
-  /** Printable form of the first invalid value, for status details. */
-  invalidExample?: string;
-}
-
-export function readValues(rows: ReadonlyArray<Row>, name: string, kind: 'numeric'): ColumnValues<number>;
-export function readValues(rows: ReadonlyArray<Row>, name: string, kind: 'categorical'): ColumnValues<string>;
-export function readValues(rows: ReadonlyArray<Row>, name: string, kind: FeatureKind): ColumnValues<number | string> {
-  const read = kind === 'numeric' ? toFiniteNumber : toCategory;
-  const column: ColumnValues<number | string> = { values: [], invalidCount: 0 };
-  for (const row of rows) {
-    const raw = ownValue(row, name);
-    if (isNullValue(raw)) continue;
-    const value = read(raw);
-    if (value !== undefined) {
-      column.values.push(value);
-    } else {
-      column.invalidCount++;
-      column.invalidExample ??= inspect(raw, { depth: 0, breakLength: Infinity, maxStringLength: 40 });
-    }
-  }
-  return column;
-}
-
-/** Only the row's own keys are features: a feature named 'constructor' must not read Object.prototype. */
-function ownValue(row: Row, name: string): unknown {
-  return Object.hasOwn(row, name) ? row[name] : undefined;
-}
-
-/** Numbers and numeric strings (as PostgreSQL returns numeric and bigint columns); anything not finite is invalid. */
-function toFiniteNumber(value: unknown): number | undefined {
-  let number: number;
-  if (typeof value === 'number') number = value;
-  else if (typeof value === 'bigint') number = Number(value);
-  else if (typeof value === 'string' && value.trim() !== '') number = Number(value);
-  else return undefined;
-  if (!Number.isFinite(number)) return undefined;
-  // −0 would come back from JSON as 0; normalising keeps the stored profile identical after a round trip.
-  return number === 0 ? 0 : number;
-}
-
-/** Categories are strings; numbers, bigints and booleans are categories by their string form. */
-function toCategory(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
-  return undefined;
+/** Learned threshold from reference chunk scores, or null when none were stored for the test. */
+export function learnedThreshold(reference: FeatureReference, test: DriftTestName, k: number): number | null {
+  const scores = reference.chunkScores[test];
+  if (!scores || scores.length < 2 || DRIFT_TESTS[test].scoreKind !== 'distance') return null;
+  return mean(scores) + k * standardDeviation(scores);
 }

@@ -2,13 +2,50 @@
 
 export type FeatureKind = 'numeric' | 'categorical';
 
-export type DriftTestName = 'psi' | 'ks';
+export type DriftTestName = 'psi' | 'ks' | 'wasserstein' | 'jensen_shannon' | 'chi_square';
 
-/** A model input column and, optionally, how it is tested for drift (defaults come from the registry). */
+/** What a feature's config may name: a test, or 'auto' to let the reference data choose (see chooseDefaultTest). */
+export type FeatureDriftTest = DriftTestName | 'auto';
+
+/** A model input column and, optionally, how it is tested for drift. */
 export interface FeatureSpec {
   name: string;
   kind: FeatureKind;
-  drift?: { test?: DriftTestName; threshold?: number };
+  drift?: { test?: FeatureDriftTest; threshold?: number | null };
+}
+
+export type ScoreKind = 'p_value' | 'distance';
+
+export interface DriftTestDescriptor {
+  name: DriftTestName;
+  displayName: string;
+  kinds: readonly FeatureKind[];
+  scoreKind: ScoreKind;
+  defaultThreshold: number;
+}
+
+export type BinningStrategy = 'quantile' | 'equal_width' | 'evidently';
+
+export type Smoothing = { kind: 'constant'; epsilon: number } | { kind: 'evidently' } | { kind: 'none' };
+
+export type ThresholdStrategy = { strategy: 'constant' } | { strategy: 'reference_chunks'; k: number };
+
+export type PValueCorrection = 'none' | 'bonferroni' | 'benjamini_hochberg';
+
+/** How windows are compared; every field has a default (DEFAULT_DRIFT_OPTIONS). */
+export interface DriftOptions {
+  /** Fewer non-null values than this in the window gives 'insufficient_data'. */
+  minRows: number;
+  /** Bins for PSI and Jensen-Shannon on numeric features. */
+  binning: { strategy: BinningStrategy; bins: number };
+  /** What empty bins get before PSI takes logarithms; never a silent epsilon. */
+  smoothing: Smoothing;
+  ksMethod: 'auto' | 'exact' | 'asymp';
+  thresholds: ThresholdStrategy;
+  /** Correction of p-value thresholds for testing many features at once. */
+  correction: PValueCorrection;
+  /** A change of the null rate by at least this much is drift on its own (null disables). */
+  nullRateShift: number | null;
 }
 
 /**
@@ -20,17 +57,19 @@ export interface NumericReference {
   kind: 'numeric';
   count: number;
   nullCount: number;
-  /** Sorted ascending; at most REFERENCE_SAMPLE_LIMIT values, an evenly spaced quantile subsample when there are more. */
-  sample: number[];
-  /** Interior PSI bin edges taken from the reference deciles, deduplicated, ascending. */
-  binEdges: number[];
-  /** Share of the reference in each of the binEdges.length + 1 bins. */
-  binShares: number[];
+  /** The sorted values (or an evenly spaced subsample of them), little-endian float64, base64. */
+  sortedValues: string;
+  /** False when sortedValues is a subsample: KS then counts the reference as that many values. */
+  complete: boolean;
   mean: number | null;
-  /** Population standard deviation (divides by n). */
+  /** Population standard deviation (divides by n), as Evidently normalises Wasserstein. */
   std: number | null;
   min: number | null;
   max: number | null;
+  /** Distinct values, counted up to DISTINCT_COUNT_LIMIT + 1 (enough for the default test choice). */
+  distinctCount: number;
+  /** Scores of reference chunks against the whole reference, per distance test (learned thresholds). */
+  chunkScores: Partial<Record<DriftTestName, number[]>>;
 }
 
 /** Summary of one categorical reference column; `count` and `nullCount` as in NumericReference. */
@@ -38,59 +77,66 @@ export interface CategoricalReference {
   kind: 'categorical';
   count: number;
   nullCount: number;
-  /** Share of the non-null reference values per category. */
-  shares: Record<string, number>;
+  /** Non-null reference values per category. */
+  counts: Record<string, number>;
+  chunkScores: Partial<Record<DriftTestName, number[]>>;
 }
 
 export type FeatureReference = NumericReference | CategoricalReference;
 
 /** Stored as JSONB once per champion model; every window is compared against it without re-reading reference rows. */
 export interface ReferenceProfile {
-  formatVersion: 1;
+  formatVersion: 2;
   rowCount: number;
+  /** The options the chunk scores were computed with: learned thresholds are only valid for the same ones. */
+  binning: DriftOptions['binning'];
+  smoothing: Smoothing;
   features: Record<string, FeatureReference>;
 }
 
 export type FeatureStatus =
+  /** Tested. */
   | 'ok'
+  /** Tested; the window (or the reference) has a single value, which the reader should know. */
+  | 'constant'
+  /** Tested; the window has categories the reference never had (they count towards the score). */
+  | 'unseen_categories'
+  /** Not tested: too few non-null values. */
   | 'insufficient_data'
+  /** Not tested: no non-null value in the window. */
   | 'all_null'
+  /** Not tested: the column is absent from the window, or from the reference profile. */
   | 'missing_column'
-  | 'type_mismatch'
-  | 'constant_reference';
+  /** Not tested: values of the wrong type, or a test that does not apply to the feature's kind. */
+  | 'type_mismatch';
 
-export type ScoreKind = 'p_value' | 'distance';
+export type ThresholdSource = 'config' | 'default' | 'reference_chunks';
 
 export interface FeatureDriftResult {
   feature: string;
   kind: FeatureKind;
   test: DriftTestName;
   scoreKind: ScoreKind;
-  /** null when status !== 'ok'. */
+  /** Whether the feature could be tested; false means score, psi and drifted say nothing about drift. */
+  measured: boolean;
+  /** null when not measured. */
   score: number | null;
+  /** The threshold the score is compared with, after any learned threshold or p-value correction. */
   threshold: number;
-  /** Always false when status !== 'ok'; otherwise decided by isDrifted. */
+  thresholdSource: ThresholdSource;
+  /** The test's verdict or a null-rate shift; always false when not measured. */
   drifted: boolean;
   status: FeatureStatus;
-  /** Human readable reason when status !== 'ok'. */
+  /** Human readable detail when status is not 'ok'. */
   statusDetail?: string;
-  /** Computed whenever status is 'ok', whatever the test, because dataset rules such as "any PSI >= x" need it. */
+  /** Computed whenever the feature is measured, whatever the test: dataset rules such as "any PSI >= x" need it. */
   psi: number | null;
+  /** Extra numbers of the test, e.g. the KS statistic and method, the chi-square statistic and degrees of freedom. */
+  details: Record<string, number | string>;
   /** Number of non-null values of the feature in the window. */
   currentCount: number;
   referenceNullRate: number;
   currentNullRate: number;
-}
-
-export interface CompareOptions {
-  /** Fewer non-null values than this in the window gives 'insufficient_data'. Default 30. */
-  minRows?: number;
-}
-
-export interface DriftTestDescriptor {
-  name: DriftTestName;
-  displayName: string;
-  kinds: FeatureKind[];
-  scoreKind: ScoreKind;
-  defaultThreshold: number;
+  /** The null rate moved by at least DriftOptions.nullRateShift: drift in itself, whatever the values say. */
+  nullRateDrifted: boolean;
 }

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
-  buildReferenceProfile,
-  compareToReference,
+  buildReferenceProfile as buildProfileFromTable,
+  compareToReference as compareTable,
+  tableFromRows,
+  type DriftOptions,
   type FeatureDriftResult,
   type FeatureSpec,
   type ReferenceProfile,
@@ -10,8 +12,20 @@ import { draw, mulberry32, normalSampler } from './seeded-random';
 
 type Row = Record<string, unknown>;
 
-const income: FeatureSpec = { name: 'income', kind: 'numeric' };
-const segment: FeatureSpec = { name: 'segment', kind: 'categorical' };
+/** These tests speak in rows, as the feature store returns them. */
+function table(rows: Row[]) {
+  return tableFromRows(rows, [...new Set(rows.flatMap((row) => Object.keys(row)))]);
+}
+function buildReferenceProfile(specs: FeatureSpec[], rows: Row[]): ReferenceProfile {
+  return buildProfileFromTable(specs, table(rows));
+}
+function compareToReference(profile: ReferenceProfile, specs: FeatureSpec[], rows: Row[], options: Partial<DriftOptions> = {}) {
+  return compareTable(profile, specs, table(rows), options);
+}
+
+// Explicit tests: the 'auto' choice has its own tests below.
+const income: FeatureSpec = { name: 'income', kind: 'numeric', drift: { test: 'ks' } };
+const segment: FeatureSpec = { name: 'segment', kind: 'categorical', drift: { test: 'psi' } };
 const SEGMENTS = ['retail', 'sme', 'corporate'];
 
 /** Rows with a normal `income` (mean 50 + shift, sd 10) and a uniformly drawn `segment`. */
@@ -67,7 +81,9 @@ describe('compareToReference on healthy data', () => {
 
   it('flags categories the reference never saw through the unseen bin', () => {
     const rows = makeRows(1000, 4, 0, ['retail', 'sme', 'corporate', 'crypto', 'crypto']);
-    expect(only(compareToReference(referenceProfile, [segment], rows))).toMatchObject({ status: 'ok', drifted: true });
+    const result = only(compareToReference(referenceProfile, [segment], rows));
+    expect(result).toMatchObject({ status: 'unseen_categories', measured: true, drifted: true });
+    expect(result.statusDetail).toContain('"crypto"');
   });
 
   it('reads numeric strings, as PostgreSQL returns numeric columns', () => {
@@ -79,15 +95,18 @@ describe('compareToReference on healthy data', () => {
     const profile = buildReferenceProfile([income], makeRows(100, 6).map((row, i) => (i < 25 ? { income: null } : row)));
     const rows = makeRows(100, 7).map((row, i) => (i < 10 ? { ...row, income: Number.NaN } : row));
     const result = only(compareToReference(profile, [income], rows));
-    expect(result).toMatchObject({ status: 'ok', currentCount: 90, referenceNullRate: 0.25, currentNullRate: 0.1 });
+    // A 15-point fall of the null rate is drift in itself (default nullRateShift 0.1), whatever KS says.
+    expect(result).toMatchObject({ status: 'ok', currentCount: 90, referenceNullRate: 0.25, currentNullRate: 0.1, nullRateDrifted: true, drifted: true });
+    expect(only(compareToReference(profile, [income], rows, { nullRateShift: null }))).toMatchObject({ nullRateDrifted: false });
   });
 
   it('tests against a constant reference: values beyond it land in the outer bins', () => {
     const profile = buildReferenceProfile([income], Array.from({ length: 100 }, () => ({ income: 7 })));
     const same = only(compareToReference(profile, [income], Array.from({ length: 50 }, () => ({ income: 7 }))));
-    expect(same).toMatchObject({ status: 'ok', score: 1, psi: 0, drifted: false });
+    expect(same).toMatchObject({ status: 'constant', measured: true, score: 1, psi: 0, drifted: false });
     const lower = only(compareToReference(profile, [income], Array.from({ length: 50 }, () => ({ income: 3 }))));
-    expect(lower).toMatchObject({ status: 'ok', drifted: true });
+    expect(lower).toMatchObject({ status: 'constant', drifted: true });
+    expect(lower.statusDetail).toContain('constant in both');
     expect(lower.psi).toBeGreaterThan(1);
   });
 });
@@ -154,7 +173,7 @@ describe('compareToReference statuses', () => {
   });
 
   it('reports type_mismatch when the spec and the reference profile disagree on the kind', () => {
-    const result = statusOf({ name: 'income', kind: 'categorical' }, makeRows(100, 14));
+    const result = statusOf({ name: 'income', kind: 'categorical', drift: { test: 'psi' } }, makeRows(100, 14));
     expect(result).toMatchObject({ status: 'type_mismatch', test: 'psi' });
     expect(result.statusDetail).toContain('numeric');
   });
@@ -167,7 +186,7 @@ describe('compareToReference statuses', () => {
 
   it('tests a categorical feature against a single-category reference like any other', () => {
     const profile = buildReferenceProfile([segment], Array.from({ length: 40 }, () => ({ segment: 'retail' })));
-    expect(statusOf(segment, makeRows(100, 16), profile)).toMatchObject({ status: 'ok', drifted: true });
+    expect(statusOf(segment, makeRows(100, 16), profile)).toMatchObject({ status: 'unseen_categories', drifted: true });
   });
 });
 
@@ -212,5 +231,57 @@ describe('compareToReference robustness', () => {
     const spec: FeatureSpec = { name: 'constructor', kind: 'numeric' };
     const profile = buildReferenceProfile([spec], draw(100, mulberry32(19)).map((x) => ({ constructor: x })));
     expect(only(compareToReference(profile, [spec], makeRows(100, 20))).status).toBe('missing_column');
+  });
+});
+
+describe("the 'auto' test choice, thresholds and corrections", () => {
+  const auto = (name: string, kind: FeatureSpec['kind']): FeatureSpec => ({ name, kind });
+
+  it('uses KS and chi-square on small references, Wasserstein and Jensen-Shannon on large ones (as Evidently)', () => {
+    const small = buildReferenceProfile([auto('income', 'numeric'), auto('segment', 'categorical')], makeRows(800, 30));
+    const large = referenceProfile;
+    const window = makeRows(500, 31);
+    expect(compareToReference(small, [auto('income', 'numeric'), auto('segment', 'categorical')], window).map((r) => r.test))
+      .toEqual(['ks', 'chi_square']);
+    expect(compareToReference(large, [auto('income', 'numeric'), auto('segment', 'categorical')], window).map((r) => r.test))
+      .toEqual(['wasserstein', 'jensen_shannon']);
+  });
+
+  it('tests a numeric feature with few distinct values like a category', () => {
+    const rows = Array.from({ length: 600 }, (_, i) => ({ stars: (i % 4) + 1 }));
+    const profile = buildReferenceProfile([auto('stars', 'numeric')], rows);
+    const result = only(compareToReference(profile, [auto('stars', 'numeric')], rows));
+    expect(result).toMatchObject({ test: 'chi_square', status: 'ok', drifted: false });
+    expect(result.score).toBeCloseTo(1, 12);
+  });
+
+  it('learns a distance threshold from reference chunks (mean + k·std) when asked', () => {
+    const spec: FeatureSpec = { name: 'income', kind: 'numeric', drift: { test: 'wasserstein' } };
+    const learned = only(compareToReference(referenceProfile, [spec], makeRows(500, 32), { thresholds: { strategy: 'reference_chunks', k: 3 } }));
+    expect(learned.thresholdSource).toBe('reference_chunks');
+    const scores = referenceProfile.features.income!.chunkScores.wasserstein!;
+    expect(scores).toHaveLength(10);
+    const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
+    expect(learned.threshold).toBeGreaterThan(mean);
+    const constant = only(compareToReference(referenceProfile, [spec], makeRows(500, 32)));
+    expect(constant).toMatchObject({ thresholdSource: 'default', threshold: 0.1 });
+  });
+
+  it('corrects p-value thresholds across features: Bonferroni divides by m, Benjamini-Hochberg by rank', () => {
+    const specs: FeatureSpec[] = ['a', 'b', 'c', 'd'].map((name) => ({ name, kind: 'numeric', drift: { test: 'ks' } }));
+    const normal = normalSampler(40, 0, 1);
+    const reference = Array.from({ length: 400 }, () => ({ a: normal(), b: normal(), c: normal(), d: normal() }));
+    const profile = buildReferenceProfile(specs, reference);
+    const window = Array.from({ length: 400 }, () => ({ a: normal() + 0.3, b: normal() + 0.15, c: normal(), d: normal() }));
+    const plain = compareToReference(profile, specs, window);
+    const bonferroni = compareToReference(profile, specs, window, { correction: 'bonferroni' });
+    const bh = compareToReference(profile, specs, window, { correction: 'benjamini_hochberg' });
+    expect(bonferroni.map((r) => r.threshold)).toEqual([0.0125, 0.0125, 0.0125, 0.0125]);
+    for (const result of bonferroni) expect(result.drifted).toBe(result.score! < 0.0125);
+    // BH never flags fewer features than Bonferroni, nor more than the uncorrected tests.
+    const count = (results: FeatureDriftResult[]) => results.filter((r) => r.drifted).length;
+    expect(count(bh)).toBeGreaterThanOrEqual(count(bonferroni));
+    expect(count(bh)).toBeLessThanOrEqual(count(plain));
+    expect(plain[0]!.drifted).toBe(true);
   });
 });

@@ -1,16 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import {
-  buildReferenceProfile,
-  DEFAULT_PSI_SMOOTHING,
-  populationStabilityIndex,
-  type NumericReference,
-} from '../../../src/drift';
-import { binIndex, categoricalBinShares, numericBinShares } from '../../../src/drift/psi';
-import { draw, mulberry32, normalSampler } from './seeded-random';
+import { binShares, numericBins } from '../../../src/drift/binning';
+import { DEFAULT_PSI_SMOOTHING, populationStabilityIndex } from '../../../src/drift/psi';
+import { draw, mulberry32, normalSampler, sortedCopy } from './seeded-random';
 
-function decileReference(values: number[]): NumericReference {
-  const profile = buildReferenceProfile([{ name: 'x', kind: 'numeric' }], values.map((x) => ({ x })));
-  return profile.features.x as NumericReference;
+/** PSI of a window against reference-decile bins, driftwatch's default binning. */
+function decilePsi(reference: number[], current: number[]): number {
+  const sortedReference = sortedCopy(reference);
+  const bins = numericBins(sortedReference, null, { strategy: 'quantile', bins: 10 });
+  return populationStabilityIndex(binShares(sortedReference, bins), binShares(sortedCopy(current), bins));
 }
 
 describe('populationStabilityIndex', () => {
@@ -28,11 +25,13 @@ describe('populationStabilityIndex', () => {
 
   it('replaces empty shares by the smoothing value and re-normalises, so it stays finite', () => {
     // After smoothing both sides are {a, e} swapped, with a = 1/(1+s) and e = s/(1+s).
-    const s = DEFAULT_PSI_SMOOTHING;
+    expect(DEFAULT_PSI_SMOOTHING).toEqual({ kind: 'constant', epsilon: 1e-4 });
+    const s = 1e-4;
     const a = 1 / (1 + s);
     const e = s / (1 + s);
     expect(populationStabilityIndex([1, 0], [0, 1])).toBeCloseTo(2 * (a - e) * Math.log(a / e), 10);
-    expect(populationStabilityIndex([1, 0], [0, 1], 1e-2)).toBeLessThan(populationStabilityIndex([1, 0], [0, 1]));
+    const coarser = populationStabilityIndex([1, 0], [0, 1], { kind: 'constant', epsilon: 1e-2 });
+    expect(coarser).toBeLessThan(populationStabilityIndex([1, 0], [0, 1]));
   });
 
   it('is never negative, including with empty bins', () => {
@@ -51,46 +50,41 @@ describe('populationStabilityIndex', () => {
   });
 
   it('is close to 0 for two samples of the same normal distribution on reference-decile bins', () => {
-    const reference = decileReference(draw(5000, normalSampler(1)));
-    const current = numericBinShares(reference.binEdges, draw(5000, normalSampler(2)));
-    expect(populationStabilityIndex(reference.binShares, current)).toBeLessThan(0.02);
+    expect(decilePsi(draw(5000, normalSampler(1)), draw(5000, normalSampler(2)))).toBeLessThan(0.02);
   });
 
   it('is large when the current normal is shifted by one standard deviation', () => {
-    const reference = decileReference(draw(5000, normalSampler(1)));
-    const current = numericBinShares(reference.binEdges, draw(5000, normalSampler(2, 1)));
-    expect(populationStabilityIndex(reference.binShares, current)).toBeGreaterThan(0.5);
+    expect(decilePsi(draw(5000, normalSampler(1)), draw(5000, normalSampler(2, 1)))).toBeGreaterThan(0.5);
+  });
+
+  it("with Evidently's smoothing fills empty bins without renormalising, as psi.py does", () => {
+    // Both smallest non-zero shares (0.5 and 1) are above 1e-4, so every empty bin gets 1e-4 and the
+    // shares are not renormalised: reference [0.5, 0.5, 1e-4], current [1e-4, 1, 1e-4].
+    const expected = (1e-4 - 0.5) * Math.log(1e-4 / 0.5) + (1 - 0.5) * Math.log(1 / 0.5);
+    expect(populationStabilityIndex([0.5, 0.5, 0], [0, 1, 0], { kind: 'evidently' })).toBeCloseTo(expected, 14);
+  });
+
+  it("is +Infinity without smoothing when a bin is empty on one side only, and ignores bins empty on both", () => {
+    const none = { kind: 'none' } as const;
+    expect(populationStabilityIndex([0.5, 0.5, 0], [0.25, 0.75, 0], none)).toBeCloseTo(0.25 * Math.log(3), 14);
+    expect(populationStabilityIndex([1, 0], [0.5, 0.5], none)).toBe(Infinity);
+    expect(populationStabilityIndex([0.5, 0.5], [1, 0], none)).toBe(Infinity);
+  });
+
+  it('stays finite for shares at the edge of the floating-point range', () => {
+    const tiny = Number.MIN_VALUE;
+    for (const smoothing of [DEFAULT_PSI_SMOOTHING, { kind: 'evidently' } as const]) {
+      const psi = populationStabilityIndex([1 - 1e-300, 1e-300, 0], [tiny, 1 - tiny, 0], smoothing);
+      expect(Number.isFinite(psi)).toBe(true);
+      expect(psi).toBeGreaterThan(0);
+    }
   });
 
   it('rejects mismatched bins, bad shares and bad smoothing as programming errors', () => {
     expect(() => populationStabilityIndex([0.5, 0.5], [1])).toThrow(RangeError);
     expect(() => populationStabilityIndex([0.5, 0.5], [Number.NaN, 1])).toThrow(RangeError);
     expect(() => populationStabilityIndex([0.5, 0.5], [-0.5, 1.5])).toThrow(RangeError);
-    expect(() => populationStabilityIndex([0.5, 0.5], [0.5, 0.5], 0)).toThrow(RangeError);
-  });
-});
-
-describe('numeric bins', () => {
-  it('puts values below the first edge in bin 0 and values at or above the last edge in the last bin', () => {
-    const edges = [1, 2, 3];
-    expect([-Infinity, 0.5, 1, 1.5, 2, 3, 100].map((x) => binIndex(edges, x))).toEqual([0, 0, 1, 1, 2, 3, 3]);
-  });
-
-  it('gives shares summing to 1, and all zeros for no values', () => {
-    const shares = numericBinShares([1, 2], [0, 1, 1, 5]);
-    expect(shares).toEqual([0.25, 0.5, 0.25]);
-    expect(numericBinShares([1, 2], [])).toEqual([0, 0, 0]);
-  });
-});
-
-describe('categoricalBinShares', () => {
-  it('aligns current categories with the reference and collects unseen ones in a last bin', () => {
-    const shares = categoricalBinShares({ red: 0.5, blue: 0.5 }, ['red', 'green', 'green', 'blue']);
-    expect(shares).toEqual({ reference: [0.5, 0.5, 0], current: [0.25, 0.25, 0.5] });
-  });
-
-  it('keeps a real category named like the unseen label separate from the unseen bin', () => {
-    const shares = categoricalBinShares({ __unseen__: 1 }, ['__unseen__', 'new']);
-    expect(shares).toEqual({ reference: [1, 0], current: [0.5, 0.5] });
+    expect(() => populationStabilityIndex([0.5, 0.5], [0.5, 0.5], { kind: 'constant', epsilon: 0 })).toThrow(RangeError);
+    expect(() => populationStabilityIndex([0, 0], [0.5, 0.5], { kind: 'evidently' })).toThrow(RangeError);
   });
 });

@@ -1,58 +1,53 @@
 import { describe, expect, it } from 'vitest';
 import {
-  buildReferenceProfile,
-  REFERENCE_SAMPLE_LIMIT,
+  buildReferenceProfile as buildFromTable,
+  DEFAULT_REFERENCE_SAMPLE_LIMIT,
+  tableFromRows,
   type CategoricalReference,
   type FeatureSpec,
   type NumericReference,
+  type ProfileOptions,
 } from '../../../src/drift';
+import { decodeFloat64 } from '../../../src/drift/columns';
 import { draw, normalSampler } from './seeded-random';
+
+type Row = Record<string, unknown>;
 
 const numeric = (name: string): FeatureSpec => ({ name, kind: 'numeric' });
 const categorical = (name: string): FeatureSpec => ({ name, kind: 'categorical' });
 
-function numericReference(values: unknown[]): NumericReference {
-  return buildReferenceProfile([numeric('x')], values.map((x) => ({ x }))).features.x as NumericReference;
+function buildReferenceProfile(specs: FeatureSpec[], rows: Row[], options?: ProfileOptions) {
+  return buildFromTable(specs, tableFromRows(rows, specs.map((s) => s.name)), options);
 }
 
+function numericReference(values: unknown[], options?: ProfileOptions): NumericReference {
+  return buildReferenceProfile([numeric('x')], values.map((x) => ({ x })), options).features.x as NumericReference;
+}
+
+const valuesOf = (reference: NumericReference) => Array.from(decodeFloat64(reference.sortedValues));
+
 describe('buildReferenceProfile, numeric features', () => {
-  it('summarises 1..10 into decile bins holding a tenth each', () => {
+  it('keeps the sorted values, moments and distinct count of 1..10', () => {
     const reference = numericReference([7, 3, 10, 1, 5, 2, 9, 4, 8, 6]);
-    expect(reference).toEqual({
-      kind: 'numeric',
-      count: 10,
-      nullCount: 0,
-      sample: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
-      binEdges: [2, 3, 4, 5, 6, 7, 8, 9, 10],
-      binShares: Array(10).fill(0.1),
-      mean: 5.5,
+    expect(reference).toMatchObject({
+      kind: 'numeric', count: 10, nullCount: 0, complete: true, mean: 5.5,
       std: Math.sqrt(8.25), // population variance of 1..10 is (10² − 1)/12
-      min: 1,
-      max: 10,
+      min: 1, max: 10, distinctCount: 10,
     });
+    expect(valuesOf(reference)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
 
-  it('merges tied deciles, leaving binEdges.length + 1 shares that sum to 1', () => {
-    const reference = numericReference([0, 0, 0, 0, 0, 0, 0, 1, 2, 3]);
-    expect(reference.binEdges).toEqual([0, 1, 2, 3]);
-    expect(reference.binShares).toEqual([0, 0.7, 0.1, 0.1, 0.1]);
-  });
-
-  it('keeps a constant reference as one edge with everything in the upper bin', () => {
-    const reference = numericReference(Array(50).fill(4.2));
-    expect(reference).toMatchObject({ binEdges: [4.2], binShares: [0, 1], std: 0, min: 4.2, max: 4.2 });
-  });
-
-  it('keeps at most REFERENCE_SAMPLE_LIMIT sorted values, spread evenly over the ranks, with min and max', () => {
+  it('keeps at most the sample limit of sorted values, spread evenly over the ranks, with min and max', () => {
     const values = draw(25_000, normalSampler(11));
     const sorted = [...values].sort((a, b) => a - b);
     const reference = numericReference(values);
-    expect(reference.count).toBe(25_000);
-    expect(reference.sample).toHaveLength(REFERENCE_SAMPLE_LIMIT);
-    expect(reference.sample[0]).toBe(sorted[0]);
-    expect(reference.sample[REFERENCE_SAMPLE_LIMIT - 1]).toBe(sorted[24_999]);
-    expect(reference.sample[5000]).toBe(sorted[Math.round((5000 * 24_999) / (REFERENCE_SAMPLE_LIMIT - 1))]);
-    expect(reference.sample.every((x, i) => i === 0 || (reference.sample[i - 1] as number) <= x)).toBe(true);
+    const sample = valuesOf(reference);
+    expect(reference).toMatchObject({ count: 25_000, complete: false });
+    expect(sample).toHaveLength(DEFAULT_REFERENCE_SAMPLE_LIMIT);
+    expect(sample[0]).toBe(sorted[0]);
+    expect(sample[DEFAULT_REFERENCE_SAMPLE_LIMIT - 1]).toBe(sorted[24_999]);
+    expect(sample.every((x, i) => i === 0 || sample[i - 1]! <= x)).toBe(true);
+    expect(numericReference(values, { sampleLimit: 30_000 }).complete).toBe(true);
   });
 
   it('counts null, undefined, NaN, empty strings and absent keys as nulls and reads numeric strings', () => {
@@ -61,26 +56,18 @@ describe('buildReferenceProfile, numeric features', () => {
       [{ x: null }, { x: undefined }, { x: Number.NaN }, { x: '' }, {}, { x: ' 2.5 ' }, { x: 1 }, { x: 10n }],
     );
     expect(profile.rowCount).toBe(8);
-    expect(profile.features.x).toMatchObject({ count: 3, nullCount: 5, sample: [1, 2.5, 10] });
+    expect(profile.features.x).toMatchObject({ count: 3, nullCount: 5 });
+    expect(valuesOf(profile.features.x as NumericReference)).toEqual([1, 2.5, 10]);
   });
 
   it('leaves out values that are not finite numbers, so count + nullCount can fall short of rowCount', () => {
     const profile = buildReferenceProfile([numeric('x')], [{ x: 'abc' }, { x: Infinity }, { x: true }, { x: 3 }, { x: null }]);
-    expect(profile.features.x).toMatchObject({ count: 1, nullCount: 1, sample: [3] });
+    expect(profile.features.x).toMatchObject({ count: 1, nullCount: 1 });
   });
 
-  it('describes an all-null column with empty arrays and null statistics', () => {
-    expect(numericReference([null, undefined, Number.NaN])).toEqual({
-      kind: 'numeric',
-      count: 0,
-      nullCount: 3,
-      sample: [],
-      binEdges: [],
-      binShares: [0],
-      mean: null,
-      std: null,
-      min: null,
-      max: null,
+  it('describes an all-null column with no values and null statistics', () => {
+    expect(numericReference([null, undefined, Number.NaN])).toMatchObject({
+      count: 0, nullCount: 3, sortedValues: '', mean: null, std: null, min: null, max: null, distinctCount: 0, chunkScores: {},
     });
   });
 
@@ -89,18 +76,35 @@ describe('buildReferenceProfile, numeric features', () => {
     expect(reference.mean).toBeNull();
     expect(reference.max).toBe(1.7e308);
   });
+
+  it('counts distinct values only as far as the default test choice needs', () => {
+    expect(numericReference([1, 1, 2, 2, 3]).distinctCount).toBe(3);
+    expect(numericReference(draw(1000, normalSampler(3))).distinctCount).toBe(21);
+  });
+
+  it('scores reference chunks in row order for learned thresholds, and none when chunks are too small', () => {
+    const drifting = Array.from({ length: 1000 }, (_, i) => i / 100 + (i % 7));
+    const reference = numericReference(drifting);
+    expect(reference.chunkScores.psi).toHaveLength(10);
+    expect(reference.chunkScores.wasserstein).toHaveLength(10);
+    expect(reference.chunkScores.jensen_shannon).toHaveLength(10);
+    // The first and last chunks are furthest from the whole.
+    const w = reference.chunkScores.wasserstein!;
+    expect(w[0]!).toBeGreaterThan(w[5]!);
+    expect(numericReference(drifting.slice(0, 200)).chunkScores).toEqual({});
+  });
 });
 
 describe('buildReferenceProfile, categorical features', () => {
-  it('stores the share of each category, with numbers and booleans read as their string form', () => {
+  it('stores the count of each category, with numbers and booleans read as their string form', () => {
     const rows = [{ c: 'a' }, { c: 'a' }, { c: 1 }, { c: '1' }, { c: true }, { c: null }, { c: '' }];
     const reference = buildReferenceProfile([categorical('c')], rows).features.c as CategoricalReference;
-    expect(reference).toEqual({ kind: 'categorical', count: 5, nullCount: 2, shares: { a: 0.4, '1': 0.4, true: 0.2 } });
+    expect(reference).toEqual({ kind: 'categorical', count: 5, nullCount: 2, counts: { a: 2, '1': 2, true: 1 }, chunkScores: {} });
   });
 
   it('stores a category called __proto__ as an ordinary key', () => {
     const reference = buildReferenceProfile([categorical('c')], [{ c: '__proto__' }, { c: 'x' }]).features.c as CategoricalReference;
-    expect(Object.keys(reference.shares)).toEqual(['__proto__', 'x']);
+    expect(Object.keys(reference.counts)).toEqual(['__proto__', 'x']);
     expect(JSON.parse(JSON.stringify(reference))).toEqual(reference);
   });
 });
@@ -117,13 +121,7 @@ describe('reference profile as JSON', () => {
       empty: undefined,
     }));
     const specs: FeatureSpec[] = [
-      numeric('income'),
-      numeric('zero'),
-      numeric('huge'),
-      numeric('age'),
-      categorical('segment'),
-      numeric('empty'),
-      categorical('absent'),
+      numeric('income'), numeric('zero'), numeric('huge'), numeric('age'), categorical('segment'), numeric('empty'), categorical('absent'),
     ];
     const profile = buildReferenceProfile(specs, rows);
     expect(JSON.parse(JSON.stringify(profile))).toStrictEqual(profile);

@@ -4,8 +4,9 @@ import { evaluateDatasetDrift } from '../../../src/policy/dataset-drift';
 
 function feature(name: string, drifted: boolean, overrides: Partial<FeatureDriftResult> = {}): FeatureDriftResult {
   return {
-    feature: name, kind: 'numeric', test: 'ks', scoreKind: 'p_value', score: drifted ? 0.001 : 0.5, threshold: 0.05, drifted,
-    status: 'ok', psi: 0.05, currentCount: 100, referenceNullRate: 0, currentNullRate: 0, ...overrides,
+    feature: name, kind: 'numeric', test: 'ks', scoreKind: 'p_value', measured: true, score: drifted ? 0.001 : 0.5, threshold: 0.05,
+    thresholdSource: 'default', drifted, status: 'ok', psi: 0.05, details: {}, currentCount: 100, referenceNullRate: 0,
+    currentNullRate: 0, nullRateDrifted: false, ...overrides,
   };
 }
 
@@ -28,7 +29,7 @@ describe('evaluateDatasetDrift', () => {
 
   it('leaves unmeasured features out of the share and names them, never reading them as "no drift"', () => {
     const verdict = evaluateDatasetDrift(
-      [feature('a', true), feature('b', false, { status: 'all_null', score: null, psi: null, drifted: false })],
+      [feature('a', true), feature('b', false, { measured: false, status: 'all_null', score: null, psi: null, drifted: false })],
       rule,
     );
     expect(verdict.driftedShare).toBe(1);
@@ -36,8 +37,19 @@ describe('evaluateDatasetDrift', () => {
     expect(verdict.reasons[0]).toBe('b: not measured (all_null)');
   });
 
+  it('weights features in the share and reports a null-rate shift', () => {
+    const weighted = evaluateDatasetDrift([feature('a', true), feature('b', false), feature('c', false)], { ...rule, weights: { a: 2 } });
+    expect(weighted.driftedShare).toBe(0.5);
+    expect(weighted.datasetDrift).toBe(true);
+    const nulls = evaluateDatasetDrift(
+      [feature('a', true, { nullRateDrifted: true, referenceNullRate: 0.01, currentNullRate: 0.4 }), feature('b', false)],
+      rule,
+    );
+    expect(nulls.reasons).toContain('a: null rate 1% → 40%');
+  });
+
   it('with nothing measured there is no dataset drift, and the reasons say why', () => {
-    const verdict = evaluateDatasetDrift([feature('a', false, { status: 'missing_column', score: null, psi: null })], rule);
+    const verdict = evaluateDatasetDrift([feature('a', false, { measured: false, status: 'missing_column', score: null, psi: null })], rule);
     expect(verdict).toMatchObject({ datasetDrift: false, driftedShare: 0 });
     expect(verdict.reasons).toEqual(['a: not measured (missing_column)']);
   });

@@ -1,0 +1,113 @@
+/**
+ * Each drift test as a function of the two prepared sides of one feature. Shared by window
+ * comparison and by the reference-chunk scores behind learned thresholds, so both measure alike.
+ */
+import { numericBins, binShares } from './binning';
+import { chiSquareContingency } from './chi-square';
+import { jensenShannonDistance } from './jensen-shannon';
+import { ksTwoSample } from './ks';
+import { populationStabilityIndex } from './psi';
+import { normalizedWasserstein } from './wasserstein';
+import type { DriftOptions, DriftTestName } from './types';
+
+export interface NumericSides {
+  kind: 'numeric';
+  /** Both sorted ascending. */
+  reference: Float64Array;
+  current: Float64Array;
+  referenceStd: number;
+}
+
+export interface CategoricalSides {
+  kind: 'categorical';
+  reference: ReadonlyMap<string, number>;
+  current: ReadonlyMap<string, number>;
+}
+
+export type Sides = NumericSides | CategoricalSides;
+
+export interface TestScore { score: number; details: Record<string, number | string> }
+
+type ScoringOptions = Pick<DriftOptions, 'binning' | 'smoothing' | 'ksMethod'>;
+
+export function scoreTest(test: DriftTestName, sides: Sides, options: ScoringOptions): TestScore {
+  switch (test) {
+    case 'ks': {
+      if (sides.kind !== 'numeric') throw new RangeError('KS needs a numeric feature');
+      const result = ksTwoSample(sides.reference, sides.current, options.ksMethod);
+      return { score: result.pValue, details: { statistic: result.statistic, method: result.method } };
+    }
+    case 'psi':
+      return { score: psi(sides, options), details: {} };
+    case 'wasserstein': {
+      if (sides.kind !== 'numeric') throw new RangeError('Wasserstein needs a numeric feature');
+      return { score: normalizedWasserstein(sides.reference, sides.current, sides.referenceStd), details: {} };
+    }
+    case 'jensen_shannon': {
+      const shares = binnedShares(sides, options);
+      return { score: jensenShannonDistance(shares.reference, shares.current), details: {} };
+    }
+    case 'chi_square': {
+      const { reference, current } = categoryCounts(sides);
+      const result = chiSquareContingency([reference, current]);
+      return { score: result.pValue, details: { statistic: result.statistic, degreesOfFreedom: result.degreesOfFreedom } };
+    }
+  }
+}
+
+export function psi(sides: Sides, options: ScoringOptions): number {
+  const shares = binnedShares(sides, options);
+  return populationStabilityIndex(shares.reference, shares.current, options.smoothing);
+}
+
+/**
+ * Reference and current shares over the same bins: the configured numeric binning, or one bin per
+ * reference category plus one for categories the reference never had.
+ */
+export function binnedShares(sides: Sides, options: ScoringOptions): { reference: number[]; current: number[] } {
+  if (sides.kind === 'numeric') {
+    const bins = numericBins(sides.reference, sides.current, options.binning);
+    return { reference: binShares(sides.reference, bins), current: binShares(sides.current, bins) };
+  }
+  const referenceTotal = total(sides.reference);
+  const currentTotal = total(sides.current);
+  const reference: number[] = [];
+  const current: number[] = [];
+  for (const [category, count] of sides.reference) {
+    reference.push(count / referenceTotal);
+    current.push((sides.current.get(category) ?? 0) / currentTotal);
+  }
+  let unseen = 0;
+  for (const [category, count] of sides.current) if (!sides.reference.has(category)) unseen += count;
+  reference.push(0);
+  current.push(unseen / currentTotal);
+  return { reference, current };
+}
+
+/** Counts over the union of categories (numeric values count as categories), for chi-square. */
+function categoryCounts(sides: Sides): { reference: number[]; current: number[] } {
+  const referenceCounts = sides.kind === 'numeric' ? countSorted(sides.reference) : sides.reference;
+  const currentCounts = sides.kind === 'numeric' ? countSorted(sides.current) : sides.current;
+  const categories = new Set([...referenceCounts.keys(), ...currentCounts.keys()]);
+  return {
+    reference: [...categories].map((c) => referenceCounts.get(c) ?? 0),
+    current: [...categories].map((c) => currentCounts.get(c) ?? 0),
+  };
+}
+
+function countSorted(sorted: Float64Array): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (let i = 0; i < sorted.length; ) {
+    let j = i + 1;
+    while (j < sorted.length && sorted[j] === sorted[i]) j++;
+    counts.set(String(sorted[i]), j - i);
+    i = j;
+  }
+  return counts;
+}
+
+function total(counts: ReadonlyMap<string, number>): number {
+  let sum = 0;
+  for (const count of counts.values()) sum += count;
+  return sum;
+}
