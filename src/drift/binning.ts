@@ -53,7 +53,10 @@ const EVIDENTLY_MAX_CATEGORICAL_UNIQUES = 20;
  *   and current values, bins='sturges'), i.e. ⌈(max − min) / ((max − min)/(log2(n_ref + n_cur) + 1))⌉
  *   equal-width bins over the pooled range, as 'intervals' without out-of-range bins (the pooled range
  *   holds every value). With at most 20 distinct reference values Evidently treats the values as
- *   categories: 'values' bins, one per distinct value of either sample. `bins` is ignored.
+ *   categories: 'values' bins, one per distinct value of either sample. `bins` is ignored (so is
+ *   Evidently's own n_bins = 30: the bins follow the pooled data, and so change with every window).
+ *   This is Evidently on float64 columns; on integer-dtype columns numpy raises a Sturges width below 1
+ *   to 1, which changes the bins once the pooled size exceeds about 2^(max − min − 1).
  *
  * Throws RangeError for an empty, unsorted or non-finite reference, a bin count that is not a positive
  * integer, or for 'evidently' without a current sample (non-empty, sorted, finite) or where numpy would
@@ -108,7 +111,8 @@ export function binShares(sortedValues: ArrayLike<number>, bins: NumericBins): n
  *   feel_zeroes=True): zero shares become 1e-4, or the smallest non-zero share / 10^6 when that share is
  *   itself ≤ 1e-4; each side separately, and WITHOUT renormalising, so the shares then sum to a little
  *   more than 1. A side with no non-zero share throws RangeError (Evidently's min() of an empty array
- *   raises too).
+ *   raises too). The fill is floored at Number.MIN_VALUE, which only matters for a smallest share below
+ *   5e-318, where Evidently's fill underflows to 0 and its PSI becomes infinite.
  * 'none': shares unchanged. PSI is then +Infinity when a bin is empty on exactly one side (bins empty on
  *   both sides contribute 0); the caller must treat an infinite PSI as drift beyond any threshold and
  *   report it as such (for instance as the JSON string "Infinity" or a null score with a status), since
@@ -136,7 +140,6 @@ export function smoothShares(shares: readonly number[], smoothing: Smoothing): n
       let smallest = Infinity;
       for (const share of shares) if (share > 0 && share < smallest) smallest = share;
       if (smallest === Infinity) throw new RangeError('Evidently smoothing needs at least one non-zero share');
-      // The floor only matters below 5e-318, where Evidently's fill would underflow to 0 (and its PSI to ∞).
       const fill = smallest <= EVIDENTLY_FILL ? Math.max(smallest / 10 ** 6, Number.MIN_VALUE) : EVIDENTLY_FILL;
       return shares.map((share) => (share === 0 ? fill : share));
     }
@@ -162,7 +165,7 @@ function equalWidthBins(sorted: ArrayLike<number>, bins: number): NumericBins {
   const upper = sorted[sorted.length - 1]!;
   const edges: number[] = [];
   const step = (upper - lower) / bins;
-  // max − min of finite values can still overflow; halves cannot, at the cost of an ulp in the edges.
+  // max − min of finite values can overflow; max/bins − min/bins cannot (bins ≥ 2 whenever there are edges).
   const safeStep = Number.isFinite(step) ? step : upper / bins - lower / bins;
   for (let k = 1; k < bins; k++) {
     const edge = k * safeStep + lower;
