@@ -117,8 +117,8 @@ describe('parseModelConfig defaults', () => {
       '<inline>',
     );
     expect(config.monitoring).toEqual({ windowMs: 30 * 86_400_000, minRows: 30, schedule: { every: '1h' } });
-    expect(config.driftRule).toEqual({ minDriftedShare: 0.3, anyPsiAtLeast: null });
-    expect(config.features[0]!.drift).toEqual({ test: 'psi', threshold: 0.2 });
+    expect(config.driftRule).toEqual({ minDriftedShare: 0.3, anyPsiAtLeast: null, weights: {} });
+    expect(config.features[0]!.drift).toEqual({ test: 'psi', threshold: null });
     expect(config.alerts[0]!.events).toEqual(['drift_detected', 'retrain_failed', 'model_promoted', 'model_rejected']);
   });
 
@@ -248,7 +248,7 @@ describe('parseModelConfig errors', () => {
     const issue = onlyIssue(minimalWith({ features: [{ name: 'district', kind: 'categorical', drift: { test: 'ks' } }] }));
     expect(issue.path).toBe('features[0].drift.test');
     expect(issue.message).toContain("'district'");
-    expect(issue.message).toContain('use psi');
+    expect(issue.message).toContain('use one of psi, jensen_shannon, chi_square or auto');
   });
 
   it('checks thresholds by test: ks in (0, 1), psi above 0', () => {
@@ -390,5 +390,42 @@ describe('loadModelConfig', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('drift settings', () => {
+  const base = { model: 'm', task: 'binary_classification', label: 'y', features: [{ name: 'a', kind: 'numeric' }] };
+
+  it('defaults every feature to the auto test and fills in the drift options', () => {
+    const config = parseModelConfig(JSON.stringify(base), '<inline>');
+    expect(config.features[0]!.drift).toEqual({ test: 'auto', threshold: null });
+    expect(config.drift).toMatchObject({ binning: { strategy: 'quantile', bins: 10 }, correction: 'none', nullRateShift: 0.1 });
+  });
+
+  it('reads every drift option', () => {
+    const config = parseModelConfig(
+      JSON.stringify({
+        ...base,
+        drift: {
+          binning: { strategy: 'evidently' }, smoothing: 'evidently', ksMethod: 'exact',
+          thresholds: { strategy: 'reference_chunks', k: 2 }, correction: 'benjamini_hochberg', nullRateShift: null,
+          referenceSampleLimit: 1000, referenceChunks: 5, rule: { weights: { a: 2 } },
+        },
+      }),
+      '<inline>',
+    );
+    expect(config.drift).toEqual({
+      binning: { strategy: 'evidently', bins: 10 }, smoothing: { kind: 'evidently' }, ksMethod: 'exact',
+      thresholds: { strategy: 'reference_chunks', k: 2 }, correction: 'benjamini_hochberg', nullRateShift: null,
+      referenceSampleLimit: 1000, referenceChunks: 5,
+    });
+    expect(config.driftRule.weights).toEqual({ a: 2 });
+  });
+
+  it('refuses a threshold without an explicit test, and weights of unknown features', () => {
+    const withThreshold = () => parseModelConfig(JSON.stringify({ ...base, features: [{ name: 'a', kind: 'numeric', drift: { threshold: 0.1 } }] }), 'x');
+    expect(withThreshold).toThrow(/features\[0\]\.drift\.threshold: a threshold needs an explicit drift\.test/);
+    const badWeight = () => parseModelConfig(JSON.stringify({ ...base, drift: { rule: { weights: { b: 1 } } } }), 'x');
+    expect(badWeight).toThrow(/drift\.rule\.weights\.b: 'b' is not a feature of this model/);
   });
 });
