@@ -518,7 +518,8 @@ async function orchestrate(options: Options): Promise<void> {
   const cpu = os.cpus();
   console.log(`driftwatch drift benchmark: ${cpu.length} cores (${cpu[0]?.model ?? 'unknown CPU'}), Node ${process.version}`);
   console.log(`src/drift at ${srcDriftState()}`);
-  console.log(`time budget ${fmtSeconds(options.budgetSeconds)}; Python peers run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset\n`);
+  console.log(`time budget ${fmtSeconds(options.budgetSeconds)}; Python peers run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset`);
+  console.log(`${loadLine(0.7)}\n`);
 
   let evidentlyCalibration: { scenario: string; seconds: number; work: number } | undefined;
   for (const scenario of options.scenarios) {
@@ -573,7 +574,15 @@ async function orchestrate(options: Options): Promise<void> {
     }
     report(names, profile.result, driftwatch, scipy, evidently);
   }
-  console.log(`total wall time ${fmtSeconds(seconds(began))}`);
+  // The benchmark itself keeps about one core busy.
+  console.log(`total wall time ${fmtSeconds(seconds(began))}; ${loadLine(1.5)}`);
+}
+
+/** Other processes on the 2 cores skew every timing here: the load average says whether there were any. */
+function loadLine(busyAbove: number): string {
+  const load = os.loadavg().map((value) => value.toFixed(2)).join(' / ');
+  const busy = (os.loadavg()[0] ?? 0) > busyAbove ? ' — the machine is busy, timings are skewed (rerun on an idle machine)' : '';
+  return `load average (1/5/15 min) ${load}${busy}`;
 }
 
 function report(

@@ -74,13 +74,26 @@ function compareFeature(profile: ReferenceProfile, spec: FeatureSpec, window: Fe
       status: preparation.status, statusDetail: preparation.statusDetail,
     };
   }
-  const { score, details } = scoreTest(test, preparation.sides, options);
+  const { score: rawScore, details } = scoreTest(test, preparation.sides, options);
+  if (Number.isNaN(rawScore)) {
+    // e.g. the asymptotic KS distribution with one value per side (effective n rounds to 0), as in scipy.
+    return {
+      ...common, measured: false, score: null, psi: null, details, drifted: false, nullRateDrifted: false,
+      status: 'insufficient_data', statusDetail: `feature '${spec.name}': the ${test} test is undefined for samples this small`,
+    };
+  }
+  const score = storable(rawScore);
   const drifted = isDrifted(scoreKind, score, threshold) || nullRateDrifted;
   return {
-    ...common, measured: true, score, psi: psi(preparation.sides, options), details, drifted, nullRateDrifted,
+    ...common, measured: true, score, psi: storable(psi(preparation.sides, options)), details, drifted, nullRateDrifted,
     status: preparation.status,
     ...(preparation.statusDetail ? { statusDetail: preparation.statusDetail } : {}),
   };
+}
+
+/** JSON has no Infinity: an unbounded distance (PSI without smoothing over an empty bin) is stored as the largest double. */
+function storable(score: number): number {
+  return Number.isFinite(score) ? score : Math.sign(score) * Number.MAX_VALUE;
 }
 
 function chooseThreshold(

@@ -33,4 +33,4 @@ export { compareToReference } from './compare';
 export { DEFAULT_DRIFT_OPTIONS } from './options';
 export { DRIFT_TESTS, DRIFT_TEST_NAMES, chooseDefaultTest, isDrifted } from './registry';
 export { populationStabilityIndex } from './psi';
-export { ksTwoSample, type KsResult } from './ks';
+export { ksTwoSample, type KsMethod, type KsResult } from './ks';

@@ -9,8 +9,8 @@
  * (Marsaglia–Tsang–Wang), Pomeranz's recursion, the Pelz–Good asymptotic series, or twice the one-sided
  * Smirnov tail, which scipy.special.smirnov computes in C++ (scipy's xsf library,
  * include/xsf/cephes/kolmogorov.h, _smirnov). The branch points and operation order are scipy's, so the
- * two agree to rounding; scipy's double-double and long-double intermediates are kept in plain doubles,
- * with the error terms that matter carried explicitly (see smirnovSurvival).
+ * two agree to rounding (scipy's occasional long-double intermediates are plain doubles here); the one
+ * deliberate difference is how each term of the Smirnov sum is evaluated, for speed (see smirnovSurvival).
  */
 
 /** scipy.stats.kstwo.sf(d, n): NaN unless n is a whole number ≥ 1, as scipy's argument check gives. */
@@ -115,7 +115,7 @@ function durbinMatrixCdf(n: number, d: number): number {
   const cornerCorrection = Math.max(2 * h - 1, 0) ** m - 2 * h ** m;
   v[m - 1] = (1 + cornerCorrection) * factorialReciprocal;
 
-  let power = new Float64Array(m * m);
+  let power: Float64Array = new Float64Array(m * m);
   for (let i = 1; i < m; i++) {
     for (let row = i - 1; row < m; row++) power[row * m + i] = w[row - i + 1] as number;
   }

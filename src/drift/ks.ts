@@ -20,7 +20,7 @@ export interface KsResult {
 
 /** MAX_AUTO_N in ks_2samp: 'auto' attempts the exact p-value when both samples are at most this large. */
 const MAX_AUTO_N = 10000;
-/** np.iinfo(np.int32).max: ks_2samp refuses 'exact' once lcm(n1, n2) / gcd-reduced sizes pass it. */
+/** np.iinfo(np.int32).max: ks_2samp refuses 'exact' when (n1/g)·(n2/g) reaches it, g = gcd(n1, n2). */
 const INT32_MAX = 2147483647;
 
 /**
@@ -46,6 +46,7 @@ export function ksTwoSample(
     method === 'auto' ? Math.max(sizeA, sizeB) <= MAX_AUTO_N : method === 'exact' && reducedA < INT32_MAX / reducedB;
   if (tryExact) {
     // _attempt_exact_2kssamp: D is a multiple of 1/lcm, so it is snapped to h/lcm before counting paths.
+    // D·lcm is an integer up to rounding, so Math.round agrees with scipy's round-half-to-even np.round.
     const lcm = reducedA * sizeB;
     const h = Math.round(statistic * lcm);
     statistic = h / lcm;
