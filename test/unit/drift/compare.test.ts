@@ -285,3 +285,17 @@ describe("the 'auto' test choice, thresholds and corrections", () => {
     expect(plain[0]!.drifted).toBe(true);
   });
 });
+
+describe('scores that would not be storable', () => {
+  it('reports an undefined p-value as insufficient data, and an unbounded PSI as the largest double', () => {
+    const spec: FeatureSpec = { name: 'x', kind: 'numeric', drift: { test: 'ks' } };
+    const profile = buildReferenceProfile([spec], [{ x: 1 }]);
+    const tiny = only(compareToReference(profile, [spec], [{ x: 2 }], { minRows: 1, ksMethod: 'asymp' }));
+    expect(tiny).toMatchObject({ measured: false, status: 'insufficient_data', score: null });
+    const psiSpec: FeatureSpec = { name: 'x', kind: 'numeric', drift: { test: 'psi' } };
+    const wide = buildReferenceProfile([psiSpec], Array.from({ length: 100 }, (_, i) => ({ x: i })));
+    const unbounded = only(compareToReference(wide, [psiSpec], Array.from({ length: 100 }, () => ({ x: 1000 })), { smoothing: { kind: 'none' } }));
+    expect(unbounded).toMatchObject({ measured: true, score: Number.MAX_VALUE, drifted: true });
+    expect(JSON.parse(JSON.stringify(unbounded)).score).toBe(Number.MAX_VALUE);
+  });
+});
