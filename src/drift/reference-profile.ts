@@ -6,7 +6,6 @@ import { mean, standardDeviation } from 'simple-statistics';
 import {
   columnOf,
   countCategories,
-  decodeFloat64,
   encodeFloat64,
   readCategoricalColumn,
   readNumericColumn,
