@@ -75,6 +75,10 @@ export function createTrainingActivities({ db }: TrainingDeps) {
       if (existing) return { version: existing.version, backend: existing.backend, epochsTrained: 0 };
       const data = await loadTrainingData(request);
       const result = await train(data, request.parameters, request.seed);
+      // The reference is the whole training window, holdout included: cutting the most recent
+      // weeks out of it would make a seasonal reference lopsided against full-length windows.
+      const holdout = await readSplit(db, request.modelName, request.split, 'holdout');
+      const referenceRows = [...data.rows, ...holdout.map((r) => r.features)];
       const version = await registerCandidate(db, {
         modelName: request.modelName,
         retrainId: request.retrainId,
@@ -82,8 +86,8 @@ export function createTrainingActivities({ db }: TrainingDeps) {
         backend: result.artifact.backend.name,
         hyperparameters: result.artifact.hyperparameters,
         trainingWindow: request.split,
-        // The challenger's own training rows become the drift reference if it is promoted.
-        referenceProfile: buildReferenceProfile(data.config.features, tableFromRows(data.rows, data.config.features.map((f) => f.name)), {
+        // The challenger's training window becomes the drift reference if it is promoted.
+        referenceProfile: buildReferenceProfile(data.config.features, tableFromRows(referenceRows, data.config.features.map((f) => f.name)), {
           sampleLimit: data.config.drift.referenceSampleLimit,
           chunks: data.config.drift.referenceChunks,
           binning: data.config.drift.binning,

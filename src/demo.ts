@@ -1,8 +1,8 @@
 /**
- * `npm run demo`: the whole loop on real data, locally. Trains v1 on 2012 Seattle weather, then
- * feeds the following months in time order through the same monitor tick the Temporal Schedule
- * runs; from October 2014 the (simulated) station feed reports °F instead of °C, the monitor
- * detects the drift, and a retrain tunes, trains, evaluates and promotes (or rejects) v2.
+ * `npm run demo`: the whole loop on real data, locally. Trains v1 on 2012-2013 Seattle weather,
+ * then feeds 2014 month by month through the same monitor tick the Temporal Schedule runs; from
+ * October the (simulated) station feed reports °F instead of °C, the monitor detects the drift,
+ * and retrains tune, train, evaluate and reject or promote challengers until one is promoted.
  */
 import http from 'node:http';
 import path from 'node:path';
@@ -57,18 +57,18 @@ async function main(): Promise<void> {
     await client.schedule.getHandle(scheduleId(model)).pause('demo: ticks are driven by npm run demo');
 
     const weather = withFahrenheitFeedFrom(loadSeattleWeather(), FAHRENHEIT_FROM);
-    const reference = rowsBetween(weather, '2012-01-01', '2013-01-01');
+    const reference = rowsBetween(weather, '2012-01-01', '2014-01-01');
     await ingest(db, model, reference);
-    console.log(`2012        ingested ${reference.length} labelled days; training v1 on them (bootstrap retrain)`);
+    console.log(`2012-2013   ingested ${reference.length} labelled days; training v1 on them (bootstrap retrain)`);
     const bootstrap = await followRetrain(client, model, () =>
       client.workflow.start('retrainWorkflow', {
         workflowId: retrainWorkflowId(model), taskQueue: settings.taskQueue,
-        args: [{ modelName: model, trigger: 'bootstrap', requestedBy: 'demo', trainingWindow: { from: '2012-01-01', to: '2012-12-31T23:59:59Z' } }],
+        args: [{ modelName: model, trigger: 'bootstrap', requestedBy: 'demo', trainingWindow: { from: '2012-01-01', to: '2013-12-31T23:59:59Z' } }],
       }));
     printRetrain(bootstrap);
 
     console.log(`\nMonthly monitor ticks (window ${config.monitoring.windowMs / 86_400_000}d; * = feature drifted; from ${FAHRENHEIT_FROM} the feed reports °F):`);
-    for (const month of monthsBetween('2013-01', '2014-12')) {
+    for (const month of monthsBetween('2014-01', '2014-12')) {
       const rows = rowsBetween(weather, `${month}-01`, nextMonth(month));
       await ingest(db, model, rows);
       const tick: DriftCheckResult = await client.workflow.execute<typeof monitorTickWorkflow>('monitorTickWorkflow', {
@@ -78,6 +78,7 @@ async function main(): Promise<void> {
       if (tick.retrain.started) {
         const retrain = await followRetrain(client, model, null);
         printRetrain(retrain);
+        // The new champion's reference is its own (shorter) training window: the story ends here.
         if (retrain.outcome === 'promoted') break;
       }
     }
