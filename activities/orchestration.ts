@@ -5,7 +5,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import { buildWebhookPayload, type AlertRequest } from '../src/alerts/payload';
-import { compareToReference, tableFromRows } from '../src/drift';
+import { compareToReference, correctPValueThresholds, type FeatureDriftResult } from '../src/drift';
 import { NotEnoughDataError, UnknownModelError } from '../src/errors';
 import { scorePredictions } from '../src/metrics';
 import { evaluateDatasetDrift } from '../src/policy/dataset-drift';
@@ -15,10 +15,10 @@ import type { SearchSpace } from '../src/tuning';
 import { recordDeliveryAttempt, wasDelivered } from '../src/store/alert-deliveries';
 import type { Db } from '../src/store/db';
 import { findSameWindowReport, insertDriftReport } from '../src/store/drift-reports';
-import { planDataSplit, readLatestWindow, readSplit, type DataSplit } from '../src/store/feature-store';
+import { latestWindow, planDataSplit, readSplit, readWindowColumn, type DataSplit } from '../src/store/feature-store';
 import { loadStoredConfig } from '../src/store/models';
 import {
-  getChampion,
+  getChampionReference,
   getChampionVersion,
   getVersionArtifact,
   promoteCandidate,
@@ -149,34 +149,36 @@ export function createOrchestrationActivities({ db, client, temporalUiUrl }: Orc
         modelName: input.modelName, checkedAt, reportId: null, window: null, datasetDrift: false, driftedShare: 0,
         features: [], retrainBlockedBy: null,
       };
-      const champion = await getChampion(db, input.modelName);
+      const champion = await getChampionReference(db, input.modelName);
       if (!champion) {
         return { ...empty, outcome: 'no_champion', championVersion: null,
           reasons: [`no champion yet: start a bootstrap retrain of ${input.modelName} first`] };
       }
-      const window = await readLatestWindow(db, input.modelName, config.monitoring.windowMs);
-      if (!window || window.rows.length === 0) {
+      const window = await latestWindow(db, input.modelName, config.monitoring.windowMs);
+      if (!window || window.rowCount === 0) {
         return { ...empty, outcome: 'no_data', championVersion: champion.version, reasons: ['no feature rows ingested yet'] };
       }
-      const windowSummary = { start: window.start, end: window.end, rows: window.rows.length };
+      const windowSummary = { start: window.start, end: window.end, rows: window.rowCount };
       const sameReport = await findSameWindowReport(db, {
-        modelName: input.modelName, championVersion: champion.version, windowEnd: window.end, rowCount: window.rows.length,
+        modelName: input.modelName, championVersion: champion.version, windowEnd: window.end, rowCount: window.rowCount,
       });
       if (sameReport !== null) {
         return { ...empty, outcome: 'unchanged', championVersion: champion.version, reportId: sameReport, window: windowSummary,
           reasons: [`window already reported in drift report #${sameReport}`] };
       }
-      const featureNames = config.features.map((f) => f.name);
-      const results = compareToReference(
-        champion.referenceProfile,
-        config.features,
-        tableFromRows(window.rows.map((r) => r.features), featureNames),
-        { ...config.drift, minRows: config.monitoring.minRows },
-      );
+      const options = { ...config.drift, minRows: config.monitoring.minRows };
+      const perFeature: FeatureDriftResult[] = [];
+      for (const spec of config.features) {
+        // One column at a time, so memory holds the reference profile and one window column.
+        const column = await readWindowColumn(db, input.modelName, window, spec.name);
+        const table = { rowCount: window.rowCount, columns: column.present ? { [spec.name]: column.values } : {} };
+        perFeature.push(...compareToReference(champion.referenceProfile, [spec], table, { ...options, correction: 'none' }));
+      }
+      const results = correctPValueThresholds(perFeature, config.drift.correction);
       const verdict = evaluateDatasetDrift(results, config.driftRule);
       const reportId = await insertDriftReport(db, {
         modelName: input.modelName, championVersion: champion.version, windowStart: window.start, windowEnd: window.end,
-        rowCount: window.rows.length, features: results, driftedShare: verdict.driftedShare, datasetDrift: verdict.datasetDrift,
+        rowCount: window.rowCount, features: results, driftedShare: verdict.driftedShare, datasetDrift: verdict.datasetDrift,
         reasons: verdict.reasons, source: input.source,
       });
       const features: FeatureDriftSummary[] = results.map((r) => ({

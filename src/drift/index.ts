@@ -30,6 +30,7 @@ export {
   type ProfileOptions,
 } from './reference-profile';
 export { compareToReference } from './compare';
+export { correctPValueThresholds } from './corrections';
 export { DEFAULT_DRIFT_OPTIONS } from './options';
 export { DRIFT_TESTS, DRIFT_TEST_NAMES, chooseDefaultTest, isDrifted } from './registry';
 export { populationStabilityIndex } from './psi';

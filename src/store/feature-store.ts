@@ -60,23 +60,42 @@ export async function insertIngestBatch(
   return { batchId, accepted: valid.length, rejected: rejectedRows };
 }
 
-export interface FeatureWindow { start: string; end: string; rows: StoredRow[] }
+/** The latest window: `windowMs` of event time ending at the newest row, pinned to a row-ID horizon. */
+export interface FeatureWindow { start: string; end: string; rowCount: number; asOfRowId: string }
 
-/** The latest window: `windowMs` of event time ending at the newest row of the model. */
-export async function readLatestWindow(db: Db, modelName: string, windowMs: number): Promise<FeatureWindow | null> {
-  const newest = await db.query<{ end: Date | null }>(
-    'SELECT max(event_time) AS end FROM feature_rows WHERE model_name = $1',
+export async function latestWindow(db: Db, modelName: string, windowMs: number): Promise<FeatureWindow | null> {
+  const newest = await db.query<{ end: Date | null; as_of: string | null }>(
+    'SELECT max(event_time) AS end, max(id)::text AS as_of FROM feature_rows WHERE model_name = $1',
     [modelName],
   );
   const end = newest.rows[0]?.end;
-  if (!end) return null;
+  const asOfRowId = newest.rows[0]?.as_of;
+  if (!end || !asOfRowId) return null;
   const start = new Date(end.getTime() - windowMs);
-  const rows = await db.query<StoredRow>(
-    `SELECT features, label FROM feature_rows
-     WHERE model_name = $1 AND event_time > $2 AND event_time <= $3 ORDER BY event_time, id`,
-    [modelName, start, end],
+  const count = await db.query<{ n: string }>(
+    'SELECT count(*)::text AS n FROM feature_rows WHERE model_name = $1 AND event_time > $2 AND event_time <= $3 AND id <= $4',
+    [modelName, start, end, asOfRowId],
   );
-  return { start: start.toISOString(), end: end.toISOString(), rows: rows.rows };
+  return { start: start.toISOString(), end: end.toISOString(), rowCount: Number(count.rows[0]?.n ?? 0), asOfRowId };
+}
+
+/**
+ * One feature's values over the window, in row order; `present` tells whether any row has the key
+ * at all (a JSON null still counts). Reading one column at a time bounds a drift check's memory by
+ * one column instead of the whole window.
+ */
+export async function readWindowColumn(
+  db: Db,
+  modelName: string,
+  window: FeatureWindow,
+  feature: string,
+): Promise<{ values: unknown[]; present: boolean }> {
+  const result = await db.query<{ value: unknown; present: boolean }>(
+    `SELECT features -> $5 AS value, features ? $5 AS present FROM feature_rows
+     WHERE model_name = $1 AND event_time > $2 AND event_time <= $3 AND id <= $4 ORDER BY event_time, id`,
+    [modelName, window.start, window.end, window.asOfRowId, feature],
+  );
+  return { values: result.rows.map((r) => r.value), present: result.rows.some((r) => r.present) };
 }
 
 /**

@@ -8,18 +8,14 @@ import type { ModelArtifact } from '../training';
 import type { DataSplit } from './feature-store';
 import { type Db, withTransaction } from './db';
 
-export interface ChampionModel { version: number; referenceProfile: ReferenceProfile; artifact: ModelArtifact }
-
-export async function getChampion(db: Db, modelName: string): Promise<ChampionModel | null> {
-  const result = await db.query<{ version: number; reference_profile: ReferenceProfile; artifact: ModelArtifact; artifact_sha256: string }>(
-    `SELECT version, reference_profile, artifact, artifact_sha256 FROM model_versions
-     WHERE model_name = $1 AND status = 'champion'`,
+/** What a drift check needs of the champion: its version and reference profile, not its weights. */
+export async function getChampionReference(db: Db, modelName: string): Promise<{ version: number; referenceProfile: ReferenceProfile } | null> {
+  const result = await db.query<{ version: number; reference_profile: ReferenceProfile }>(
+    `SELECT version, reference_profile FROM model_versions WHERE model_name = $1 AND status = 'champion'`,
     [modelName],
   );
   const row = result.rows[0];
-  if (!row) return null;
-  verifyArtifact(modelName, row.version, row.artifact, row.artifact_sha256);
-  return { version: row.version, referenceProfile: row.reference_profile, artifact: row.artifact };
+  return row ? { version: row.version, referenceProfile: row.reference_profile } : null;
 }
 
 export async function getChampionVersion(db: Db, modelName: string): Promise<number | null> {
