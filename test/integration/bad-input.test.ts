@@ -73,4 +73,22 @@ describe('bad input gets a clear error and loses nothing', () => {
     await harness.ingest(MODEL, syntheticRows({ start: '2026-01-02T00:00:00Z', rows: 600, seed: 42 }));
     expect((await start()).outcome).toBe('promoted');
   });
+
+  it('a window with empty columns, and a feature the champion never saw, is checked with a status for each, not an error', async () => {
+    // The champion from the previous test is the reference; the new rows, alone in the 30-day window, lack x3 and segment.
+    const rows = syntheticRows({ start: '2026-03-15T00:00:00Z', rows: 200, seed: 43 }).map(({ x3: _x3, ...row }) => ({ ...row, segment: null }));
+    await harness.ingest(MODEL, rows);
+    const check = await harness.checkDrift(MODEL);
+    expect(check.outcome).toBe('checked');
+    const status = Object.fromEntries(check.features.map((f) => [f.feature, f.status]));
+    expect(status).toEqual({ x1: 'ok', x2: 'ok', x3: 'all_null', segment: 'all_null' });
+    expect(check.reasons).toEqual(expect.arrayContaining([expect.stringMatching(/^x3: not measured \(all_null/)]));
+
+    // A feature added to the config after the champion was trained is not in its reference profile.
+    const config = testModelConfig(MODEL, webhook.url);
+    await harness.registerModel({ ...config, features: [...config.features, { name: 'x4', kind: 'numeric', drift: { test: 'auto', threshold: null } }] });
+    await harness.ingest(MODEL, syntheticRows({ start: '2026-03-24T00:00:00Z', rows: 48, seed: 44 }).map((row) => ({ ...row, x4: 1 })));
+    const after = await harness.checkDrift(MODEL);
+    expect(after.features.find((f) => f.feature === 'x4')).toMatchObject({ status: 'missing_column', drifted: false, score: null });
+  });
 });
