@@ -19,6 +19,7 @@ import { latestWindow, planDataSplit, readSplit, readWindowColumn, type DataSpli
 import { loadStoredConfig } from '../src/store/models';
 import {
   getChampionReference,
+  withReferenceValues,
   getChampionVersion,
   getVersionArtifact,
   promoteCandidate,
@@ -172,7 +173,12 @@ export function createOrchestrationActivities({ db, client, temporalUiUrl }: Orc
         // One column at a time, so memory holds the reference profile and one window column.
         const column = await readWindowColumn(db, input.modelName, window, spec.name);
         const table = { rowCount: window.rowCount, columns: column.present ? { [spec.name]: column.values } : {} };
-        perFeature.push(...compareToReference(champion.referenceProfile, [spec], table, { ...options, correction: 'none' }));
+        const stored = champion.referenceProfile.features;
+        const reference = Object.hasOwn(stored, spec.name)
+          ? await withReferenceValues(db, input.modelName, champion.version, spec.name, stored[spec.name]!)
+          : undefined;
+        const profile = { ...champion.referenceProfile, features: reference ? { [spec.name]: reference } : {} };
+        perFeature.push(...compareToReference(profile, [spec], table, { ...options, correction: 'none' }));
       }
       const results = correctPValueThresholds(perFeature, config.drift.correction);
       const verdict = evaluateDatasetDrift(results, config.driftRule);

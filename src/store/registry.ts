@@ -3,10 +3,45 @@
  * and promotion as a compare-and-set on the champion inside one transaction.
  */
 import { createHash } from 'node:crypto';
-import type { ReferenceProfile } from '../drift';
+import type { FeatureReference, ReferenceProfile } from '../drift';
 import type { ModelArtifact } from '../training';
 import type { DataSplit } from './feature-store';
 import { type Db, withTransaction } from './db';
+
+/**
+ * Moves each numeric feature's sorted values out of the profile (they can be megabytes) into
+ * reference_values; getReferenceValues puts one back when a drift check needs it.
+ */
+function detachReferenceValues(profile: ReferenceProfile): { profile: ReferenceProfile; valuesByFeature: Map<string, Buffer> } {
+  const valuesByFeature = new Map<string, Buffer>();
+  const features: ReferenceProfile['features'] = {};
+  for (const [name, reference] of Object.entries(profile.features)) {
+    if (reference.kind === 'numeric') {
+      valuesByFeature.set(name, Buffer.from(reference.sortedValues, 'base64'));
+      features[name] = { ...reference, sortedValues: '' };
+    } else {
+      features[name] = reference;
+    }
+  }
+  return { profile: { ...profile, features }, valuesByFeature };
+}
+
+/** A numeric feature's reference with its sorted values, as the drift module expects it. */
+export async function withReferenceValues(
+  db: Db,
+  modelName: string,
+  version: number,
+  feature: string,
+  reference: FeatureReference,
+): Promise<FeatureReference> {
+  if (reference.kind !== 'numeric') return reference;
+  const result = await db.query<{ sorted_values: Buffer }>(
+    'SELECT sorted_values FROM reference_values WHERE model_name = $1 AND version = $2 AND feature = $3',
+    [modelName, version, feature],
+  );
+  const values = result.rows[0]?.sorted_values;
+  return values ? { ...reference, sortedValues: values.toString('base64') } : reference;
+}
 
 /** What a drift check needs of the champion: its version and reference profile, not its weights. */
 export async function getChampionReference(db: Db, modelName: string): Promise<{ version: number; referenceProfile: ReferenceProfile } | null> {
@@ -78,6 +113,7 @@ export async function registerCandidate(db: Db, input: CandidateInput): Promise<
       [input.modelName],
     );
     const version = next.rows[0]!.version;
+    const { profile, valuesByFeature } = detachReferenceValues(input.referenceProfile);
     await client.query(
       `INSERT INTO model_versions (model_name, version, status, retrain_id, task, backend, hyperparameters,
          training_window, reference_profile, artifact, artifact_sha256)
@@ -85,9 +121,15 @@ export async function registerCandidate(db: Db, input: CandidateInput): Promise<
       [
         input.modelName, version, input.retrainId, input.task, input.backend,
         JSON.stringify(input.hyperparameters), JSON.stringify(input.trainingWindow),
-        JSON.stringify(input.referenceProfile), JSON.stringify(input.artifact), artifactChecksum(input.artifact),
+        JSON.stringify(profile), JSON.stringify(input.artifact), artifactChecksum(input.artifact),
       ],
     );
+    for (const [feature, values] of valuesByFeature) {
+      await client.query(
+        'INSERT INTO reference_values (model_name, version, feature, sorted_values) VALUES ($1, $2, $3, $4)',
+        [input.modelName, version, feature, values],
+      );
+    }
     return version;
   });
 }

@@ -46,6 +46,13 @@ describe('the whole loop on a real Temporal server and PostgreSQL', () => {
     expect(bootstrap.outcome).toBe('promoted');
     expect(bootstrap.challengerVersion).toBe(1);
     expect(['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu']).toContain(bootstrap.backend);
+    // The reference is the whole 30-day training window (721 hourly rows, holdout included);
+    // numeric values live beside the JSON profile.
+    const stored = await harness.db.query<{ feature: string; bytes: number }>(
+      'SELECT feature, length(sorted_values) AS bytes FROM reference_values WHERE model_name = $1 AND version = 1 ORDER BY feature',
+      [MODEL],
+    );
+    expect(stored.rows).toEqual(['x1', 'x2', 'x3'].map((feature) => ({ feature, bytes: 721 * 8 })));
 
     // A window drawn from the same process: no drift, no retrain.
     await harness.ingest(MODEL, syntheticRows({ start: '2026-02-10T00:00:00Z', rows: 480, seed: 2 }));

@@ -73,7 +73,7 @@ describe('parseModelConfig defaults', () => {
         thresholds: { strategy: 'constant' },
         correction: 'none',
         nullRateShift: 0.1,
-        referenceSampleLimit: 20_000,
+        referenceSampleLimit: 1_000_000,
         referenceChunks: 10,
       },
       driftRule: { minDriftedShare: 0.3, anyPsiAtLeast: 0.25, weights: {} },
