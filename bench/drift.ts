@@ -9,8 +9,8 @@
  *   2. --child profile                 buildReferenceProfile from the reference columns, written as JSON
  *   3. --child columnar (twice)        compareToReference on a Float64Array table, once with the default
  *                                      profile (a reference sample) and once with the whole reference
- *   4. --child rows                    the same from row objects, through tableFromRows, as the monitor
- *                                      activity calls it today
+ *   4. --child monitor                 the same as activities/orchestration.ts calls it: one call per
+ *                                      feature, on the column as a plain number[] from the database
  *   5. drift_peers.py scipy, then drift_peers.py evidently
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -22,7 +22,8 @@ import { performance } from 'node:perf_hooks';
 import {
   buildReferenceProfile,
   compareToReference,
-  tableFromRows,
+  correctPValueThresholds,
+  DEFAULT_DRIFT_OPTIONS,
   type FeatureDriftResult,
   type FeatureSpec,
   type FeatureTable,
@@ -60,6 +61,8 @@ interface ProfileResult {
   defaultSeconds: number;
   fullSeconds: number;
   sampleSize: number;
+  /** Whether the default profile holds the whole reference (it has no more rows than the sample limit). */
+  complete: boolean;
   peakRssBytes: number;
 }
 
@@ -68,8 +71,6 @@ interface DriftwatchResult {
   label: string;
   seconds: number;
   allSeconds: number[];
-  /** Named parts of `seconds`, where the bench can time them from outside. */
-  parts?: Record<string, number>;
   ksMethods: string[];
   pValues: number[];
   statistics: number[];
@@ -159,7 +160,8 @@ function childProfile(dir: string, out: string, defaultOut: string, fullOut: str
   fs.writeFileSync(fullOut, JSON.stringify(fullProfile));
   const first = defaultProfile.features[specs[0]!.name];
   const sampleSize = first?.kind === 'numeric' ? Buffer.from(first.sortedValues, 'base64').length / 8 : NaN;
-  const result: ProfileResult = { defaultSeconds, fullSeconds, sampleSize, peakRssBytes: peakRssBytes() };
+  const complete = first?.kind === 'numeric' && first.complete;
+  const result: ProfileResult = { defaultSeconds, fullSeconds, sampleSize, complete, peakRssBytes: peakRssBytes() };
   fs.writeFileSync(out, JSON.stringify(result));
 }
 
@@ -191,14 +193,13 @@ function timeRuns<T>(repeats: number, warmUp: () => unknown, work: () => T): { b
 }
 
 /** Functions whose subtrees are the measured work in a CPU profile (anything else is the profiler's own cost). */
-const PROFILED_ENTRY_POINTS = new Set(['compareToReference', 'tableFromRows']);
+const PROFILED_ENTRY_POINTS = new Set(['compareToReference']);
 
 /** The step of a drift comparison a profiled function belongs to, from its name and file (src/drift as of this bench). */
 function stepOf(functionName: string, url: string): string {
   const file = path.basename(url);
   if (functionName === 'sortedCopy') return 'copy + sort the window column';
   if (functionName === '(garbage collector)') return 'garbage collection';
-  if (functionName === 'tableFromRows') return 'tableFromRows';
   if (file === 'ks.ts' || file === 'kolmogorov.ts') return 'KS (checks, D merge, p-value)';
   if (file === 'binning.ts' || file === 'psi.ts' || functionName === 'binnedShares' || functionName === 'psi') return 'PSI (bins, shares, sum)';
   if (functionName === 'decodeFloat64' || url === 'node:buffer' || functionName === 'base64Write') return 'decode the stored reference (base64)';
@@ -208,7 +209,7 @@ function stepOf(functionName: string, url: string): string {
 
 /**
  * Self time per function over one more run of `work` under the in-process CPU sampling profiler, largest
- * first. Only samples inside compareToReference or tableFromRows count, and garbage collection.
+ * first. Only samples inside compareToReference count, and garbage collection.
  */
 async function profileRun(work: () => unknown): Promise<DriftwatchResult['cpuProfile']> {
   const session = new Session();
@@ -283,48 +284,37 @@ async function childColumnar(dir: string, out: string, profileFile: string, repe
   fs.writeFileSync(out, JSON.stringify(result));
 }
 
-function rowsOf(table: FeatureTable): Record<string, number>[] {
-  const entries = Object.entries(table.columns) as [string, Float64Array][];
-  const rows = new Array<Record<string, number>>(table.rowCount);
-  for (let r = 0; r < table.rowCount; r++) {
-    const row: Record<string, number> = {};
-    for (const [name, column] of entries) row[name] = column[r] as number;
-    rows[r] = row;
-  }
-  return rows;
-}
-
-/** The monitor activity's call today: row objects (as read from JSONB) → tableFromRows → compareToReference. */
-function childRows(dir: string, out: string, profileFile: string, repeats: number, label: string): void {
+/**
+ * The monitor activity's loop (activities/orchestration.ts): one compareToReference call per feature on
+ * that feature's column as the database returns it, a plain array of numbers, then the p-value
+ * correction over all features. Turning the query result into those arrays is the caller's cost: not timed.
+ */
+function childMonitor(dir: string, out: string, profileFile: string, repeats: number, label: string): void {
   const meta = readMeta(dir);
   const specs = specsOf(meta);
-  const names = specs.map((spec) => spec.name);
   const profile = readProfile(profileFile);
-  const warmUpRows = rowsOf(loadTable(dir, 'cur', meta, 2000));
-  const rows = rowsOf(loadTable(dir, 'cur', meta)); // the caller's cost: not timed
-  const parts = { tableFromRows: Infinity, compareToReference: Infinity };
+  const asArrays = (table: FeatureTable): Record<string, number[]> =>
+    Object.fromEntries(Object.entries(table.columns).map(([name, column]) => [name, Array.from(column as Float64Array)]));
+  const warmUp = asArrays(loadTable(dir, 'cur', meta, 2000));
+  const window = loadTable(dir, 'cur', meta);
+  const columns = asArrays(window);
+  const perFeature = (rowCount: number, values: Record<string, number[]>): FeatureDriftResult[] => {
+    const results: FeatureDriftResult[] = [];
+    for (const spec of specs) {
+      const table = { rowCount, columns: { [spec.name]: values[spec.name] as number[] } };
+      results.push(...compareToReference(profile, [spec], table, { correction: 'none' }));
+    }
+    return correctPValueThresholds(results, DEFAULT_DRIFT_OPTIONS.correction);
+  };
   const runs = timeRuns(
     repeats,
-    () => compareToReference(profile, specs, tableFromRows(warmUpRows, names)),
-    () => {
-      const started = performance.now();
-      const table = tableFromRows(rows, names);
-      const converted = performance.now();
-      const results = compareToReference(profile, specs, table);
-      const compared = performance.now();
-      // Parts of the fastest run are kept together (each run overwrites only if it is the best so far).
-      if ((compared - started) / 1000 < parts.tableFromRows + parts.compareToReference) {
-        parts.tableFromRows = (converted - started) / 1000;
-        parts.compareToReference = (compared - converted) / 1000;
-      }
-      return results;
-    },
+    () => perFeature(2000, warmUp),
+    () => perFeature(window.rowCount, columns),
   );
   const result: DriftwatchResult = {
     label,
     seconds: runs.best,
     allSeconds: runs.all,
-    parts,
     ...summarizeResults(runs.result),
     peakRssBytes: peakRssBytes(),
   };
@@ -546,11 +536,14 @@ async function orchestrate(options: Options): Promise<void> {
     );
     if (!profile.ok) throw new Error(`driftwatch profile child ${profile.reason}`);
     const driftwatch: Outcome<DriftwatchResult>[] = [];
-    const sample = profile.result.sampleSize.toLocaleString('en');
+    const sampleSize = profile.result.sampleSize;
+    const sample = profile.result.complete
+      ? 'whole reference, under the sample limit'
+      : `${sampleSize.toLocaleString('en')}-value reference sample`;
     for (const [mode, profileFile, label] of [
-      ['columnar', 'profile-default', `driftwatch columnar, default profile (${sample}-value reference sample)`],
+      ['columnar', 'profile-default', `driftwatch columnar, default profile (${sample})`],
       ['columnar', 'profile-full', 'driftwatch columnar, full-reference profile'],
-      ['rows', 'profile-default', 'driftwatch rows: tableFromRows + compareToReference, default profile'],
+      ['monitor', 'profile-default', 'driftwatch monitor loop: number[] column per call, default profile'],
     ] as const) {
       const out = file(`${mode}-${profileFile}`);
       driftwatch.push(await runChild<DriftwatchResult>([mode, dir, out, file(profileFile), String(repeats), label], out, remaining()));
@@ -597,7 +590,7 @@ function report(
 
   console.log(
     `\n  reference profile, built once per champion (buildReferenceProfile on the Float64Array reference table):` +
-      `\n    default (${profile.sampleSize.toLocaleString('en')}-value sample) ${fmtSeconds(profile.defaultSeconds)},` +
+      `\n    default (${profile.complete ? 'whole reference' : `${profile.sampleSize.toLocaleString('en')}-value sample`}) ${fmtSeconds(profile.defaultSeconds)},` +
       ` full reference ${fmtSeconds(profile.fullSeconds)}; peak RSS of that process ${mib(profile.peakRssBytes)}\n`,
   );
 
@@ -675,10 +668,6 @@ function report(
 
   console.log('\n  where the time goes');
   for (const dw of driftwatch) {
-    if (dw.parts) {
-      const parts = Object.entries(dw.parts).map(([part, value]) => `${part} ${fmtSeconds(value)}`).join(', ');
-      console.log(`    ${dw.label}: ${parts}`);
-    }
     if (dw.cpuProfile && dw.cpuProfile.total > 0) {
       const total = dw.cpuProfile.total;
       const share = (ms: number): string => `${((100 * ms) / total).toFixed(0)}%`;
@@ -707,10 +696,10 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv[0] === '--child') {
     const [, mode, dir, out, a, b, c] = argv;
-    if (!mode || !dir || !out || !a || !b) throw new Error('usage: --child profile|columnar|rows DIR OUT ...');
+    if (!mode || !dir || !out || !a || !b) throw new Error('usage: --child profile|columnar|monitor DIR OUT ...');
     if (mode === 'profile') childProfile(dir, out, a, b);
     else if (mode === 'columnar') await childColumnar(dir, out, a, Number(b), c ?? mode);
-    else if (mode === 'rows') childRows(dir, out, a, Number(b), c ?? mode);
+    else if (mode === 'monitor') childMonitor(dir, out, a, Number(b), c ?? mode);
     else throw new Error(`unknown child mode '${mode}'`);
     return;
   }
