@@ -198,7 +198,7 @@ const PROFILED_ENTRY_POINTS = new Set(['compareToReference']);
 /** The step of a drift comparison a profiled function belongs to, from its name and file (src/drift as of this bench). */
 function stepOf(functionName: string, url: string): string {
   const file = path.basename(url);
-  if (functionName === 'sortedCopy') return 'copy + sort the window column';
+  if (functionName === 'sortedCopy' || file === 'sort.ts') return 'copy + sort the window column';
   if (functionName === '(garbage collector)') return 'garbage collection';
   if (file === 'ks.ts' || file === 'kolmogorov.ts') return 'KS (checks, D merge, p-value)';
   if (file === 'binning.ts' || file === 'psi.ts' || functionName === 'binnedShares' || functionName === 'psi') return 'PSI (bins, shares, sum)';

@@ -67,7 +67,28 @@ export function numericBins(
   sortedCurrent: ArrayLike<number> | null,
   options: BinningOptions,
 ): NumericBins {
-  assertFiniteSample(sortedReference, 'reference');
+  return binsOf(sortedReference, sortedCurrent, options, assertFiniteSample);
+}
+
+/**
+ * numericBins for samples the caller has already checked to be sorted ascending without NaN (as the drift
+ * scores do once per comparison). The O(1) checks stay: an empty sample, non-finite ends, the bin count.
+ */
+export function numericBinsSorted(
+  sortedReference: ArrayLike<number>,
+  sortedCurrent: ArrayLike<number> | null,
+  options: BinningOptions,
+): NumericBins {
+  return binsOf(sortedReference, sortedCurrent, options, assertFiniteEnds);
+}
+
+function binsOf(
+  sortedReference: ArrayLike<number>,
+  sortedCurrent: ArrayLike<number> | null,
+  options: BinningOptions,
+  assertSample: (values: ArrayLike<number>, which: string) => void,
+): NumericBins {
+  assertSample(sortedReference, 'reference');
   switch (options.strategy) {
     case 'quantile':
       assertBinCount(options.bins);
@@ -77,7 +98,7 @@ export function numericBins(
       return equalWidthBins(sortedReference, options.bins);
     case 'evidently':
       if (sortedCurrent === null) throw new RangeError("binning strategy 'evidently' needs the current sample");
-      assertFiniteSample(sortedCurrent, 'current');
+      assertSample(sortedCurrent, 'current');
       return evidentlyBins(sortedReference, sortedCurrent);
   }
 }
@@ -92,11 +113,18 @@ export function binCount(bins: NumericBins): number {
  * Share of `sortedValues` in each bin: count / number of values, so values in no bin (see NumericBins)
  * still count in the denominator, as in Evidently (np.histogram(...)[0] / len(data)). Bin boundaries
  * follow numpy.histogram: every bin is closed on the left, the last in-range bin also on the right.
- * O(n + bins) by one walk over the sorted values. No values give all-zero shares. Throws RangeError
- * for unsorted input or NaN.
+ * No values give all-zero shares. Throws RangeError for unsorted input or NaN.
  */
 export function binShares(sortedValues: ArrayLike<number>, bins: NumericBins): number[] {
   assertSorted(sortedValues, 'binned');
+  return binSharesSorted(sortedValues, bins);
+}
+
+/**
+ * binShares for values the caller has already checked to be sorted ascending without NaN (as the drift
+ * scores do once per comparison): O(bins · log n), each bin boundary found by binary search.
+ */
+export function binSharesSorted(sortedValues: ArrayLike<number>, bins: NumericBins): number[] {
   const counts = bins.kind === 'values' ? valueCounts(sortedValues, bins.values) : intervalCounts(sortedValues, bins);
   const size = sortedValues.length;
   return counts.map((count) => (size === 0 ? 0 : count / size));
@@ -175,7 +203,7 @@ function equalWidthBins(sorted: ArrayLike<number>, bins: number): NumericBins {
 }
 
 function evidentlyBins(sortedReference: ArrayLike<number>, sortedCurrent: ArrayLike<number>): NumericBins {
-  if (countDistinct(sortedReference) <= EVIDENTLY_MAX_CATEGORICAL_UNIQUES) {
+  if (countDistinct(sortedReference, EVIDENTLY_MAX_CATEGORICAL_UNIQUES + 1) <= EVIDENTLY_MAX_CATEGORICAL_UNIQUES) {
     return { kind: 'values', values: mergeDistinct(sortedReference, sortedCurrent) };
   }
   // np.histogram_bin_edges(pooled, bins='sturges') (numpy/lib/_histograms_impl.py `_hist_bin_sturges`,
@@ -203,40 +231,72 @@ function evidentlyBins(sortedReference: ArrayLike<number>, sortedCurrent: ArrayL
   return { kind: 'intervals', lower, upper, edges, outOfRange: false };
 }
 
+/**
+ * Values per bin. Sorted values below a boundary form a prefix, so the count up to each boundary is a
+ * binary search: the same counts as walking the values bin by bin, without reading them all.
+ */
 function intervalCounts(
   sorted: ArrayLike<number>,
   bins: { lower: number; upper: number; edges: number[]; outOfRange: boolean },
 ): number[] {
   const counts: number[] = [];
   const size = sorted.length;
-  let i = 0;
-  const countWhile = (inBin: (value: number) => boolean): number => {
-    const start = i;
-    while (i < size && inBin(sorted[i]!)) i++;
-    return i - start;
-  };
-  const below = countWhile((value) => value < bins.lower);
-  if (bins.outOfRange) counts.push(below);
-  for (const edge of bins.edges) counts.push(countWhile((value) => value < edge));
-  counts.push(countWhile((value) => value <= bins.upper));
-  if (bins.outOfRange) counts.push(size - i);
+  // Each count starts where the previous bin ended (the boundaries ascend, so this is only a safeguard).
+  let i = countBelow(sorted, bins.lower, 0);
+  if (bins.outOfRange) counts.push(i);
+  for (const edge of bins.edges) {
+    const end = countBelow(sorted, edge, i);
+    counts.push(end - i);
+    i = end;
+  }
+  const end = countAtMost(sorted, bins.upper, i);
+  counts.push(end - i);
+  if (bins.outOfRange) counts.push(size - end);
   return counts;
 }
 
+/** Values per listed value: each bin counts the sorted values equal to its value (−0 equals 0, as in ===). */
 function valueCounts(sorted: ArrayLike<number>, values: readonly number[]): number[] {
   const counts = new Array<number>(values.length).fill(0);
-  let bin = 0;
-  for (let i = 0; i < sorted.length; i++) {
-    const value = sorted[i]!;
-    while (bin < values.length && values[bin]! < value) bin++;
-    if (bin < values.length && values[bin] === value) counts[bin]!++;
+  let start = 0;
+  for (let bin = 0; bin < values.length; bin++) {
+    const value = values[bin]!;
+    start = countBelow(sorted, value, start);
+    const end = countAtMost(sorted, value, start);
+    counts[bin] = end - start;
+    start = end;
   }
   return counts;
 }
 
-function countDistinct(sorted: ArrayLike<number>): number {
+/** The first index at or after `from` whose value is not below `bound`: how many sorted values are below it. */
+function countBelow(sorted: ArrayLike<number>, bound: number, from: number): number {
+  let low = from;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (sorted[middle]! < bound) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** The first index at or after `from` whose value is above `bound`: how many sorted values are at most it. */
+function countAtMost(sorted: ArrayLike<number>, bound: number, from: number): number {
+  let low = from;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (sorted[middle]! <= bound) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** Distinct values of a sorted sample, counted up to `limit` (the answer is min(distinct, limit)). */
+function countDistinct(sorted: ArrayLike<number>, limit: number): number {
   let distinct = 0;
-  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct++;
+  for (let i = 0; i < sorted.length && distinct < limit; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct++;
   return distinct;
 }
 
@@ -260,6 +320,12 @@ function assertBinCount(bins: number): void {
 function assertFiniteSample(values: ArrayLike<number>, which: string): void {
   if (values.length === 0) throw new RangeError(`the ${which} sample is empty`);
   assertSorted(values, which);
+  assertFiniteEnds(values, which);
+}
+
+/** assertFiniteSample for a sample known to be sorted without NaN: non-empty and finite at both ends. */
+function assertFiniteEnds(values: ArrayLike<number>, which: string): void {
+  if (values.length === 0) throw new RangeError(`the ${which} sample is empty`);
   const first = values[0]!;
   const last = values[values.length - 1]!;
   if (!Number.isFinite(first) || !Number.isFinite(last)) throw new RangeError(`the ${which} sample has ${first} … ${last}`);

@@ -4,7 +4,6 @@ import {
   decodeFloat64,
   readCategoricalColumn,
   readNumericColumn,
-  sortedCopy,
   type FeatureTable,
   type ReadColumn,
 } from './columns';
@@ -13,6 +12,7 @@ import { DEFAULT_DRIFT_OPTIONS } from './options';
 import { learnedThreshold } from './reference-profile';
 import { DRIFT_TESTS, chooseDefaultTest, isDrifted } from './registry';
 import { psi, scoreTest, type Sides } from './scoring';
+import { firstOutOfOrder, sortFloat64Owned } from './sort';
 import type {
   DriftOptions,
   DriftTestName,
@@ -145,8 +145,11 @@ function prepare(
   if (reference.count === 0) return unmeasured('insufficient_data', `the reference profile has no non-null values for ${feature}`);
 
   if (reference.kind === 'numeric') {
-    const current = sortedCopy(column.values as Float64Array);
-    const sides: Sides = { kind: 'numeric', reference: decodeFloat64(reference.sortedValues), current, referenceStd: reference.std ?? 0 };
+    // The reader's values are a fresh copy, so they are sorted where they are. The scores trust both sides to
+    // be sorted and finite (see NumericSides): the window's are by construction, the stored reference's are
+    // checked here, once for every statistic computed from it.
+    const current = sortFloat64Owned(column.values as Float64Array);
+    const sides: Sides = { kind: 'numeric', reference: storedSortedValues(reference.sortedValues, feature), current, referenceStd: reference.std ?? 0 };
     const constant = constantSide(reference.min === reference.max, current[0] === current[current.length - 1], feature);
     return { measured: true, sides, status: constant ? 'constant' : 'ok', ...(constant ? { statusDetail: constant } : {}) };
   }
@@ -160,6 +163,17 @@ function prepare(
     measured: true, sides, status: 'unseen_categories',
     statusDetail: `${feature} has ${unseen.length} categories the reference never had: ${shown}${unseen.length > 5 ? ', …' : ''}`,
   };
+}
+
+/** The reference profile's sorted values; a RangeError if they are empty, out of order, NaN or infinite. */
+function storedSortedValues(encoded: string, feature: string): Float64Array {
+  const values = decodeFloat64(encoded);
+  const position = firstOutOfOrder(values);
+  if (values.length === 0 || position >= 0) {
+    const problem = values.length === 0 ? 'are empty' : `are not finite and sorted ascending (position ${position}: ${values[position]})`;
+    throw new RangeError(`the reference profile's stored values for ${feature} ${problem}`);
+  }
+  return values;
 }
 
 function constantSide(referenceConstant: boolean, currentConstant: boolean, feature: string): string | null {

@@ -2,17 +2,21 @@
  * Each drift test as a function of the two prepared sides of one feature. Shared by window
  * comparison and by the reference-chunk scores behind learned thresholds, so both measure alike.
  */
-import { numericBins, binShares } from './binning';
+import { binSharesSorted, numericBinsSorted } from './binning';
 import { chiSquareContingency } from './chi-square';
 import { jensenShannonDistance } from './jensen-shannon';
-import { ksTwoSample } from './ks';
+import { ksTwoSampleSorted } from './ks';
 import { populationStabilityIndex } from './psi';
-import { normalizedWasserstein } from './wasserstein';
+import { normalizedWassersteinSorted } from './wasserstein';
 import type { DriftOptions, DriftTestName } from './types';
 
 export interface NumericSides {
   kind: 'numeric';
-  /** Both sorted ascending. */
+  /**
+   * Both non-empty, finite and sorted ascending. The scores trust this rather than check it on every
+   * statistic: whoever builds the sides checks values it did not sort itself (compare.ts checks the
+   * stored reference once per comparison).
+   */
   reference: Float64Array;
   current: Float64Array;
   referenceStd: number;
@@ -34,14 +38,14 @@ export function scoreTest(test: DriftTestName, sides: Sides, options: ScoringOpt
   switch (test) {
     case 'ks': {
       if (sides.kind !== 'numeric') throw new RangeError('KS needs a numeric feature');
-      const result = ksTwoSample(sides.reference, sides.current, options.ksMethod);
+      const result = ksTwoSampleSorted(sides.reference, sides.current, options.ksMethod);
       return { score: result.pValue, details: { statistic: result.statistic, method: result.method } };
     }
     case 'psi':
       return { score: psi(sides, options), details: {} };
     case 'wasserstein': {
       if (sides.kind !== 'numeric') throw new RangeError('Wasserstein needs a numeric feature');
-      return { score: normalizedWasserstein(sides.reference, sides.current, sides.referenceStd), details: {} };
+      return { score: normalizedWassersteinSorted(sides.reference, sides.current, sides.referenceStd), details: {} };
     }
     case 'jensen_shannon': {
       const shares = binnedShares(sides, options);
@@ -66,8 +70,8 @@ export function psi(sides: Sides, options: ScoringOptions): number {
  */
 export function binnedShares(sides: Sides, options: ScoringOptions): { reference: number[]; current: number[] } {
   if (sides.kind === 'numeric') {
-    const bins = numericBins(sides.reference, sides.current, options.binning);
-    return { reference: binShares(sides.reference, bins), current: binShares(sides.current, bins) };
+    const bins = numericBinsSorted(sides.reference, sides.current, options.binning);
+    return { reference: binSharesSorted(sides.reference, bins), current: binSharesSorted(sides.current, bins) };
   }
   const referenceTotal = total(sides.reference);
   const currentTotal = total(sides.current);

@@ -22,6 +22,16 @@ const OVERFLOW_SCALE = 0.25;
 export function wassersteinDistance(sortedA: ArrayLike<number>, sortedB: ArrayLike<number>): number {
   assertSortedFinite(sortedA, 'first');
   assertSortedFinite(sortedB, 'second');
+  return wassersteinDistanceSorted(sortedA, sortedB);
+}
+
+/**
+ * wassersteinDistance for samples the caller has already checked to be sorted ascending and finite (as
+ * the drift scores do once per comparison); only an empty sample is still a RangeError.
+ */
+export function wassersteinDistanceSorted(sortedA: ArrayLike<number>, sortedB: ArrayLike<number>): number {
+  if (sortedA.length === 0) throw new RangeError('Wasserstein distance: the first sample is empty');
+  if (sortedB.length === 0) throw new RangeError('Wasserstein distance: the second sample is empty');
   const sizeA = sortedA.length;
   const sizeB = sortedB.length;
   const magnitude = Math.max(
@@ -66,10 +76,24 @@ export function normalizedWasserstein(
   sortedCurrent: ArrayLike<number>,
   referenceStd: number,
 ): number {
+  assertReferenceStd(referenceStd);
+  return wassersteinDistance(sortedReference, sortedCurrent) / Math.max(referenceStd, EVIDENTLY_STD_FLOOR);
+}
+
+/** normalizedWasserstein for samples the caller has already checked (see wassersteinDistanceSorted). */
+export function normalizedWassersteinSorted(
+  sortedReference: ArrayLike<number>,
+  sortedCurrent: ArrayLike<number>,
+  referenceStd: number,
+): number {
+  assertReferenceStd(referenceStd);
+  return wassersteinDistanceSorted(sortedReference, sortedCurrent) / Math.max(referenceStd, EVIDENTLY_STD_FLOOR);
+}
+
+function assertReferenceStd(referenceStd: number): void {
   if (!(referenceStd >= 0 && Number.isFinite(referenceStd))) {
     throw new RangeError(`normalized Wasserstein needs a finite, non-negative reference std, got ${referenceStd}`);
   }
-  return wassersteinDistance(sortedReference, sortedCurrent) / Math.max(referenceStd, EVIDENTLY_STD_FLOOR);
 }
 
 /** Evidently's floor on the reference standard deviation (wasserstein_distance_norm.py: max(np.std(ref), 0.001)). */
