@@ -28,8 +28,14 @@ export interface WebhookPayload {
   sentAt: string;
 }
 
+/** The Temporal UI page of one workflow run (its event history). */
+export function workflowPageUrl(temporalUiUrl: string, namespace: string, workflowId: string, runId: string): string {
+  const base = temporalUiUrl.replace(/\/$/, '');
+  return `${base}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}/${encodeURIComponent(runId)}/history`;
+}
+
 export function buildWebhookPayload(request: AlertRequest, temporalUiUrl: string, namespace: string, now: Date): WebhookPayload {
-  const workflowLink = `${temporalUiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(request.workflowId)}/${encodeURIComponent(request.runId)}`;
+  const workflowLink = workflowPageUrl(temporalUiUrl, namespace, request.workflowId, request.runId);
   return {
     source: 'driftwatch',
     event: request.event,

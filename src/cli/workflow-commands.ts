@@ -11,6 +11,7 @@ import {
   type ScheduleDescription,
   type ScheduleHandle,
 } from '@temporalio/client';
+import { workflowPageUrl } from '../alerts/payload';
 import { ConfigError, parseDuration } from '../config';
 import { upsertMonitorSchedule, type ScheduleTiming } from '../schedules';
 import { loadStoredConfig } from '../store/models';
@@ -383,8 +384,7 @@ async function queryQuietly<T>(client: Client, query: () => Promise<T>): Promise
 }
 
 function workflowUrl(ctx: CliContext, workflowId: string, runId: string): string {
-  const { temporalUiUrl, namespace } = ctx.settings;
-  return `${temporalUiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}/${runId}/history`;
+  return workflowPageUrl(ctx.settings.temporalUiUrl, ctx.settings.namespace, workflowId, runId);
 }
 
 function currentUser(): string {
