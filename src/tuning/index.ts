@@ -7,3 +7,5 @@ export {
   SearchSpaceError,
   validateSearchSpace,
 } from './search-space';
+export { proposeBayesianTrials } from './bayesian';
+export { encodeSearchSpace, fitGaussianProcess } from './gaussian-process';
