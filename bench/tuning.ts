@@ -17,6 +17,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { proposeBayesianTrials } from '../src/tuning/bayesian';
 import { type ParameterValues, type SearchSpace, proposeRandomTrials } from '../src/tuning';
+import { BRANIN } from './branin';
 
 const ROOT = path.resolve(__dirname, '..');
 const PYTHON = path.join(ROOT, '.tools', 'py', 'bin', 'python');
@@ -48,16 +49,7 @@ const HARTMANN_P = [
 const PROBLEMS: Problem[] = [
   {
     name: 'branin',
-    space: { x1: { type: 'float', min: -5, max: 10 }, x2: { type: 'float', min: 0, max: 15 } },
-    minimum: 0.397887,
-    f: (p) => {
-      const x1 = p.x1 as number;
-      const x2 = p.x2 as number;
-      const b = 5.1 / (4 * Math.PI ** 2);
-      const c = 5 / Math.PI;
-      const t = 1 / (8 * Math.PI);
-      return (x2 - b * x1 * x1 + c * x1 - 6) ** 2 + 10 * (1 - t) * Math.cos(x1) + 10;
-    },
+    ...BRANIN,
     target: { regret: 0.01, within: 50 },
   },
   {

@@ -1,17 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { expectedImprovement, proposeBayesianTrials } from '../../../src/tuning/bayesian';
 import { type ParameterValues, type SearchSpace, proposeRandomTrials } from '../../../src/tuning';
+import { BRANIN } from '../../../bench/branin';
 
-const BRANIN_MIN = 0.397887;
-const braninSpace: SearchSpace = { x1: { type: 'float', min: -5, max: 10 }, x2: { type: 'float', min: 0, max: 15 } };
-function branin(p: ParameterValues): number {
-  const x1 = p.x1 as number;
-  const x2 = p.x2 as number;
-  const b = 5.1 / (4 * Math.PI ** 2);
-  const c = 5 / Math.PI;
-  const t = 1 / (8 * Math.PI);
-  return (x2 - b * x1 * x1 + c * x1 - 6) ** 2 + 10 * (1 - t) * Math.cos(x1) + 10;
-}
+// The same Branin function the tuning benchmark uses.
+const { space: braninSpace, minimum: BRANIN_MIN, f: branin } = BRANIN;
 
 const mixedSpace: SearchSpace = {
   lr: { type: 'float', min: 1e-5, max: 1e-1, log: true },
