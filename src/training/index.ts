@@ -8,12 +8,16 @@ export {
   initTensorflow,
 } from './backend';
 export {
+  CheckpointMismatchError,
   DEFAULT_HYPERPARAMETERS,
+  type EncodedTensors,
   type EpochProgress,
   type Hyperparameters,
   type ModelArtifact,
   type TrainInput,
   type TrainResult,
+  type TrainingCheckpoint,
+  type TrainingFingerprint,
   predict,
   trainModel,
 } from './model';

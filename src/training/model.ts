@@ -1,4 +1,5 @@
-import type { LayersModel, Tensor, io } from '@tensorflow/tfjs';
+import { createHash } from 'node:crypto';
+import type { AdamOptimizer, LayersModel, Tensor, Variable, io } from '@tensorflow/tfjs';
 import type { Task } from '../metrics';
 import { createRng, deriveSeed } from '../tuning/random';
 import { type BackendInfo, type Tensorflow, initTensorflow } from './backend';
@@ -30,6 +31,66 @@ export interface EpochProgress {
   epochs: number;
   loss: number;
   valLoss: number | null;
+  /**
+   * The state after this epoch, for TrainInput.resumeFrom after a retry. Lazy because it copies every
+   * weight, so callers can save every N epochs only. Call it before onEpoch settles: training waits
+   * for the copy, and a call after the next epoch started is rejected. JSON.stringify(progress) leaves
+   * this function out, so the progress can still go into a heartbeat as it is.
+   */
+  checkpoint: () => Promise<TrainingCheckpoint>;
+}
+
+/**
+ * Everything a training run needs to continue after a completed epoch, as plain JSON: a caller can
+ * write it to a file and pass it back parsed. Tensors are base64 (see EncodedTensors).
+ */
+export interface TrainingCheckpoint {
+  formatVersion: 1;
+  /** A run refuses a checkpoint whose fingerprint differs from its own (CheckpointMismatchError). */
+  fingerprint: TrainingFingerprint;
+  /** Epochs completed; a resumed run continues with epoch epochsCompleted + 1. */
+  epochsCompleted: number;
+  /** Batches trained so far: the per-batch dropout seeds are derived from it. */
+  batchesSeen: number;
+  /** Early-stopping state; bestValidationLoss is null without a validation split. */
+  bestValidationLoss: number | null;
+  epochsWithoutImprovement: number;
+  modelWeights: EncodedTensors;
+  /** Adam's iteration count, first moments and second moments, in the order of tfjs `optimizer.getWeights()`. */
+  optimizerWeights: EncodedTensors;
+  /**
+   * beta1^t and beta2^t as Adam accumulated them, one float32 multiplication per batch. tfjs's
+   * `setWeights` recomputes them with pow(), which rounds differently and would make a resumed run
+   * drift from an uninterrupted one in the last bits.
+   */
+  adamBetaPowers: [number, number];
+  /** Weights of the best validation epoch so far, restored when training ends; null without a validation split. */
+  bestWeights: EncodedTensors | null;
+}
+
+/** Tensors as specs plus their values concatenated (little-endian, as tf.io.encodeWeights lays them out) in base64. */
+export interface EncodedTensors {
+  specs: Array<{ name: string; shape: number[]; dtype: 'float32' | 'int32' }>;
+  dataBase64: string;
+}
+
+/** What a training run depends on. Plain values where they make a mismatch readable, a hash for the data. */
+export interface TrainingFingerprint {
+  task: Task;
+  hyperparameters: Hyperparameters;
+  seed: number;
+  validationFraction: number;
+  rowCount: number;
+  /** SHA-256 of the fitted preprocessor and of the model's input and target matrices (training and validation). */
+  dataSha256: string;
+}
+
+/** The checkpoint passed as resumeFrom was taken from a run with different inputs. */
+export class CheckpointMismatchError extends Error {
+  constructor(readonly differences: readonly string[]) {
+    super(`the checkpoint comes from a different training run, refusing to resume from it: ${differences.join('; ')}`);
+    this.name = 'CheckpointMismatchError';
+  }
 }
 
 export interface TrainInput {
@@ -42,8 +103,10 @@ export interface TrainInput {
   seed: number;
   /** Share of the last rows held out for early stopping (patience 5 on validation loss); default 0.2, 0 disables it. */
   validationFraction?: number;
-  /** Awaited after every epoch, so an activity can heartbeat or cancel from here. */
+  /** Awaited after every epoch, so an activity can heartbeat, checkpoint or cancel from here. */
   onEpoch?: (progress: EpochProgress) => Promise<void> | void;
+  /** Continue a run from a checkpoint its onEpoch took; the other inputs must be the same as for that run. */
+  resumeFrom?: TrainingCheckpoint;
 }
 
 /** Plain JSON, stored in PostgreSQL JSONB. */
@@ -59,10 +122,12 @@ export interface ModelArtifact {
   epochsTrained: number;
   /**
    * Regression trains on standardised targets; predict maps outputs back with value * labelStd + labelMean.
-   * Classification stores 0 and 1 and applies no mapping.
+   * Classification (binary and multi-class) stores 0 and 1 and applies no mapping.
    */
   labelMean: number;
   labelStd: number;
+  /** K, the number of classes of a multiclass_classification model (labels 0..K-1); absent for the other tasks. */
+  classCount?: number;
 }
 
 export interface TrainResult {
@@ -70,10 +135,23 @@ export interface TrainResult {
   /** Best validation loss (the weights kept), in standardised units for regression; null without a validation split. */
   validationLoss: number | null;
   epochsTrained: number;
+  /** Seconds spent in this call, so after a resume only the epochs trained since. */
   trainingSeconds: number;
+  /** Epochs completed by the checkpoint this run resumed from; null when it started from scratch. */
+  resumedFromEpoch: number | null;
 }
 
 const DEFAULT_VALIDATION_FRACTION = 0.2;
+const LOSS_BY_TASK: Readonly<Record<Task, string>> = {
+  binary_classification: 'binaryCrossentropy',
+  multiclass_classification: 'categoricalCrossentropy',
+  regression: 'meanSquaredError',
+};
+const OUTPUT_ACTIVATION_BY_TASK = {
+  binary_classification: 'sigmoid',
+  multiclass_classification: 'softmax',
+  regression: 'linear',
+} as const satisfies Record<Task, string>;
 const EARLY_STOPPING_PATIENCE = 5;
 
 // Independent random streams derived from the training seed.
@@ -82,7 +160,7 @@ const KERNEL_INIT_STREAM = 2;
 const DROPOUT_STREAM = 3;
 
 export async function trainModel(input: TrainInput): Promise<TrainResult> {
-  const { task, hyperparameters, seed } = input;
+  const { task, hyperparameters, seed, resumeFrom } = input;
   validateHyperparameters(hyperparameters);
   const rowCount = input.rows.length;
   if (input.labels.length !== rowCount) {
@@ -96,12 +174,7 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
   const trainCount = rowCount - validationCount;
   if (trainCount === 0) throw new RangeError('no training rows');
   const labels = Float64Array.from(input.labels);
-  labels.forEach((label, index) => {
-    if (!Number.isFinite(label)) throw new RangeError(`label at row ${index} is not a finite number: ${label}`);
-    if (task === 'binary_classification' && label !== 0 && label !== 1) {
-      throw new RangeError(`classification labels must be 0 or 1, got ${label} at row ${index}`);
-    }
-  });
+  const classCount = validateLabels(task, labels);
 
   const { tf, backend } = await initTensorflow();
   const startedAt = performance.now();
@@ -112,13 +185,26 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
   const { mean: labelMean, std: labelStd } =
     task === 'regression' ? standardisation(labels.subarray(0, trainCount)) : { mean: 0, std: 1 };
   const scaledLabels = labels.map((label) => (label - labelMean) / labelStd);
+  const targetWidth = classCount ?? 1;
+  const targetsOf = (rowIndexes: ArrayLike<number>): Float32Array =>
+    classCount === undefined ? Float32Array.from(rowIndexes, (i) => scaledLabels[i]!) : oneHot(rowIndexes, labels, classCount);
 
   // fit() shuffles with Math.random, so shuffle once here with the seed instead.
   const order = seededPermutation(trainCount, deriveSeed(seed, SHUFFLE_STREAM));
   const trainFeatures = transformRows(preprocessor, order.map((i) => trainRows[i]!));
-  const trainTargets = Float32Array.from(order, (i) => scaledLabels[i]!);
+  const trainTargets = targetsOf(order);
   const validationFeatures = transformRows(preprocessor, input.rows.slice(trainCount));
-  const validationTargets = Float32Array.from(scaledLabels.subarray(trainCount));
+  const validationTargets = targetsOf(Array.from({ length: validationCount }, (_, i) => trainCount + i));
+
+  const fingerprint: TrainingFingerprint = {
+    task,
+    hyperparameters: { ...hyperparameters },
+    seed,
+    validationFraction,
+    rowCount,
+    dataSha256: sha256Hex(JSON.stringify(preprocessor), trainFeatures, trainTargets, validationFeatures, validationTargets),
+  };
+  if (resumeFrom) assertResumable(resumeFrom, fingerprint);
 
   // Everything holding tensor memory is disposed in the finally block, whichever step fails.
   const owned: Array<{ dispose(): void }> = [];
@@ -129,64 +215,101 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
   let bestWeights: Tensor[] | undefined;
   try {
     const xTrain = own(tf.tensor2d(trainFeatures, [trainCount, preprocessor.width]));
-    const yTrain = own(tf.tensor2d(trainTargets, [trainCount, 1]));
+    const yTrain = own(tf.tensor2d(trainTargets, [trainCount, targetWidth]));
     const validation: [Tensor, Tensor] | undefined =
       validationCount > 0
         ? [
             own(tf.tensor2d(validationFeatures, [validationCount, preprocessor.width])),
-            own(tf.tensor2d(validationTargets, [validationCount, 1])),
+            own(tf.tensor2d(validationTargets, [validationCount, targetWidth])),
           ]
         : undefined;
-    const model = own(buildModel(tf, task, preprocessor.width, hyperparameters, seed));
+    const model = own(buildModel(tf, task, preprocessor.width, targetWidth, hyperparameters, seed));
     const optimizer = own(tf.train.adam(hyperparameters.learningRate));
-    model.compile({ optimizer, loss: task === 'regression' ? 'meanSquaredError' : 'binaryCrossentropy' });
+    model.compile({ optimizer, loss: LOSS_BY_TASK[task] });
     const dropoutLayers = model.layers.filter((layer) => layer.getClassName() === 'Dropout');
-    let batchesSeen = 0;
-    let bestValidationLoss = Number.POSITIVE_INFINITY;
-    let epochsWithoutImprovement = 0;
-    let epochsTrained = 0;
+    // Replaced rather than mutated, so a checkpoint keeps the values of its own epoch.
+    let state: RunState = {
+      epochsCompleted: 0,
+      batchesSeen: 0,
+      bestValidationLoss: null,
+      epochsWithoutImprovement: 0,
+    };
+    if (resumeFrom) {
+      state = {
+        epochsCompleted: resumeFrom.epochsCompleted,
+        batchesSeen: resumeFrom.batchesSeen,
+        bestValidationLoss: resumeFrom.bestValidationLoss,
+        epochsWithoutImprovement: resumeFrom.epochsWithoutImprovement,
+      };
+      await restoreTrainingState(tf, model, optimizer, resumeFrom);
+      bestWeights = resumeFrom.bestWeights ? decodeTensors(tf, resumeFrom.bestWeights) : undefined;
+    }
     let divergedLoss: number | undefined;
+    const finished = state.epochsCompleted >= hyperparameters.epochs || state.epochsWithoutImprovement >= EARLY_STOPPING_PATIENCE;
 
-    await model.fit(xTrain, yTrain, {
-      epochs: hyperparameters.epochs,
-      batchSize: hyperparameters.batchSize,
-      shuffle: false,
-      validationData: validation,
-      verbose: 0,
-      callbacks: {
-        onBatchBegin: () => {
-          // tfjs dropout draws its mask from the layer's fixed seed, which would repeat the same mask on
-          // every batch; a fresh seed per batch keeps masks varied while training stays reproducible.
-          dropoutLayers.forEach((layer, layerIndex) => {
-            (layer as unknown as { seed: number }).seed = tfSeed(seed, DROPOUT_STREAM, layerIndex, batchesSeen);
-          });
-          batchesSeen++;
-        },
-        onEpochEnd: async (epoch, logs) => {
-          epochsTrained = epoch + 1;
-          const loss = logs?.loss ?? Number.NaN;
-          const valLoss = validation ? (logs?.val_loss ?? Number.NaN) : null;
-          if (!Number.isFinite(loss)) {
-            divergedLoss = loss;
-            model.stopTraining = true;
-            return;
-          }
-          if (valLoss !== null) {
-            if (valLoss < bestValidationLoss) {
-              bestValidationLoss = valLoss;
-              epochsWithoutImprovement = 0;
-              // tfjs's earlyStopping cannot restore the best weights, so keep a copy of them here.
-              bestWeights?.forEach((tensor) => tensor.dispose());
-              bestWeights = model.getWeights().map((tensor) => tensor.clone());
-            } else if (++epochsWithoutImprovement >= EARLY_STOPPING_PATIENCE) {
+    if (!finished) {
+      await model.fit(xTrain, yTrain, {
+        epochs: hyperparameters.epochs,
+        initialEpoch: state.epochsCompleted,
+        batchSize: hyperparameters.batchSize,
+        shuffle: false,
+        validationData: validation,
+        verbose: 0,
+        callbacks: {
+          onBatchBegin: () => {
+            // tfjs dropout draws its mask from the layer's fixed seed, which would repeat the same mask on
+            // every batch; a fresh seed per batch keeps masks varied while training stays reproducible.
+            dropoutLayers.forEach((layer, layerIndex) => {
+              (layer as unknown as { seed: number }).seed = tfSeed(seed, DROPOUT_STREAM, layerIndex, state.batchesSeen);
+            });
+            state = { ...state, batchesSeen: state.batchesSeen + 1 };
+          },
+          onEpochEnd: async (epoch, logs) => {
+            const loss = logs?.loss ?? Number.NaN;
+            const valLoss = validation ? (logs?.val_loss ?? Number.NaN) : null;
+            state = { ...state, epochsCompleted: epoch + 1 };
+            if (!Number.isFinite(loss)) {
+              divergedLoss = loss;
               model.stopTraining = true;
+              return;
             }
-          }
-          await input.onEpoch?.({ epoch: epochsTrained, epochs: hyperparameters.epochs, loss, valLoss });
+            if (valLoss !== null) {
+              if (valLoss < (state.bestValidationLoss ?? Number.POSITIVE_INFINITY)) {
+                state = { ...state, bestValidationLoss: valLoss, epochsWithoutImprovement: 0 };
+                // tfjs's earlyStopping cannot restore the best weights, so keep a copy of them here.
+                bestWeights?.forEach((tensor) => tensor.dispose());
+                bestWeights = model.getWeights().map((tensor) => tensor.clone());
+              } else {
+                state = { ...state, epochsWithoutImprovement: state.epochsWithoutImprovement + 1 };
+                if (state.epochsWithoutImprovement >= EARLY_STOPPING_PATIENCE) model.stopTraining = true;
+              }
+            }
+            if (!input.onEpoch) return;
+            const epochState = state;
+            const epochBestWeights = bestWeights;
+            const snapshots: Array<Promise<unknown>> = [];
+            let epochOver = false;
+            const checkpoint = (): Promise<TrainingCheckpoint> => {
+              if (epochOver) {
+                const epoch = epochState.epochsCompleted;
+                return Promise.reject(new Error(`checkpoint() of epoch ${epoch} was called after onEpoch settled; call it within onEpoch`));
+              }
+              const snapshot = snapshotTraining(tf, model, optimizer, fingerprint, epochState, epochBestWeights);
+              snapshots.push(snapshot.catch(() => undefined));
+              return snapshot;
+            };
+            try {
+              await input.onEpoch({ epoch: epochState.epochsCompleted, epochs: hyperparameters.epochs, loss, valLoss, checkpoint });
+            } finally {
+              epochOver = true;
+              // The next batch would change the weights under a snapshot still being read.
+              await Promise.all(snapshots);
+            }
+          },
         },
-      },
-    });
-    if (divergedLoss !== undefined) throw new Error(`training diverged at epoch ${epochsTrained}: loss is ${divergedLoss}`);
+      });
+    }
+    if (divergedLoss !== undefined) throw new Error(`training diverged at epoch ${state.epochsCompleted}: loss is ${divergedLoss}`);
     if (bestWeights) model.setWeights(bestWeights);
 
     const serialised = await serialiseModel(tf, model);
@@ -197,15 +320,17 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
       ...serialised,
       backend,
       hyperparameters: { ...hyperparameters },
-      epochsTrained,
+      epochsTrained: state.epochsCompleted,
       labelMean,
       labelStd,
+      ...(classCount !== undefined && { classCount }),
     };
     return {
       artifact,
-      validationLoss: bestWeights ? bestValidationLoss : null,
-      epochsTrained,
+      validationLoss: bestWeights ? state.bestValidationLoss : null,
+      epochsTrained: state.epochsCompleted,
       trainingSeconds: (performance.now() - startedAt) / 1000,
+      resumedFromEpoch: resumeFrom?.epochsCompleted ?? null,
     };
   } finally {
     bestWeights?.forEach((tensor) => tensor.dispose());
@@ -213,7 +338,10 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
   }
 }
 
-/** Probabilities of class 1 for classification, values in label units for regression. */
+/**
+ * Probabilities of class 1 for binary classification; for multi-class, the K class probabilities of each
+ * row, row-major (rows.length × artifact.classCount values); values in label units for regression.
+ */
 export async function predict(artifact: ModelArtifact, rows: ReadonlyArray<Record<string, unknown>>): Promise<Float32Array> {
   if (artifact.formatVersion !== 1) throw new Error(`unsupported model artifact format version ${String(artifact.formatVersion)}`);
   if (rows.length === 0) return new Float32Array(0);
@@ -241,7 +369,14 @@ export async function predict(artifact: ModelArtifact, rows: ReadonlyArray<Recor
   }
 }
 
-function buildModel(tf: Tensorflow, task: Task, inputWidth: number, hyperparameters: Hyperparameters, seed: number): LayersModel {
+function buildModel(
+  tf: Tensorflow,
+  task: Task,
+  inputWidth: number,
+  outputUnits: number,
+  hyperparameters: Hyperparameters,
+  seed: number,
+): LayersModel {
   const model = tf.sequential();
   const regulariser = hyperparameters.l2 > 0 ? tf.regularizers.l2({ l2: hyperparameters.l2 }) : undefined;
   for (let layerIndex = 0; layerIndex < hyperparameters.hiddenLayers; layerIndex++) {
@@ -259,8 +394,8 @@ function buildModel(tf: Tensorflow, task: Task, inputWidth: number, hyperparamet
   model.add(
     tf.layers.dense({
       ...(hyperparameters.hiddenLayers === 0 && { inputShape: [inputWidth] }),
-      units: 1,
-      activation: task === 'regression' ? 'linear' : 'sigmoid',
+      units: outputUnits,
+      activation: OUTPUT_ACTIVATION_BY_TASK[task],
       kernelInitializer: tf.initializers.glorotUniform({
         seed: tfSeed(seed, KERNEL_INIT_STREAM, hyperparameters.hiddenLayers),
       }),
@@ -289,6 +424,160 @@ async function serialiseModel(
     weightSpecs: captured.weightSpecs,
     weightDataBase64: Buffer.from(tf.io.CompositeArrayBuffer.join(captured.weightData)).toString('base64'),
   };
+}
+
+interface RunState {
+  epochsCompleted: number;
+  batchesSeen: number;
+  bestValidationLoss: number | null;
+  epochsWithoutImprovement: number;
+}
+
+/** Checks the labels against the task; returns K for multi-class, undefined for the other tasks. */
+function validateLabels(task: Task, labels: Float64Array): number | undefined {
+  let maxLabel = 0;
+  labels.forEach((label, index) => {
+    if (!Number.isFinite(label)) throw new RangeError(`label at row ${index} is not a finite number: ${label}`);
+    if (task === 'binary_classification' && label !== 0 && label !== 1) {
+      throw new RangeError(`classification labels must be 0 or 1, got ${label} at row ${index}`);
+    }
+    if (task === 'multiclass_classification' && !(Number.isInteger(label) && label >= 0)) {
+      throw new RangeError(`multiclass labels must be class indices 0, 1, 2, ..., got ${label} at row ${index}`);
+    }
+    maxLabel = Math.max(maxLabel, label);
+  });
+  if (task !== 'multiclass_classification') return undefined;
+  if (maxLabel < 1) throw new RangeError('multiclass labels hold only class 0; at least two classes are needed');
+  return maxLabel + 1;
+}
+
+/** One row of classCount columns per row index, 1 in the column of its label. */
+function oneHot(rowIndexes: ArrayLike<number>, labels: Float64Array, classCount: number): Float32Array {
+  const targets = new Float32Array(rowIndexes.length * classCount);
+  for (let i = 0; i < rowIndexes.length; i++) targets[i * classCount + labels[rowIndexes[i]!]!] = 1;
+  return targets;
+}
+
+function sha256Hex(...parts: Array<string | Float32Array>): string {
+  const hash = createHash('sha256');
+  for (const part of parts) {
+    hash.update(typeof part === 'string' ? part : new Uint8Array(part.buffer, part.byteOffset, part.byteLength));
+  }
+  return hash.digest('hex');
+}
+
+function assertResumable(checkpoint: TrainingCheckpoint, fingerprint: TrainingFingerprint): void {
+  if (checkpoint.formatVersion !== 1) {
+    throw new Error(`unsupported training checkpoint format version ${String(checkpoint.formatVersion)}`);
+  }
+  const theirs = checkpoint.fingerprint;
+  const differences: string[] = [];
+  const compare = (what: string, ours: unknown, their: unknown) => {
+    if (ours !== their) differences.push(`${what} is ${JSON.stringify(ours)} here but ${JSON.stringify(their)} in the checkpoint`);
+  };
+  compare('task', fingerprint.task, theirs.task);
+  for (const name of Object.keys(fingerprint.hyperparameters) as Array<keyof Hyperparameters>) {
+    compare(`hyperparameter ${name}`, fingerprint.hyperparameters[name], theirs.hyperparameters[name]);
+  }
+  compare('seed', fingerprint.seed, theirs.seed);
+  compare('validationFraction', fingerprint.validationFraction, theirs.validationFraction);
+  compare('row count', fingerprint.rowCount, theirs.rowCount);
+  // Only worth reporting when nothing more readable explains it.
+  if (differences.length === 0 && fingerprint.dataSha256 !== theirs.dataSha256) {
+    differences.push('the rows, labels or features differ (data hash)');
+  }
+  if (differences.length > 0) throw new CheckpointMismatchError(differences);
+  const { epochsCompleted } = checkpoint;
+  if (!(Number.isInteger(epochsCompleted) && epochsCompleted >= 1 && epochsCompleted <= fingerprint.hyperparameters.epochs)) {
+    const { epochs } = fingerprint.hyperparameters;
+    throw new RangeError(`checkpoint epochsCompleted must be an integer in [1, ${epochs}], got ${epochsCompleted}`);
+  }
+}
+
+async function snapshotTraining(
+  tf: Tensorflow,
+  model: LayersModel,
+  optimizer: AdamOptimizer,
+  fingerprint: TrainingFingerprint,
+  state: RunState,
+  bestWeights: Tensor[] | undefined,
+): Promise<TrainingCheckpoint> {
+  const optimizerWeights = await optimizer.getWeights();
+  try {
+    return {
+      formatVersion: 1,
+      fingerprint,
+      ...state,
+      modelWeights: await encodeTensors(tf, model.getWeights()),
+      optimizerWeights: await encodeTensors(tf, optimizerWeights.map(({ tensor }) => tensor)),
+      adamBetaPowers: await readAdamBetaPowers(optimizer),
+      bestWeights: bestWeights ? await encodeTensors(tf, bestWeights) : null,
+    };
+  } finally {
+    // getWeights() creates the iteration count as a new scalar on every call; the rest are Adam's own variables.
+    optimizerWeights[0]?.tensor.dispose();
+  }
+}
+
+async function restoreTrainingState(
+  tf: Tensorflow,
+  model: LayersModel,
+  optimizer: AdamOptimizer,
+  checkpoint: TrainingCheckpoint,
+): Promise<void> {
+  const modelWeights = decodeTensors(tf, checkpoint.modelWeights);
+  const optimizerWeights = decodeTensors(tf, checkpoint.optimizerWeights);
+  try {
+    model.setWeights(modelWeights);
+    const { specs } = checkpoint.optimizerWeights;
+    await optimizer.setWeights(optimizerWeights.map((tensor, index) => ({ name: specs[index]!.name, tensor })));
+    writeAdamBetaPowers(tf, optimizer, checkpoint.adamBetaPowers);
+  } finally {
+    // The model and the optimizer hold their own variables now.
+    [...modelWeights, ...optimizerWeights].forEach((tensor) => tensor.dispose());
+  }
+}
+
+async function encodeTensors(tf: Tensorflow, tensors: Tensor[]): Promise<EncodedTensors> {
+  // Positional names: the resumed model's layers get other auto-generated names, so order is what matches.
+  const { data, specs } = await tf.io.encodeWeights(tensors.map((tensor, index) => ({ name: String(index), tensor })));
+  return {
+    specs: specs.map(({ name, shape, dtype }) => {
+      if (dtype !== 'float32' && dtype !== 'int32') throw new Error(`cannot checkpoint a ${dtype} tensor`);
+      return { name, shape, dtype };
+    }),
+    dataBase64: Buffer.from(data).toString('base64'),
+  };
+}
+
+function decodeTensors(tf: Tensorflow, encoded: EncodedTensors): Tensor[] {
+  const byName = tf.io.decodeWeights(decodeBase64(encoded.dataBase64), encoded.specs);
+  return encoded.specs.map(({ name }) => byName[name]!);
+}
+
+/** Adam's running powers of beta1 and beta2 are private in tfjs; the resume test fails if a tfjs upgrade renames them. */
+interface AdamBetaPowers {
+  accBeta1: Variable;
+  accBeta2: Variable;
+}
+
+function adamBetaPowerVariables(optimizer: AdamOptimizer): AdamBetaPowers {
+  const { accBeta1, accBeta2 } = optimizer as unknown as Partial<AdamBetaPowers>;
+  if (!accBeta1 || !accBeta2) throw new Error("this TensorFlow.js version's Adam optimizer has no accBeta1/accBeta2 to checkpoint");
+  return { accBeta1, accBeta2 };
+}
+
+async function readAdamBetaPowers(optimizer: AdamOptimizer): Promise<[number, number]> {
+  const { accBeta1, accBeta2 } = adamBetaPowerVariables(optimizer);
+  return [(await accBeta1.data())[0]!, (await accBeta2.data())[0]!];
+}
+
+function writeAdamBetaPowers(tf: Tensorflow, optimizer: AdamOptimizer, [beta1Power, beta2Power]: [number, number]): void {
+  const { accBeta1, accBeta2 } = adamBetaPowerVariables(optimizer);
+  tf.tidy(() => {
+    accBeta1.assign(tf.scalar(beta1Power, 'float32'));
+    accBeta2.assign(tf.scalar(beta2Power, 'float32'));
+  });
 }
 
 function decodeBase64(base64: string): ArrayBuffer {

@@ -1,5 +1,21 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { METRICS_BY_TASK, higherIsBetter, scorePredictions } from '../../src/metrics';
+import { METRICS_BY_TASK, type MetricName, type Task, higherIsBetter, scorePredictions } from '../../src/metrics';
+
+/** Written by scripts/fixtures/metrics_fixtures.py, which documents the scikit-learn call behind each value. */
+const fixtures = JSON.parse(readFileSync(join(__dirname, '../fixtures/metrics/cases.json'), 'utf8')) as {
+  versions: Record<string, string>;
+  cases: Array<{
+    name: string;
+    task: Task;
+    labels: number[];
+    predictions: number[];
+    expected: Partial<Record<MetricName, number | null>>;
+  }>;
+};
+// Sums run in a different order than numpy's pairwise summation, so agreement is to rounding, not bits.
+const SKLEARN_TOLERANCE = 1e-12;
 
 // Expected values were computed with scikit-learn 1.9.1 (numpy 2.4.6):
 //   roc_auc_score(y, p), log_loss(y, p), accuracy_score(y, p >= 0.5), f1_score(y, p >= 0.5),
@@ -29,10 +45,36 @@ describe('scorePredictions', () => {
     expect(Object.keys(scores).sort()).toEqual([...METRICS_BY_TASK.regression].sort());
   });
 
-  it('clips probabilities to [1e-15, 1 - 1e-15] for log loss', () => {
-    // Both rows predict 0: the positive row costs -ln(1e-15), the negative row -ln(1 - 1e-15) ≈ 0.
+  it.each(fixtures.cases.map((fixture) => [fixture.name, fixture] as const))(
+    'matches scikit-learn %s on the committed fixture',
+    (_name, fixture) => {
+      const scores = scorePredictions(fixture.task, fixture.labels, fixture.predictions);
+      for (const metric of METRICS_BY_TASK[fixture.task]) {
+        const expected = fixture.expected[metric];
+        if (expected === null || expected === undefined) {
+          // scikit-learn gives NaN or raises: driftwatch leaves the metric out.
+          expect(scores).not.toHaveProperty(metric);
+        } else {
+          expect(Math.abs(scores[metric]! - expected), metric).toBeLessThan(SKLEARN_TOLERANCE);
+        }
+      }
+    },
+  );
+
+  it('clips probabilities to [eps, 1 - eps] for log loss, eps being float64 machine epsilon', () => {
+    // Both rows predict 0: the positive row costs -ln(eps), the negative row -ln(1 - eps) ≈ 0.
     const scores = scorePredictions('binary_classification', [1, 0], [0, 0]);
-    expect(scores.log_loss).toBeCloseTo(-Math.log(1e-15) / 2, 9);
+    expect(scores.log_loss).toBeCloseTo(-Math.log(Number.EPSILON) / 2, 9);
+    const multiclass = scorePredictions('multiclass_classification', [2, 0], [1, 0, 0, 1, 0, 0]);
+    expect(multiclass.log_loss).toBeCloseTo((-Math.log(Number.EPSILON) - Math.log(1 - Number.EPSILON)) / 2, 9);
+  });
+
+  it('scores multiclass rows by their most probable class, ties to the lowest index', () => {
+    // Row-major probabilities of 3 rows × 3 classes; the last row ties classes 1 and 2.
+    const scores = scorePredictions('multiclass_classification', [0, 1, 2], [0.7, 0.2, 0.1, 0.1, 0.8, 0.1, 0.2, 0.4, 0.4]);
+    expect(scores.accuracy).toBeCloseTo(2 / 3, 12);
+    expect(scores.roc_auc).toBe(1);
+    expect(Object.keys(scores).sort()).toEqual([...METRICS_BY_TASK.multiclass_classification].sort());
   });
 
   it('gives tied scores half credit in ROC AUC', () => {
@@ -50,11 +92,16 @@ describe('scorePredictions', () => {
     expect(scorePredictions('regression', [2, 2, 2], [1, 2, 3])).not.toHaveProperty('r2');
   });
 
-  it('rejects mismatched lengths, empty input, non-binary labels and non-finite values', () => {
+  it('rejects mismatched lengths, empty input, labels outside the classes and non-finite values', () => {
     expect(() => scorePredictions('regression', [1, 2], [1])).toThrow(/differ in length/);
     expect(() => scorePredictions('regression', [], [])).toThrow(/empty/);
     expect(() => scorePredictions('binary_classification', [0, 2], [0.1, 0.2])).toThrow(/0 or 1/);
     expect(() => scorePredictions('regression', [1, 2], [1, Number.NaN])).toThrow(/predictions must be finite/);
+    expect(() => scorePredictions('multiclass_classification', [0, 1], [0.5, 0.5, 1])).toThrow(/K ≥ 2 class probabilities/);
+    expect(() => scorePredictions('multiclass_classification', [0, 1], [0.5, 0.5])).toThrow(/K ≥ 2 class probabilities/);
+    const halfLabel = () => scorePredictions('multiclass_classification', [0, 1.5], [0.5, 0.5, 0.5, 0.5]);
+    expect(halfLabel).toThrow(/class indices 0\.\.1.*1\.5 at index 1/);
+    expect(() => scorePredictions('multiclass_classification', [0, 2], [0.5, 0.5, 0.5, 0.5])).toThrow(/got 2 at index 1/);
   });
 });
 

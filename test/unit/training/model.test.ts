@@ -85,6 +85,8 @@ describe('trainModel', () => {
     expect(result.artifact.epochsTrained).toBe(result.epochsTrained);
     expect(result.artifact.backend.name).toMatch(/^(wasm|cpu)$/);
     expect(result.trainingSeconds).toBeGreaterThan(0);
+    expect(result.resumedFromEpoch).toBeNull();
+    expect(result.artifact).not.toHaveProperty('classCount');
   });
 
   it('round-trips the artifact through JSON with identical predictions', async () => {
@@ -156,5 +158,61 @@ describe('trainModel', () => {
     );
     await expect(trainModel({ ...base, hyperparameters, labels: training.labels.slice(1) })).rejects.toThrow(/499 labels for 500 rows/);
     await expect(trainModel({ ...base, hyperparameters, labels: training.labels.map((l) => l * 2) })).rejects.toThrow(/0 or 1/);
+  });
+});
+
+/** Class = which third of the line 2·x1 − x2 + shift(segment) the row falls in. */
+function syntheticMulticlass(count: number, seed: number) {
+  const { rows } = syntheticClassification(count, seed);
+  const labels = rows.map((row) => {
+    const score = 2 * row.x1 - row.x2 + SEGMENT_SHIFT[row.segment]!;
+    return score < -1.5 ? 0 : score < 1.5 ? 1 : 2;
+  });
+  return { rows, labels };
+}
+
+describe('trainModel for multiclass_classification', () => {
+  const base = { task: 'multiclass_classification' as const, features, seed: 21 };
+
+  it('learns three classes and predicts K probabilities per row, row-major', async () => {
+    const training = syntheticMulticlass(600, 5);
+    const heldOut = syntheticMulticlass(300, 6);
+    const { artifact, validationLoss } = await trainModel({
+      ...base,
+      rows: training.rows,
+      labels: training.labels,
+      hyperparameters: { ...hyperparameters, epochs: 20 },
+    });
+    expect(artifact.classCount).toBe(3);
+    expect(validationLoss).not.toBeNull();
+    const probabilities = await predict(artifact, heldOut.rows);
+    expect(probabilities).toHaveLength(heldOut.rows.length * 3);
+    for (let row = 0; row < heldOut.rows.length; row++) {
+      const sum = probabilities[row * 3]! + probabilities[row * 3 + 1]! + probabilities[row * 3 + 2]!;
+      expect(sum).toBeCloseTo(1, 5);
+    }
+    const scores = scorePredictions('multiclass_classification', heldOut.labels, probabilities);
+    expect(scores.accuracy).toBeGreaterThan(0.8);
+    expect(scores.roc_auc).toBeGreaterThan(0.9);
+  });
+
+  it('infers K as the largest label + 1, even when a class in between is absent', async () => {
+    const { rows, labels } = syntheticMulticlass(60, 7);
+    const { artifact } = await trainModel({
+      ...base,
+      rows,
+      labels: labels.map((label) => (label === 1 ? 0 : label * 2)),
+      hyperparameters: { ...hyperparameters, epochs: 1 },
+    });
+    expect(artifact.classCount).toBe(5);
+    expect(await predict(artifact, rows.slice(0, 2))).toHaveLength(10);
+  });
+
+  it('rejects labels that are not class indices, and a single class', async () => {
+    const { rows } = syntheticMulticlass(10, 8);
+    const labelled = (labels: number[]) => trainModel({ ...base, rows, labels, hyperparameters });
+    await expect(labelled([0, 1, 2, 1.5, 0, 1, 2, 0, 1, 2])).rejects.toThrow(/class indices 0, 1, 2, \.\.\., got 1\.5 at row 3/);
+    await expect(labelled([0, 1, 2, 0, -1, 1, 2, 0, 1, 2])).rejects.toThrow(/got -1 at row 4/);
+    await expect(labelled(Array.from({ length: 10 }, () => 0))).rejects.toThrow(/only class 0/);
   });
 });
