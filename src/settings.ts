@@ -14,6 +14,8 @@ export interface Settings {
   temporalUiUrl: string;
   /** Local state: the dev server's database file and log. */
   homeDir: string;
+  /** Model versions and training checkpoints (src/store/artifacts.ts); default `<homeDir>/artifacts`. */
+  artifactDir: string;
   /** Training activities one worker process runs at once. */
   trainingConcurrency: number;
 }
@@ -22,13 +24,15 @@ export const LOCAL_TEMPORAL_PORT = 7233;
 export const LOCAL_TEMPORAL_UI_PORT = 8233;
 
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const homeDir = path.resolve(env.DRIFTWATCH_HOME || path.join(__dirname, '..', '.driftwatch'));
   return {
     databaseUrl: databaseUrl(env.DATABASE_URL),
     temporalAddress: env.TEMPORAL_ADDRESS || null,
     namespace: env.TEMPORAL_NAMESPACE || 'default',
     taskQueue: env.DRIFTWATCH_TASK_QUEUE || DEFAULT_TASK_QUEUE,
     temporalUiUrl: env.TEMPORAL_UI_URL || `http://localhost:${LOCAL_TEMPORAL_UI_PORT}`,
-    homeDir: path.resolve(env.DRIFTWATCH_HOME || path.join(__dirname, '..', '.driftwatch')),
+    homeDir,
+    artifactDir: path.resolve(env.DRIFTWATCH_ARTIFACT_DIR || path.join(homeDir, 'artifacts')),
     trainingConcurrency: positiveInteger(env, 'DRIFTWATCH_TRAINING_CONCURRENCY', 2),
   };
 }
