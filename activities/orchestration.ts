@@ -11,7 +11,15 @@ import { scorePredictions } from '../src/metrics';
 import { evaluateDatasetDrift } from '../src/policy/dataset-drift';
 import type { Evaluation, PromotionRule } from '../src/policy/promotion';
 import { predict } from '../src/training';
-import type { SearchSpace } from '../src/tuning';
+import type { TuningConfig } from '../src/config';
+import {
+  fitsSearchSpace,
+  proposeNextTrials,
+  warmStartConfigurations,
+  type ParameterValues,
+  type ProposalRequest,
+  type WarmStart,
+} from '../src/tuning';
 import { recordDeliveryAttempt, wasDelivered } from '../src/store/alert-deliveries';
 import type { Db } from '../src/store/db';
 import { findSameWindowReport, insertDriftReport } from '../src/store/drift-reports';
@@ -32,13 +40,13 @@ import {
   claimRetrain,
   cooldownUntil,
   finishRetrain,
-  recordTrial,
   runningRetrain,
   saveRetrainPlan,
   type ClaimResult,
   type RetrainStatus,
   type RetrainTrigger,
 } from '../src/store/retrains';
+import { earlierRunTrials, recordTrial, type TrialSource } from '../src/store/trials';
 import {
   checkDriftUpdate,
   monitorWorkflowId,
@@ -61,12 +69,23 @@ export interface RetrainPlan {
   modelName: string;
   championVersion: number | null;
   split: DataSplit;
-  tuning: { trials: number; parallelism: number; space: SearchSpace };
+  tuning: TuningConfig & { warmStart: WarmStart };
   promotion: PromotionRule;
   seed: number;
 }
 
 export type DriftComputation = Omit<DriftCheckResult, 'retrain'> & { retrainBlockedBy: string | null };
+
+/** Earlier runs' trials that fit today's search space (it may have changed since), and each run's best. */
+async function loadWarmStart(db: Db, modelName: string, retrainId: string, tuning: TuningConfig): Promise<WarmStart> {
+  const earlierRuns = (await earlierRunTrials(db, modelName, retrainId, tuning.warmStartRuns))
+    .map((run) => run.filter((trial) => fitsSearchSpace(tuning.space, trial.parameters)))
+    .filter((run) => run.length > 0);
+  return {
+    configurations: warmStartConfigurations(tuning.space, earlierRuns.map((run) => run[0]!.parameters), tuning.trials),
+    earlierRuns,
+  };
+}
 
 export function createOrchestrationActivities({ db, client, temporalUiUrl }: OrchestrationDeps) {
   return {
@@ -104,7 +123,10 @@ export function createOrchestrationActivities({ db, client, temporalUiUrl }: Orc
         modelName: input.modelName,
         championVersion: await getChampionVersion(db, input.modelName),
         split,
-        tuning: { trials: config.tuning.trials, parallelism: config.tuning.parallelism, space: config.tuning.space },
+        tuning: {
+          ...config.tuning,
+          warmStart: await loadWarmStart(db, input.modelName, input.retrainId, config.tuning),
+        },
         promotion: config.promotion,
         seed: config.retrain.seed,
       };
@@ -112,8 +134,15 @@ export function createOrchestrationActivities({ db, client, temporalUiUrl }: Orc
       return plan;
     },
 
-    async recordFailedTrial(input: { retrainId: string; trialNumber: number; parameters: object; error: string }): Promise<void> {
-      await recordTrial(db, { ...input, status: 'failed', score: null, durationMs: 0, backend: null });
+    /** Runs here rather than in workflow code: fitting the Gaussian process is CPU work, and its result is then kept in history. */
+    async proposeTrials(request: ProposalRequest): Promise<ParameterValues[]> {
+      return proposeNextTrials(request);
+    },
+
+    async recordFailedTrial(input: {
+      retrainId: string; trialNumber: number; parameters: ParameterValues; source: TrialSource; error: string;
+    }): Promise<void> {
+      await recordTrial(db, { ...input, status: 'failed', score: null, durationMs: 0, backend: null, epochs: null });
     },
 
     async evaluateChallenger(input: {

@@ -4,13 +4,13 @@
  */
 import { Context } from '@temporalio/activity';
 import { buildReferenceProfile, tableFromRows } from '../src/drift';
-import { DEFAULT_HYPERPARAMETERS, trainModel, type Hyperparameters, type TrainResult } from '../src/training';
-import type { ParameterValues } from '../src/tuning';
+import { DEFAULT_HYPERPARAMETERS, trainModel, type EpochProgress, type Hyperparameters, type TrainResult } from '../src/training';
+import { medianRuleVerdict, type MedianRule, type ParameterValues } from '../src/tuning';
 import type { Db } from '../src/store/db';
 import { readSplit, type DataSplit } from '../src/store/feature-store';
 import { loadStoredConfig } from '../src/store/models';
 import { findVersionOfRetrain, registerCandidate } from '../src/store/registry';
-import { recordTrial } from '../src/store/retrains';
+import { completedTrialsBestUpTo, recordTrial, recordTrialEpoch, type TrialSource } from '../src/store/trials';
 import type { TrialSummary } from '../workflows/definitions';
 
 export interface TrainingDeps { db: Db }
@@ -24,7 +24,12 @@ export function createTrainingActivities({ db }: TrainingDeps) {
     return { config, rows: training.map((r) => r.features), labels: training.map((r) => r.label as number) };
   }
 
-  function train(data: Awaited<ReturnType<typeof loadTrainingData>>, parameters: ParameterValues, seed: number): Promise<TrainResult> {
+  function train(
+    data: Awaited<ReturnType<typeof loadTrainingData>>,
+    parameters: ParameterValues,
+    seed: number,
+    afterEpoch?: (progress: EpochProgress) => Promise<void>,
+  ): Promise<TrainResult> {
     return trainModel({
       task: data.config.task,
       features: data.config.features,
@@ -34,6 +39,7 @@ export function createTrainingActivities({ db }: TrainingDeps) {
       seed,
       onEpoch: async (progress) => {
         Context.current().heartbeat(progress);
+        await afterEpoch?.(progress);
         // Lets the worker send the heartbeat and notice a cancellation between epochs.
         await new Promise((resolve) => setImmediate(resolve));
       },
@@ -41,32 +47,46 @@ export function createTrainingActivities({ db }: TrainingDeps) {
   }
 
   return {
-    /** One tuning trial; its score is the validation loss on the latest 20% of the training rows (lower is better). */
-    async runTuningTrial(request: TrainingRequest & { trialNumber: number }): Promise<TrialSummary & { backend: string | null }> {
+    /**
+     * One tuning trial; its score is the best validation loss on the latest 20% of the training rows
+     * (lower is better). Every epoch's loss is stored; with a pruning rule, a trial whose best loss is
+     * worse than the median of completed trials at the same epoch stops there as 'pruned'.
+     */
+    async runTuningTrial(request: TrainingRequest & {
+      trialNumber: number; source: TrialSource; pruning: MedianRule | null;
+    }): Promise<TrialSummary & { backend: string | null }> {
       const started = Date.now();
-      const record = (summary: TrialSummary & { backend: string | null }) =>
-        recordTrial(db, {
-          retrainId: request.retrainId, trialNumber: request.trialNumber, parameters: request.parameters, status: summary.status,
-          score: summary.score, durationMs: Date.now() - started, error: summary.error ?? null, backend: summary.backend,
-        }).then(() => summary);
+      const { retrainId, trialNumber, parameters, source } = request;
+      let epochsRun = 0;
+      let bestLoss = Number.POSITIVE_INFINITY;
+      const record = (summary: Omit<TrialSummary, 'trialNumber' | 'parameters' | 'source' | 'epochs'> & { backend: string | null }) => {
+        const trial = { ...summary, trialNumber, parameters, source, epochs: epochsRun };
+        return recordTrial(db, { ...trial, retrainId, durationMs: Date.now() - started, error: summary.error ?? null }).then(() => trial);
+      };
       // Failing to read the data is an outage (retried); failing to train is a result of tuning.
       const data = await loadTrainingData(request);
       let result: TrainResult;
       try {
-        result = await train(data, request.parameters, request.seed + request.trialNumber);
+        result = await train(data, parameters, request.seed + trialNumber, async ({ epoch, valLoss }) => {
+          epochsRun = epoch;
+          if (valLoss === null || !Number.isFinite(valLoss)) return;
+          bestLoss = Math.min(bestLoss, valLoss);
+          await recordTrialEpoch(db, retrainId, trialNumber, epoch, valLoss);
+          if (request.pruning === null) return;
+          const verdict = medianRuleVerdict(request.pruning, epoch, bestLoss, await completedTrialsBestUpTo(db, retrainId, epoch));
+          if (verdict.prune) throw new TrialPruned(epoch, bestLoss, verdict.median!);
+        });
       } catch (err) {
-        const error = err instanceof Error ? err.message : String(err);
-        return record({ trialNumber: request.trialNumber, status: 'failed', score: null, parameters: request.parameters, error, backend: null });
+        if (err instanceof TrialPruned) {
+          return record({ status: 'pruned', score: err.bestLoss, error: err.message, backend: null });
+        }
+        return record({ status: 'failed', score: null, error: err instanceof Error ? err.message : String(err), backend: null });
       }
       const score = result.validationLoss;
-      return record({
-        trialNumber: request.trialNumber,
-        status: score === null || !Number.isFinite(score) ? 'failed' : 'completed',
-        score: score !== null && Number.isFinite(score) ? score : null,
-        parameters: request.parameters,
-        ...(score === null || !Number.isFinite(score) ? { error: `validation loss is ${score}` } : {}),
-        backend: result.artifact.backend.name,
-      });
+      if (score === null || !Number.isFinite(score)) {
+        return record({ status: 'failed', score: null, error: `validation loss is ${score}`, backend: result.artifact.backend.name });
+      }
+      return record({ status: 'completed', score, backend: result.artifact.backend.name });
     },
 
     /** Trains the challenger and registers it as a candidate version; a retry returns the version already registered. */
@@ -99,6 +119,16 @@ export function createTrainingActivities({ db }: TrainingDeps) {
       return { version, backend: result.artifact.backend.name, epochsTrained: result.epochsTrained };
     },
   };
+}
+
+class TrialPruned extends Error {
+  constructor(
+    readonly epoch: number,
+    readonly bestLoss: number,
+    median: number,
+  ) {
+    super(`pruned at epoch ${epoch}: best validation loss ${bestLoss.toPrecision(4)} > median ${median.toPrecision(4)} of completed trials`);
+  }
 }
 
 const INTEGER_HYPERPARAMETERS: ReadonlySet<keyof Hyperparameters> = new Set(['hiddenLayers', 'hiddenUnits', 'epochs', 'batchSize']);

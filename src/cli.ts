@@ -34,6 +34,9 @@ Retraining
   retrain <model> [--by NAME] [--reason TEXT] [--wait]
                                        bootstrap when there is no champion, else manual;
                                        --wait follows the stages and prints the result
+  trials <model> [--retrain RUN_ID] [--runs N]
+                                       tuning trials of the latest N retrains (default 1) or of one:
+                                       parameters, validation loss, status (completed, pruned, failed)
   status <model>                       schedule, monitor and retrain state
 
 Processes
@@ -58,6 +61,8 @@ const OPTIONS = {
   wait: { type: 'boolean' },
   limit: { type: 'string' },
   roles: { type: 'string' },
+  retrain: { type: 'string' },
+  runs: { type: 'string' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -97,6 +102,12 @@ const COMMANDS: Record<string, Command> = {
     args: ['model'], options: ['by', 'reason', 'wait'],
     run: (ctx, a, v) => workflows.retrain(ctx, arg(a, 0), {
       ...(v.by === undefined ? {} : { by: v.by }), ...(v.reason === undefined ? {} : { reason: v.reason }), wait: v.wait ?? false,
+    }),
+  },
+  trials: {
+    args: ['model'], options: ['retrain', 'runs'],
+    run: (ctx, a, v) => data.trials(ctx, arg(a, 0), {
+      ...(v.retrain === undefined ? {} : { retrainId: v.retrain }), limitRuns: positiveInteger('--runs', v.runs, 1),
     }),
   },
   status: { args: ['model'], run: (ctx, a) => workflows.status(ctx, arg(a, 0)) },

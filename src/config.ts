@@ -11,6 +11,13 @@ import { DEFAULT_REFERENCE_CHUNKS, DEFAULT_REFERENCE_SAMPLE_LIMIT } from './drif
 import { DRIFT_TESTS, DRIFT_TEST_NAMES } from './drift/registry';
 import type { DriftOptions, FeatureDriftTest, FeatureKind } from './drift/types';
 import { METRICS_BY_TASK, type MetricName, type Task } from './metrics';
+import {
+  DEFAULT_BOOTSTRAP_RESAMPLES,
+  DEFAULT_CONFIDENCE,
+  DEFAULT_GUARDRAIL_REFERENCE_ROWS,
+  type GuardrailRule,
+  type PromotionRule,
+} from './policy/promotion';
 import { SearchSpaceError, validateSearchSpace, type SearchSpace } from './tuning';
 
 export const ALERT_EVENTS = ['drift_detected', 'retrain_failed', 'model_promoted', 'model_rejected'] as const;
@@ -52,10 +59,29 @@ export interface ModelConfig {
     minTrainingRows: number;
     seed: number;
   };
-  tuning: { trials: number; parallelism: number; space: SearchSpace };
-  /** minImprovement is measured in the metric's better direction (see higherIsBetter in ./metrics). */
-  promotion: { metric: MetricName; minImprovement: number };
+  tuning: TuningConfig;
+  promotion: PromotionConfig;
   alerts: AlertConfig[];
+}
+
+export interface TuningConfig {
+  /** Trial budget; tuning also stops starting trials once timeBudgetMs has passed (null: no time limit). */
+  trials: number;
+  parallelism: number;
+  timeBudgetMs: number | null;
+  strategy: 'bayesian' | 'random';
+  /** Scored trials (warm-start ones included) before the Gaussian process takes over from random search. */
+  initialRandomTrials: number;
+  /** Best configurations of up to this many earlier tuning runs of the model are tried first (0: cold start). */
+  warmStartRuns: number;
+  /** Median rule on intermediate validation losses; null: trials always run to the end. */
+  pruning: { warmupEpochs: number; minCompletedTrials: number } | null;
+  space: SearchSpace;
+}
+
+/** The promotion rule with every default filled in; see PromotionRule in ./policy/promotion. */
+export interface PromotionConfig extends Required<Omit<PromotionRule, 'guardrail'>> {
+  guardrail: Required<GuardrailRule> | null;
 }
 
 export interface ConfigIssue {
@@ -100,11 +126,11 @@ export function parseModelConfig(text: string, source: string): ModelConfig {
   return config;
 }
 
-const MS_PER_DURATION_UNIT = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
-const DURATION_PATTERN = /^(\d+)([smhdw])$/;
-const DURATION_FORMAT = `duration such as '90s', '15m', '12h', '30d' or '2w'`;
+const MS_PER_DURATION_UNIT = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+const DURATION_PATTERN = /^(\d+)(ms|[smhdw])$/;
+const DURATION_FORMAT = `duration such as '500ms', '90s', '15m', '12h', '30d' or '2w'`;
 
-/** Parses '90s', '15m', '12h', '30d' or '2w' into milliseconds; throws a ConfigError naming `path`. */
+/** Parses '500ms', '90s', '15m', '12h', '30d' or '2w' into milliseconds; throws a ConfigError naming `path`. */
 export function parseDuration(text: string, path: string): number {
   const ms = durationToMs(text);
   if (ms === undefined) {
@@ -128,8 +154,13 @@ function durationToMs(text: string): number | undefined {
 
 // The model name goes into Temporal workflow IDs, so it keeps to a small, unambiguous alphabet.
 const MODEL_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-const TASKS = ['binary_classification', 'regression'] as const satisfies readonly Task[];
-const DEFAULT_METRIC: Readonly<Record<Task, MetricName>> = { binary_classification: 'roc_auc', regression: 'rmse' };
+const TASKS = ['binary_classification', 'multiclass_classification', 'regression'] as const satisfies readonly Task[];
+// Multi-class defaults to log loss: one-vs-rest ROC AUC is undefined whenever the holdout lacks a class.
+const DEFAULT_METRIC: Readonly<Record<Task, MetricName>> = {
+  binary_classification: 'roc_auc',
+  multiclass_classification: 'log_loss',
+  regression: 'rmse',
+};
 const DEFAULT_PARALLELISM = 2;
 // The MLP hyperparameters the trainer reads; anything else in a search space would be silently ignored.
 const HYPERPARAMETERS = ['learningRate', 'hiddenUnits', 'hiddenLayers', 'dropout', 'l2', 'batchSize', 'epochs'];
@@ -192,6 +223,8 @@ const parameterSpecSchema = z.discriminatedUnion('type', [
     choices: z.array(z.union([z.string(), z.number(), z.boolean()])),
   }),
 ]);
+
+const metricName = z.enum([...METRICS_BY_TASK.binary_classification, ...METRICS_BY_TASK.regression]);
 
 const modelFileSchema = z.strictObject({
   model: z.string().regex(MODEL_NAME_PATTERN, {
@@ -257,13 +290,36 @@ const modelFileSchema = z.strictObject({
     .strictObject({
       trials: z.int().min(1).default(6),
       parallelism: z.int().min(1).optional(),
+      timeBudget: durationMs({ allowZero: false }).nullable().default(null),
+      strategy: z.enum(['bayesian', 'random']).default('bayesian'),
+      initialRandomTrials: z.int().min(2).optional(),
+      warmStartRuns: z.int().min(0).default(3),
+      pruning: z
+        .strictObject({
+          warmupEpochs: z.int().min(0).default(5),
+          minCompletedTrials: z.int().min(1).default(3),
+        })
+        .nullable()
+        .prefault({}),
       space: z.record(z.string(), parameterSpecSchema).default(() => structuredClone(DEFAULT_SEARCH_SPACE)),
     })
     .prefault({}),
   promotion: z
     .strictObject({
-      metric: z.enum([...METRICS_BY_TASK.binary_classification, ...METRICS_BY_TASK.regression]).optional(),
+      metric: metricName.optional(),
       minImprovement: z.number().min(0).default(0),
+      requireConfidentImprovement: z.boolean().default(false),
+      confidence: z.number().min(0.5).max(0.999).default(DEFAULT_CONFIDENCE),
+      // The cap keeps a typo from turning the evaluation activity into an hour of resampling.
+      bootstrapResamples: z.int().min(100).max(100_000).default(DEFAULT_BOOTSTRAP_RESAMPLES),
+      guardrail: z
+        .strictObject({
+          metric: metricName.optional(),
+          tolerance: z.number().min(0),
+          referenceRows: z.int().min(1).default(DEFAULT_GUARDRAIL_REFERENCE_ROWS),
+        })
+        .nullable()
+        .default(null),
     })
     .prefault({}),
   alerts: z
@@ -294,14 +350,7 @@ function resolveModelConfig(file: ModelFile, issues: ConfigIssue[]): ModelConfig
     }
   }
 
-  const metric = file.promotion.metric ?? DEFAULT_METRIC[file.task];
-  const taskMetrics = METRICS_BY_TASK[file.task];
-  if (!taskMetrics.includes(metric)) {
-    issues.push({
-      path: 'promotion.metric',
-      message: `metric '${metric}' does not apply to task '${file.task}'; expected one of ${taskMetrics.join(', ')}`,
-    });
-  }
+  const promotion = resolvePromotion(file, issues);
 
   const { trials, space } = file.tuning;
   const parallelism = file.tuning.parallelism ?? Math.min(DEFAULT_PARALLELISM, trials);
@@ -348,9 +397,47 @@ function resolveModelConfig(file: ModelFile, issues: ConfigIssue[]): ModelConfig
       minTrainingRows: file.retrain.minTrainingRows,
       seed: file.retrain.seed,
     },
-    tuning: { trials, parallelism, space },
-    promotion: { metric, minImprovement: file.promotion.minImprovement },
+    tuning: {
+      trials,
+      parallelism,
+      timeBudgetMs: file.tuning.timeBudget,
+      strategy: file.tuning.strategy,
+      initialRandomTrials: file.tuning.initialRandomTrials ?? defaultInitialRandomTrials(trials),
+      warmStartRuns: file.tuning.warmStartRuns,
+      pruning: file.tuning.pruning,
+      space,
+    },
+    promotion,
     alerts: file.alerts,
+  };
+}
+
+/**
+ * Optuna and scikit-optimize start Bayesian optimisation after 10 random trials; small budgets
+ * would then never reach the model, so they spend about a third of the budget on random search.
+ */
+function defaultInitialRandomTrials(trials: number): number {
+  return Math.max(2, Math.min(10, Math.ceil(trials / 3)));
+}
+
+function resolvePromotion(file: ModelFile, issues: ConfigIssue[]): PromotionConfig {
+  const taskMetrics = METRICS_BY_TASK[file.task];
+  const checkApplies = (metric: MetricName, path: string) => {
+    if (!taskMetrics.includes(metric)) {
+      issues.push({ path, message: `metric '${metric}' does not apply to task '${file.task}'; expected one of ${taskMetrics.join(', ')}` });
+    }
+  };
+  const { minImprovement, requireConfidentImprovement, confidence, bootstrapResamples, guardrail } = file.promotion;
+  const metric = file.promotion.metric ?? DEFAULT_METRIC[file.task];
+  checkApplies(metric, 'promotion.metric');
+  if (guardrail?.metric !== undefined) checkApplies(guardrail.metric, 'promotion.guardrail.metric');
+  return {
+    metric,
+    minImprovement,
+    requireConfidentImprovement,
+    confidence,
+    bootstrapResamples,
+    guardrail: guardrail === null ? null : { metric: guardrail.metric ?? metric, tolerance: guardrail.tolerance, referenceRows: guardrail.referenceRows },
   };
 }
 

@@ -33,7 +33,18 @@ export interface RetrainInput {
 export type RetrainStage =
   | 'claiming' | 'planning' | 'tuning' | 'training' | 'evaluating' | 'deciding' | 'promoting' | 'done' | 'skipped' | 'failed';
 
-export interface TrialSummary { trialNumber: number; status: 'completed' | 'failed'; score: number | null; parameters: ParameterValues; error?: string }
+export interface TrialSummary {
+  trialNumber: number;
+  /** 'pruned': stopped by the median rule; its score is its best validation loss when it stopped. */
+  status: 'completed' | 'failed' | 'pruned';
+  /** Validation loss (lower is better); null for a failed trial. */
+  score: number | null;
+  parameters: ParameterValues;
+  /** 'warm_start': the best configuration of an earlier tuning run, evaluated again on this run's data. */
+  source: 'proposed' | 'warm_start';
+  epochs: number | null;
+  error?: string;
+}
 
 export interface RetrainProgress {
   modelName: string;
@@ -43,6 +54,9 @@ export interface RetrainProgress {
   trialsTotal: number;
   trialsDone: number;
   trialsFailed: number;
+  trialsPruned: number;
+  /** Why tuning stopped starting trials: the trial budget or the time budget; null while tuning runs. */
+  tuningStoppedBy: 'trial_budget' | 'time_budget' | null;
   bestScore: number | null;
   bestParameters: ParameterValues | null;
   challengerVersion: number | null;

@@ -8,7 +8,6 @@ import {
 import type { createOrchestrationActivities } from '../activities/orchestration';
 import type { createTrainingActivities } from '../activities/training';
 import { decidePromotion } from '../src/policy/promotion';
-import { proposeRandomTrials } from '../src/tuning/random-search';
 import {
   trainingTaskQueue,
   retrainProgressQuery,
@@ -46,7 +45,7 @@ export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResul
   const trigger = input.trigger ?? 'manual';
   const progress: RetrainProgress = {
     modelName: input.modelName, trigger, stage: 'claiming', championVersion: null, trialsTotal: 0, trialsDone: 0,
-    trialsFailed: 0, bestScore: null, bestParameters: null, challengerVersion: null, backend: null, decision: null,
+    trialsFailed: 0, trialsPruned: 0, tuningStoppedBy: null, bestScore: null, bestParameters: null, challengerVersion: null, backend: null, decision: null,
     outcome: null, message: null,
   };
   setHandler(retrainProgressQuery, () => progress);
@@ -78,6 +77,8 @@ export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResul
     throw err;
   }
 }
+
+type RetrainPlan = Awaited<ReturnType<typeof orchestration.planRetrain>>;
 
 async function runRetrain(input: RetrainInput, retrainId: string, progress: RetrainProgress): Promise<RetrainResult> {
   progress.stage = 'planning';
@@ -151,39 +152,56 @@ async function runRetrain(input: RetrainInput, retrainId: string, progress: Retr
 }
 
 /**
- * Runs the trial budget `parallelism` at a time. Trials are proposed by index from one seed, so a
- * replay or a retry proposes the same parameters. A failed trial is recorded and does not fail tuning.
+ * Runs trials `parallelism` at a time until the trial budget is spent or the time budget has passed
+ * (checked before each batch: a running batch finishes). Each batch is proposed from every earlier
+ * result (warm-start configurations first, then Bayesian optimisation or random search), so a replay
+ * or a retry proposes the same parameters. A failed trial is recorded and does not fail tuning.
  */
-async function tune(
-  plan: Awaited<ReturnType<ReturnType<typeof createOrchestrationActivities>['planRetrain']>>,
-  retrainId: string,
-  progress: RetrainProgress,
-): Promise<TrialSummary[]> {
+async function tune(plan: RetrainPlan, retrainId: string, progress: RetrainProgress): Promise<TrialSummary[]> {
   const training = trainingActivities();
-  const proposals = proposeRandomTrials(plan.tuning.space, plan.tuning.trials, plan.seed);
+  const { tuning } = plan;
+  const startedAt = Date.now();
   const results: TrialSummary[] = [];
-  for (let start = 0; start < proposals.length; start += plan.tuning.parallelism) {
-    const batch = proposals.slice(start, start + plan.tuning.parallelism).map(async (parameters, offset): Promise<TrialSummary> => {
-      const trialNumber = start + offset + 1;
+  while (results.length < tuning.trials) {
+    if (tuning.timeBudgetMs !== null && Date.now() - startedAt >= tuning.timeBudgetMs) {
+      progress.tuningStoppedBy = 'time_budget';
+      return results;
+    }
+    const proposals = await orchestration.proposeTrials({
+      space: tuning.space,
+      history: results.map(({ parameters, score }) => ({ parameters, score })),
+      warmStart: tuning.warmStart,
+      count: Math.min(tuning.parallelism, tuning.trials - results.length),
+      seed: plan.seed,
+      strategy: tuning.strategy,
+      initialRandomTrials: tuning.initialRandomTrials,
+    });
+    const batch = proposals.map(async (parameters, offset): Promise<TrialSummary> => {
+      const trialNumber = results.length + offset + 1;
+      const source = trialNumber <= tuning.warmStart.configurations.length ? 'warm_start' : 'proposed';
       try {
-        return await training.runTuningTrial({ retrainId, modelName: plan.modelName, split: plan.split, trialNumber, parameters, seed: plan.seed });
+        return await training.runTuningTrial({
+          retrainId, modelName: plan.modelName, split: plan.split, trialNumber, parameters, seed: plan.seed, source, pruning: tuning.pruning,
+        });
       } catch (err) {
         const error = err instanceof Error ? rootCauseMessage(err) : String(err);
         log.warn('tuning trial failed', { trialNumber, error });
-        await orchestration.recordFailedTrial({ retrainId, trialNumber, parameters, error });
-        return { trialNumber, status: 'failed', score: null, parameters, error };
+        await orchestration.recordFailedTrial({ retrainId, trialNumber, parameters, source, error });
+        return { trialNumber, status: 'failed', score: null, parameters, source, epochs: null, error };
       }
     });
     for (const trial of await Promise.all(batch)) {
       results.push(trial);
       progress.trialsDone += 1;
       if (trial.status === 'failed') progress.trialsFailed += 1;
-      if (trial.score !== null && (progress.bestScore === null || trial.score < progress.bestScore)) {
+      if (trial.status === 'pruned') progress.trialsPruned += 1;
+      if (trial.status === 'completed' && (progress.bestScore === null || trial.score! < progress.bestScore)) {
         progress.bestScore = trial.score;
         progress.bestParameters = trial.parameters;
       }
     }
   }
+  progress.tuningStoppedBy = 'trial_budget';
   return results;
 }
 

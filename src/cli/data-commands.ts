@@ -1,5 +1,5 @@
 /**
- * Commands that only need PostgreSQL: models, ingestion and stored drift reports.
+ * Commands that only need PostgreSQL: models, ingestion, stored drift reports and tuning trials.
  */
 import { loadModelConfig, type ModelConfig } from '../config';
 import { ingestCsvFile } from '../ingest/ingest';
@@ -7,7 +7,8 @@ import { listDriftReports } from '../store/drift-reports';
 import { listModelNames, loadStoredConfig, saveModelConfig } from '../store/models';
 import { getChampionVersion, listVersions } from '../store/registry';
 import { listRetrains } from '../store/retrains';
-import type { CliContext } from './context';
+import { listTrials } from '../store/trials';
+import { CliError, type CliContext } from './context';
 import { count, duration, indent, num, percent, table, time } from './format';
 
 /** Shown after ingest; the rest are in ingest_rejections. */
@@ -99,6 +100,37 @@ export async function modelsHistory(ctx: CliContext, model: string): Promise<voi
   ctx.say(table(['trigger', 'status', 'started', 'finished', 'outcome'], retrains.map((r) => [
     r.trigger, r.status, time(r.startedAt), time(r.finishedAt), outcomeText(r.result),
   ])));
+}
+
+export async function trials(ctx: CliContext, model: string, options: { retrainId?: string; limitRuns: number }): Promise<void> {
+  const db = await ctx.db();
+  await loadStoredConfig(db, model);
+  const stored = await listTrials(db, model, options);
+  ctx.json(stored);
+  if (stored.length === 0) {
+    throw new CliError(options.retrainId === undefined
+      ? `no tuning trials of '${model}' yet: start one with 'driftwatch retrain ${model}'`
+      : `no tuning trials of '${model}' in retrain run ${options.retrainId} (run IDs: 'driftwatch models history ${model} --json')`);
+  }
+  const runs = [...new Set(stored.map((t) => t.retrainId))];
+  for (const run of runs) {
+    const ofRun = stored.filter((t) => t.retrainId === run);
+    const best = ofRun.filter((t) => t.status === 'completed').reduce<typeof ofRun[number] | undefined>(
+      (a, b) => (a === undefined || b.score! < a.score! ? b : a), undefined);
+    ctx.say(`Retrain ${ofRun[0]!.workflowId} (run ${run}): ${count(ofRun.length, 'trial')}, best validation loss ${num(best?.score)}`);
+    ctx.say(table(['#', 'source', 'status', 'val loss', 'epochs', 'duration', 'parameters', 'note'], ofRun.map((t) => [
+      `${t.trialNumber}${t === best ? '*' : ''}`, t.source, t.status, num(t.score), t.epochs, duration(t.durationMs),
+      parametersText(t.parameters), t.error ?? '',
+    ])));
+    ctx.say();
+  }
+}
+
+function parametersText(parameters: Record<string, unknown>): string {
+  return Object.entries(parameters)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([name, value]) => `${name}=${typeof value === 'number' && !Number.isInteger(value) ? value.toPrecision(3) : String(value)}`)
+    .join(' ');
 }
 
 export async function ingest(ctx: CliContext, model: string, file: string): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * Retrain runs and their tuning trials. A partial unique index allows one running retrain per model;
+ * Retrain runs (their tuning trials are in ./trials). A partial unique index allows one running retrain per model;
  * the cooldown is measured from the last retrain that reached a decision.
  */
 import type { Db } from './db';
@@ -90,28 +90,6 @@ export async function finishRetrain(db: Db, id: string, status: Exclude<RetrainS
 /** Releases the claim of a retrain whose workflow ended without finishing it (terminated, timed out). */
 export async function abandonRetrain(db: Db, id: string, why: string): Promise<void> {
   await finishRetrain(db, id, 'failed', { error: why });
-}
-
-export interface TrialRecord {
-  retrainId: string;
-  trialNumber: number;
-  parameters: object;
-  status: 'completed' | 'failed';
-  score: number | null;
-  durationMs: number;
-  error: string | null;
-  backend: string | null;
-}
-
-export async function recordTrial(db: Db, trial: TrialRecord): Promise<void> {
-  await db.query(
-    `INSERT INTO tuning_trials (retrain_id, trial_number, parameters, status, score, duration_ms, error, backend)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-     ON CONFLICT (retrain_id, trial_number) DO UPDATE SET status = EXCLUDED.status, score = EXCLUDED.score,
-       duration_ms = EXCLUDED.duration_ms, error = EXCLUDED.error, backend = EXCLUDED.backend`,
-    [trial.retrainId, trial.trialNumber, JSON.stringify(trial.parameters), trial.status, trial.score,
-      Math.round(trial.durationMs), trial.error, trial.backend],
-  );
 }
 
 export interface RetrainSummary {

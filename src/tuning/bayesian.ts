@@ -12,6 +12,12 @@ export interface BayesianOptions {
   initialRandomTrials?: number;
   /** Whether lower scores are better. Default true. */
   minimize?: boolean;
+  /**
+   * Observations from earlier runs, scores already on this run's scale, fitted with `extraNoise`
+   * (in standardised target units) added to their noise: they shape the model where this run has
+   * no data yet and weigh less than this run's own scores. They are not counted as trials.
+   */
+  prior?: { observations: ReadonlyArray<{ parameters: ParameterValues; score: number }>; extraNoise: number };
 }
 
 const CANDIDATES = 2000;
@@ -21,7 +27,7 @@ const REFINE_STEPS = 60;
 /**
  * Proposes `count` trials for parallel evaluation.
  *
- * Until `initialRandomTrials` scored trials (and at least 2) exist, the proposals are random search's
+ * Until `initialRandomTrials` scored trials exist (and at least 2 observations, `prior` included), the proposals are random search's
  * trials with indices history.length, history.length + 1, ... (the same values proposeRandomTrials gives). After that, a GP
  * (see gaussian-process.ts) is fitted to the history and each proposal maximises expected improvement
  * over the best observed score: EI is evaluated at CANDIDATES seeded random points of the space, and the
@@ -32,12 +38,12 @@ const REFINE_STEPS = 60;
  * point is chosen. The lie flattens EI around points already chosen, so the batch spreads out.
  * Proposals are distinct from each other and from the history while the space allows it.
  *
- * Failed trials are simply absent from `history`. The result depends only on the arguments. (In the
- * random phase the next call reuses a failed trial's index, so it proposes that same point again.)
+ * Failed trials stay in `history` with a null score: the GP ignores them, but they keep their index,
+ * so the random phase never proposes a failed trial's point again. The result depends only on the arguments.
  */
 export function proposeBayesianTrials(
   space: SearchSpace,
-  history: ReadonlyArray<{ parameters: ParameterValues; score: number }>,
+  history: ReadonlyArray<{ parameters: ParameterValues; score: number | null }>,
   count: number,
   options: BayesianOptions,
 ): ParameterValues[] {
@@ -47,22 +53,29 @@ export function proposeBayesianTrials(
   if (!Number.isSafeInteger(initialRandomTrials) || initialRandomTrials < 0) {
     throw new RangeError(`initialRandomTrials must be a non-negative integer, got ${initialRandomTrials}`);
   }
-  const scored = history.filter((trial) => Number.isFinite(trial.score));
+  const scored = history.filter((trial): trial is { parameters: ParameterValues; score: number } =>
+    trial.score !== null && Number.isFinite(trial.score));
   if (count === 0) return [];
-  if (scored.length < Math.max(initialRandomTrials, 2)) return proposeRandomTrials(space, count, options.seed, history.length);
+  const prior = (options.prior?.observations ?? []).filter((trial) => Number.isFinite(trial.score));
+  if (scored.length < initialRandomTrials || scored.length + prior.length < 2) {
+    return proposeRandomTrials(space, count, options.seed, history.length);
+  }
 
   const encoding = encodeSearchSpace(space);
   const sign = options.minimize === false ? -1 : 1;
-  const points = scored.map((trial) => encoding.encode(trial.parameters));
-  const targets = scored.map((trial) => sign * trial.score);
-  const lie = Math.min(...targets);
-  const seen = new Set(scored.map((trial) => key(encoding, trial.parameters)));
+  const observations = [...prior, ...scored];
+  const points = observations.map((trial) => encoding.encode(trial.parameters));
+  const targets = observations.map((trial) => sign * trial.score);
+  const extraNoise = observations.map((_, index) => (index < prior.length ? options.prior!.extraNoise : 0));
+  // Improvement is measured against this run's best; earlier runs' scores are only a guide.
+  const lie = Math.min(...(scored.length > 0 ? targets.slice(prior.length) : targets));
+  const seen = new Set(history.map((trial) => key(encoding, trial.parameters)));
   const baseSeed = deriveSeed(options.seed, history.length);
 
-  let gp = fitGaussianProcess(points, targets, { seed: deriveSeed(baseSeed, 0) });
+  let gp = fitGaussianProcess(points, targets, { seed: deriveSeed(baseSeed, 0), extraNoise });
   const proposals: ParameterValues[] = [];
   for (let index = 0; index < count; index++) {
-    if (index > 0) gp = fitGaussianProcess(points, targets, { seed: 0, hyperparameters: gp.hyperparameters });
+    if (index > 0) gp = fitGaussianProcess(points, targets, { seed: 0, hyperparameters: gp.hyperparameters, extraNoise });
     const random = createRng(deriveSeed(baseSeed, 1, index));
     let chosen = maximiseExpectedImprovement(gp, encoding, lie, random, seen);
     if (chosen === undefined) {
@@ -73,6 +86,7 @@ export function proposeBayesianTrials(
     seen.add(key(encoding, chosen));
     points.push(encoding.encode(chosen));
     targets.push(lie);
+    extraNoise.push(0);
   }
   return proposals;
 }

@@ -128,6 +128,11 @@ export interface GpFitOptions {
   maxEvaluations?: number;
   /** Use these hyperparameters instead of fitting them. */
   hyperparameters?: GpHyperparameters;
+  /**
+   * Noise variance added to each observation's own, in units of the standardised targets (default 0
+   * for all): observations known to be less reliable (earlier runs' scores) pull the fit less.
+   */
+  extraNoise?: readonly number[];
 }
 
 // Bounds of the log-hyperparameters (targets are standardised, inputs in [0, 1]).
@@ -156,6 +161,10 @@ export function fitGaussianProcess(
     if (point.length !== d) throw new RangeError('all points must have the same number of dimensions');
   }
   for (const target of targets) if (!Number.isFinite(target)) throw new RangeError(`targets must be finite, got ${target}`);
+  const extraNoise = Float64Array.from(options.extraNoise ?? new Array<number>(n).fill(0));
+  if (extraNoise.length !== n || extraNoise.some((value) => !(value >= 0))) {
+    throw new RangeError(`extraNoise must hold ${n} non-negative numbers`);
+  }
 
   const mean = targets.reduce((sum, t) => sum + t, 0) / n;
   const variance = targets.reduce((sum, t) => sum + (t - mean) ** 2, 0) / n;
@@ -166,7 +175,7 @@ export function fitGaussianProcess(
   let hyperparameters = options.hyperparameters;
   if (hyperparameters === undefined) {
     const objective = (theta: number[]): number => {
-      const fit = factorise(x, y, fromTheta(theta, d));
+      const fit = factorise(x, y, fromTheta(theta, d), extraNoise);
       return fit === undefined ? Number.POSITIVE_INFINITY : -fit.logMarginalLikelihood;
     };
     const restarts = options.restarts ?? 3;
@@ -179,7 +188,7 @@ export function fitGaussianProcess(
     }
     hyperparameters = fromTheta(best!.theta, d);
   }
-  const fit = factorise(x, y, hyperparameters);
+  const fit = factorise(x, y, hyperparameters, extraNoise);
   if (fit === undefined) throw new Error('the kernel matrix could not be factorised');
   const { cholesky, alpha } = fit;
   const hp = hyperparameters;
@@ -219,7 +228,7 @@ interface Factorisation {
   logMarginalLikelihood: number;
 }
 
-function factorise(x: readonly Float64Array[], y: readonly number[], hp: GpHyperparameters): Factorisation | undefined {
+function factorise(x: readonly Float64Array[], y: readonly number[], hp: GpHyperparameters, extraNoise: Float64Array): Factorisation | undefined {
   const n = x.length;
   const inverseLengthScales = Float64Array.from(hp.lengthScales, (l) => 1 / l);
   const matrix = new Float64Array(n * n);
@@ -229,7 +238,7 @@ function factorise(x: readonly Float64Array[], y: readonly number[], hp: GpHyper
       matrix[i * n + j] = value;
       matrix[j * n + i] = value;
     }
-    matrix[i * n + i] = hp.signalVariance + hp.noiseVariance;
+    matrix[i * n + i] = hp.signalVariance + hp.noiseVariance + extraNoise[i]!;
   }
   const cholesky = choleskyWithJitter(matrix, n, hp.signalVariance);
   if (cholesky === undefined) return undefined;

@@ -9,3 +9,13 @@ export {
 } from './search-space';
 export { proposeBayesianTrials } from './bayesian';
 export { encodeSearchSpace, fitGaussianProcess } from './gaussian-process';
+export {
+  NO_WARM_START,
+  type ProposalRequest,
+  type TrialOutcome,
+  type WarmStart,
+  fitsSearchSpace,
+  proposeNextTrials,
+  warmStartConfigurations,
+} from './proposals';
+export { type MedianRule, type PruningVerdict, medianRuleVerdict } from './pruning';

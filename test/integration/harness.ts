@@ -122,8 +122,14 @@ export async function startHarness(name: string, options: { overrideActivities?:
 }
 
 /** A model config in the same YAML users write, optionally with webhook routes. */
-export function testModelYaml(model: string, options: { cooldown?: string; webhooks?: string[] } = {}): string {
+export function testModelYaml(model: string, options: { cooldown?: string; webhooks?: string[]; tuning?: string } = {}): string {
   const webhooks = options.webhooks ?? [];
+  const tuning = options.tuning ?? `
+  trials: 2
+  parallelism: 2
+  space:
+    learningRate: { type: float, min: 0.01, max: 0.05, log: true }
+    hiddenUnits: { type: int, min: 8, max: 16 }`;
   return `
 model: ${model}
 task: binary_classification
@@ -144,12 +150,7 @@ retrain:
   trainingWindow: 30d
   holdoutFraction: 0.25
   minTrainingRows: 100
-tuning:
-  trials: 2
-  parallelism: 2
-  space:
-    learningRate: { type: float, min: 0.01, max: 0.05, log: true }
-    hiddenUnits: { type: int, min: 8, max: 16 }
+tuning:${tuning}
 ${webhooks.length > 0 ? 'alerts:\n' : ''}${webhooks.map((url) => `  - type: webhook\n    url: ${url}\n`).join('')}`;
 }
 

@@ -87,6 +87,11 @@ describe('parseModelConfig defaults', () => {
       tuning: {
         trials: 6,
         parallelism: 2,
+        timeBudgetMs: null,
+        strategy: 'bayesian',
+        initialRandomTrials: 2,
+        warmStartRuns: 3,
+        pruning: { warmupEpochs: 5, minCompletedTrials: 3 },
         space: {
           learningRate: { type: 'float', min: 0.0005, max: 0.05, log: true },
           hiddenUnits: { type: 'int', min: 8, max: 64, log: true },
@@ -95,7 +100,14 @@ describe('parseModelConfig defaults', () => {
           l2: { type: 'float', min: 0.000001, max: 0.01, log: true },
         },
       },
-      promotion: { metric: 'rmse', minImprovement: 0 },
+      promotion: {
+        metric: 'rmse',
+        minImprovement: 0,
+        requireConfidentImprovement: false,
+        confidence: 0.95,
+        bootstrapResamples: 1000,
+        guardrail: null,
+      },
       alerts: [],
     };
     expect(parseModelConfig(MINIMAL_YAML, 'minimal.yaml')).toEqual(expected);
@@ -120,6 +132,24 @@ describe('parseModelConfig defaults', () => {
     expect(config.driftRule).toEqual({ minDriftedShare: 0.3, anyPsiAtLeast: null, weights: {} });
     expect(config.features[0]!.drift).toEqual({ test: 'psi', threshold: null });
     expect(config.alerts[0]!.events).toEqual(['drift_detected', 'retrain_failed', 'model_promoted', 'model_rejected']);
+  });
+
+  it('fills in the guardrail metric and reference rows, and keeps a guardrail off unless given', () => {
+    const config = parseModelConfig(
+      minimalWith({ promotion: { metric: 'mae', requireConfidentImprovement: true, confidence: 0.9, guardrail: { tolerance: 0.5 } } }),
+      '<inline>',
+    );
+    expect(config.promotion).toEqual({
+      metric: 'mae',
+      minImprovement: 0,
+      requireConfidentImprovement: true,
+      confidence: 0.9,
+      bootstrapResamples: 1000,
+      guardrail: { metric: 'mae', tolerance: 0.5, referenceRows: 500 },
+    });
+    const explicit = parseModelConfig(minimalWith({ promotion: { guardrail: { metric: 'r2', tolerance: 0, referenceRows: 2000 } } }), '<inline>');
+    expect(explicit.promotion.guardrail).toEqual({ metric: 'r2', tolerance: 0, referenceRows: 2000 });
+    expect(parseModelConfig(minimalWith({ promotion: { guardrail: null } }), '<inline>').promotion.guardrail).toBeNull();
   });
 
   it('lowers the default parallelism to the number of trials', () => {
@@ -212,7 +242,7 @@ describe('parseModelConfig errors', () => {
     expect((error as ConfigError).message).toBe(
       [
         'invalid model config models/x.yaml:',
-        '  - task: expected "binary_classification" or "regression", got "regresion"',
+        '  - task: expected "binary_classification", "multiclass_classification" or "regression", got "regresion"',
         '  - features[0].kind: expected "numeric" or "categorical", got "number"',
       ].join('\n'),
     );
@@ -267,7 +297,7 @@ describe('parseModelConfig errors', () => {
   it('rejects a bad duration, naming the key', () => {
     const issue = onlyIssue(minimalWith({ retrain: { cooldown: '2 weeks' } }));
     expect(issue.path).toBe('retrain.cooldown');
-    expect(issue.message).toBe(`expected a duration such as '90s', '15m', '12h', '30d' or '2w', got "2 weeks"`);
+    expect(issue.message).toBe(`expected a duration such as '500ms', '90s', '15m', '12h', '30d' or '2w', got "2 weeks"`);
   });
 
   it('rejects a zero window but allows a zero cooldown', () => {
@@ -280,6 +310,41 @@ describe('parseModelConfig errors', () => {
     expect(issue).toEqual({
       path: 'promotion.metric',
       message: "metric 'roc_auc' does not apply to task 'regression'; expected one of rmse, mae, r2",
+    });
+  });
+
+  it('checks the promotion options, naming the nested key', () => {
+    const issues = issuesOf(
+      minimalWith({
+        promotion: { confidence: 0.9999, bootstrapResamples: 50.5, requireConfidentImprovement: 'yes', guardrail: { referenceRows: 0 } },
+      }),
+    );
+    expect(issues).toEqual([
+      { path: 'promotion.requireConfidentImprovement', message: 'expected a boolean, got "yes"' },
+      { path: 'promotion.confidence', message: 'expected a number <= 0.999, got 0.9999' },
+      { path: 'promotion.bootstrapResamples', message: 'expected an integer, got 50.5' },
+      { path: 'promotion.guardrail.tolerance', message: 'missing; expected a number' },
+      { path: 'promotion.guardrail.referenceRows', message: 'expected a number >= 1, got 0' },
+    ]);
+    expect(onlyIssue(minimalWith({ promotion: { bootstrapResamples: 10 } }))).toEqual({
+      path: 'promotion.bootstrapResamples',
+      message: 'expected a number >= 100, got 10',
+    });
+    expect(onlyIssue(minimalWith({ promotion: { guardrail: { tolerance: -0.1 } } }))).toEqual({
+      path: 'promotion.guardrail.tolerance',
+      message: 'expected a number >= 0, got -0.1',
+    });
+    expect(onlyIssue(minimalWith({ promotion: { guardrail: { tolerance: 0.1, metrc: 'mae' } } }))).toEqual({
+      path: 'promotion.guardrail.metrc',
+      message: "unknown key 'metrc'; did you mean 'metric'?",
+    });
+  });
+
+  it('rejects a guardrail metric that does not belong to the task', () => {
+    const issue = onlyIssue(minimalWith({ promotion: { guardrail: { metric: 'accuracy', tolerance: 0.1 } } }));
+    expect(issue).toEqual({
+      path: 'promotion.guardrail.metric',
+      message: "metric 'accuracy' does not apply to task 'regression'; expected one of rmse, mae, r2",
     });
   });
 
