@@ -9,7 +9,8 @@ import { compareToReference, correctPValueThresholds, type FeatureDriftResult } 
 import { NotEnoughDataError, UnknownModelError } from '../src/errors';
 import { scorePredictions } from '../src/metrics';
 import { evaluateDatasetDrift } from '../src/policy/dataset-drift';
-import type { Evaluation, PromotionRule } from '../src/policy/promotion';
+import { pairedBootstrap } from '../src/policy/bootstrap';
+import { DEFAULT_BOOTSTRAP_RESAMPLES, DEFAULT_CONFIDENCE, type Evaluation, type PromotionRule } from '../src/policy/promotion';
 import { predict } from '../src/training';
 import type { TuningConfig } from '../src/config';
 import {
@@ -21,15 +22,17 @@ import {
   type WarmStart,
 } from '../src/tuning';
 import { recordDeliveryAttempt, wasDelivered } from '../src/store/alert-deliveries';
+import type { ArtifactStore } from '../src/store/artifacts';
 import type { Db } from '../src/store/db';
 import { findSameWindowReport, insertDriftReport } from '../src/store/drift-reports';
-import { latestWindow, planDataSplit, readSplit, readWindowColumn, type DataSplit } from '../src/store/feature-store';
+import { latestWindow, planDataSplit, readEarlierHoldout, readSplit, readWindowColumn, type DataSplit } from '../src/store/feature-store';
 import { loadStoredConfig } from '../src/store/models';
 import {
   getChampionReference,
   withReferenceValues,
   getChampionVersion,
   getVersionArtifact,
+  getVersionTrainingWindow,
   promoteCandidate,
   recordVersionMetrics,
   rejectCandidate,
@@ -57,6 +60,7 @@ import type { modelMonitorWorkflow } from '../workflows/monitor';
 
 export interface OrchestrationDeps {
   db: Db;
+  artifacts: ArtifactStore;
   client: Client;
   /** Base URL of the Temporal web UI, for links in alerts. */
   temporalUiUrl: string;
@@ -72,6 +76,7 @@ export interface RetrainPlan {
   tuning: TuningConfig & { warmStart: WarmStart };
   promotion: PromotionRule;
   seed: number;
+  heartbeatTimeoutMs: number;
 }
 
 export type DriftComputation = Omit<DriftCheckResult, 'retrain'> & { retrainBlockedBy: string | null };
@@ -87,7 +92,7 @@ async function loadWarmStart(db: Db, modelName: string, retrainId: string, tunin
   };
 }
 
-export function createOrchestrationActivities({ db, client, temporalUiUrl }: OrchestrationDeps) {
+export function createOrchestrationActivities({ db, artifacts, client, temporalUiUrl }: OrchestrationDeps) {
   return {
     async claimRetrain(input: {
       retrainId: string; workflowId: string; modelName: string; trigger: RetrainTrigger;
@@ -129,6 +134,7 @@ export function createOrchestrationActivities({ db, client, temporalUiUrl }: Orc
         },
         promotion: config.promotion,
         seed: config.retrain.seed,
+        heartbeatTimeoutMs: config.retrain.heartbeatTimeoutMs,
       };
       await saveRetrainPlan(db, input.retrainId, plan);
       return plan;
@@ -145,19 +151,44 @@ export function createOrchestrationActivities({ db, client, temporalUiUrl }: Orc
       await recordTrial(db, { ...input, status: 'failed', score: null, durationMs: 0, backend: null, epochs: null });
     },
 
+    /**
+     * Scores challenger and champion on the same holdout, with a paired bootstrap interval of the
+     * improvement, and on the guardrail rows when the rule has a guardrail.
+     */
     async evaluateChallenger(input: {
-      modelName: string; split: DataSplit; challengerVersion: number; championVersion: number | null;
+      modelName: string; split: DataSplit; challengerVersion: number; championVersion: number | null; rule: PromotionRule; seed: number;
     }): Promise<Evaluation> {
-      const config = await loadConfigOrFail(db, input.modelName);
-      const holdout = await readSplit(db, input.modelName, input.split, 'holdout');
-      const rows = holdout.map((r) => r.features);
+      const { modelName, rule } = input;
+      const config = await loadConfigOrFail(db, modelName);
+      const holdout = await readSplit(db, modelName, input.split, 'holdout');
       const labels = holdout.map((r) => r.label as number);
-      const score = async (version: number) =>
-        scorePredictions(config.task, labels, await predict(await getVersionArtifactOrFail(db, input.modelName, version), rows));
-      const challenger = await score(input.challengerVersion);
-      const champion = input.championVersion === null ? null : await score(input.championVersion);
-      await recordVersionMetrics(db, input.modelName, input.challengerVersion, { holdout: challenger, holdoutRows: holdout.length });
-      return { holdoutRows: holdout.length, challenger, champion };
+      const challengerModel = await getVersionArtifactOrFail(db, artifacts, modelName, input.challengerVersion);
+      const challengerPredictions = await predict(challengerModel, holdout.map((r) => r.features));
+      const challenger = scorePredictions(config.task, labels, challengerPredictions);
+      await recordVersionMetrics(db, modelName, input.challengerVersion, { holdout: challenger, holdoutRows: holdout.length });
+      if (input.championVersion === null) {
+        return { holdoutRows: holdout.length, challenger, champion: null, bootstrap: null, guardrail: null };
+      }
+      const championModel = await getVersionArtifactOrFail(db, artifacts, modelName, input.championVersion);
+      const championPredictions = await predict(championModel, holdout.map((r) => r.features));
+      const bootstrap = pairedBootstrap({
+        task: config.task, metric: rule.metric, labels, challenger: challengerPredictions, champion: championPredictions,
+        resamples: rule.bootstrapResamples ?? DEFAULT_BOOTSTRAP_RESAMPLES, confidence: rule.confidence ?? DEFAULT_CONFIDENCE, seed: input.seed,
+      });
+      let guardrail: Evaluation['guardrail'] = null;
+      const championWindow = rule.guardrail ? await getVersionTrainingWindow(db, modelName, input.championVersion) : null;
+      if (rule.guardrail && championWindow) {
+        const rows = await readEarlierHoldout(db, modelName, championWindow, input.split.from, rule.guardrail.referenceRows);
+        if (rows.length > 0) {
+          const guardrailLabels = rows.map((r) => r.label as number);
+          const score = async (model: typeof challengerModel) =>
+            scorePredictions(config.task, guardrailLabels, await predict(model, rows.map((r) => r.features)));
+          guardrail = { rows: rows.length, challenger: await score(challengerModel), champion: await score(championModel) };
+        }
+      }
+      return {
+        holdoutRows: holdout.length, challenger, champion: scorePredictions(config.task, labels, championPredictions), bootstrap, guardrail,
+      };
     },
 
     async promoteChallenger(request: PromotionRequest) {
@@ -274,9 +305,9 @@ async function loadConfigOrFail(db: Db, modelName: string) {
   }
 }
 
-async function getVersionArtifactOrFail(db: Db, modelName: string, version: number) {
+async function getVersionArtifactOrFail(db: Db, artifacts: ArtifactStore, modelName: string, version: number) {
   try {
-    return await getVersionArtifact(db, modelName, version);
+    return await getVersionArtifact(db, artifacts, modelName, version);
   } catch (err) {
     if (err instanceof Error && err.name === 'CorruptArtifactError') throw nonRetryable(err);
     throw err;

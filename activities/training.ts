@@ -1,49 +1,89 @@
 /**
  * Activities of the training task queue (a GPU worker serves only this queue): tuning trials and
- * the challenger's final training. Each heartbeats once per epoch.
+ * the challenger's final training. Each saves a checkpoint to the artifact store after every epoch
+ * and heartbeats its reference; a retried attempt resumes from the newest checkpoint.
  */
-import { Context } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import { buildReferenceProfile, tableFromRows } from '../src/drift';
-import { DEFAULT_HYPERPARAMETERS, trainModel, type EpochProgress, type Hyperparameters, type TrainResult } from '../src/training';
+import { CorruptArtifactError } from '../src/errors';
+import {
+  CheckpointMismatchError,
+  DEFAULT_HYPERPARAMETERS,
+  trainModel,
+  type EpochProgress,
+  type Hyperparameters,
+  type TrainResult,
+  type TrainingCheckpoint,
+} from '../src/training';
 import { medianRuleVerdict, type MedianRule, type ParameterValues } from '../src/tuning';
+import type { ArtifactStore } from '../src/store/artifacts';
 import type { Db } from '../src/store/db';
 import { readSplit, type DataSplit } from '../src/store/feature-store';
 import { loadStoredConfig } from '../src/store/models';
 import { findVersionOfRetrain, registerCandidate } from '../src/store/registry';
-import { completedTrialsBestUpTo, recordTrial, recordTrialEpoch, type TrialSource } from '../src/store/trials';
+import { bestLossesUpTo, recordTrial, recordTrialEpoch, type TrialSource } from '../src/store/trials';
 import type { TrialSummary } from '../workflows/definitions';
 
-export interface TrainingDeps { db: Db }
+export interface TrainingDeps { db: Db; artifacts: ArtifactStore }
 
 interface TrainingRequest { retrainId: string; modelName: string; split: DataSplit; parameters: ParameterValues; seed: number }
 
-export function createTrainingActivities({ db }: TrainingDeps) {
+export interface ChallengerTraining { version: number; backend: string; epochsTrained: number; resumedFromEpoch: number | null }
+
+export function createTrainingActivities({ db, artifacts }: TrainingDeps) {
   async function loadTrainingData(request: TrainingRequest) {
     const config = await loadStoredConfig(db, request.modelName);
     const training = await readSplit(db, request.modelName, request.split, 'training');
     return { config, rows: training.map((r) => r.features), labels: training.map((r) => r.label as number) };
   }
 
-  function train(
+  /** The newest checkpoint of the scope, or undefined: a checkpoint is a cache, so an unreadable one only costs epochs. */
+  async function newestCheckpoint(scope: string): Promise<TrainingCheckpoint | undefined> {
+    const reference = await artifacts.latestCheckpoint(scope);
+    if (reference === null) return undefined;
+    try {
+      return (await artifacts.loadCheckpoint(reference))?.state as TrainingCheckpoint | undefined;
+    } catch (err) {
+      if (!(err instanceof CorruptArtifactError)) throw err;
+      log.warn('ignoring a corrupt checkpoint; training starts over', { reference, error: err.message });
+      return undefined;
+    }
+  }
+
+  async function train(
     data: Awaited<ReturnType<typeof loadTrainingData>>,
     parameters: ParameterValues,
     seed: number,
+    checkpointScope: string,
     afterEpoch?: (progress: EpochProgress) => Promise<void>,
   ): Promise<TrainResult> {
-    return trainModel({
+    const run = (resumeFrom: TrainingCheckpoint | undefined) => trainModel({
       task: data.config.task,
       features: data.config.features,
       rows: data.rows,
       labels: data.labels,
       hyperparameters: toHyperparameters(parameters),
       seed,
+      ...(resumeFrom && { resumeFrom }),
       onEpoch: async (progress) => {
-        Context.current().heartbeat(progress);
+        const checkpoint = await artifacts.saveCheckpoint(checkpointScope, progress.epoch, await progress.checkpoint());
+        const { epoch, epochs, loss, valLoss } = progress;
+        Context.current().heartbeat({ epoch, epochs, loss, valLoss, checkpoint });
         await afterEpoch?.(progress);
         // Lets the worker send the heartbeat and notice a cancellation between epochs.
         await new Promise((resolve) => setImmediate(resolve));
       },
     });
+    const resumeFrom = await newestCheckpoint(checkpointScope);
+    try {
+      return await run(resumeFrom);
+    } catch (err) {
+      // The rows or parameters changed since the checkpoint was taken (a new plan under the same retrain).
+      if (!(resumeFrom && err instanceof CheckpointMismatchError)) throw err;
+      log.warn('checkpoint does not match this training run; training starts over', { scope: checkpointScope, error: err.message });
+      await artifacts.deleteCheckpoints(checkpointScope);
+      return run(undefined);
+    }
   }
 
   return {
@@ -58,23 +98,25 @@ export function createTrainingActivities({ db }: TrainingDeps) {
       const started = Date.now();
       const { retrainId, trialNumber, parameters, source } = request;
       let epochsRun = 0;
-      let bestLoss = Number.POSITIVE_INFINITY;
+      const checkpointScope = `${retrainId}.trial-${trialNumber}`;
       const record = (summary: Omit<TrialSummary, 'trialNumber' | 'parameters' | 'source' | 'epochs'> & { backend: string | null }) => {
         const trial = { ...summary, trialNumber, parameters, source, epochs: epochsRun };
-        return recordTrial(db, { ...trial, retrainId, durationMs: Date.now() - started, error: summary.error ?? null }).then(() => trial);
+        return recordTrial(db, { ...trial, retrainId, durationMs: Date.now() - started, error: summary.error ?? null })
+          .then(() => artifacts.deleteCheckpoints(checkpointScope))
+          .then(() => trial);
       };
       // Failing to read the data is an outage (retried); failing to train is a result of tuning.
       const data = await loadTrainingData(request);
       let result: TrainResult;
       try {
-        result = await train(data, parameters, request.seed + trialNumber, async ({ epoch, valLoss }) => {
+        result = await train(data, parameters, request.seed + trialNumber, checkpointScope, async ({ epoch, valLoss }) => {
           epochsRun = epoch;
           if (valLoss === null || !Number.isFinite(valLoss)) return;
-          bestLoss = Math.min(bestLoss, valLoss);
           await recordTrialEpoch(db, retrainId, trialNumber, epoch, valLoss);
           if (request.pruning === null) return;
-          const verdict = medianRuleVerdict(request.pruning, epoch, bestLoss, await completedTrialsBestUpTo(db, retrainId, epoch));
-          if (verdict.prune) throw new TrialPruned(epoch, bestLoss, verdict.median!);
+          const losses = await bestLossesUpTo(db, retrainId, trialNumber, epoch);
+          const verdict = medianRuleVerdict(request.pruning, epoch, losses.trial!, losses.completedTrials);
+          if (verdict.prune) throw new TrialPruned(epoch, losses.trial!, verdict.median!);
         });
       } catch (err) {
         if (err instanceof TrialPruned) {
@@ -89,17 +131,21 @@ export function createTrainingActivities({ db }: TrainingDeps) {
       return record({ status: 'completed', score, backend: result.artifact.backend.name });
     },
 
-    /** Trains the challenger and registers it as a candidate version; a retry returns the version already registered. */
-    async trainChallenger(request: TrainingRequest): Promise<{ version: number; backend: string; epochsTrained: number }> {
+    /**
+     * Trains the challenger and registers it as a candidate version; a retry returns the version
+     * already registered, or resumes training from the last checkpoint.
+     */
+    async trainChallenger(request: TrainingRequest): Promise<ChallengerTraining> {
       const existing = await findVersionOfRetrain(db, request.retrainId);
-      if (existing) return { version: existing.version, backend: existing.backend, epochsTrained: 0 };
+      if (existing) return { version: existing.version, backend: existing.backend, epochsTrained: 0, resumedFromEpoch: null };
+      const checkpointScope = `${request.retrainId}.challenger`;
       const data = await loadTrainingData(request);
-      const result = await train(data, request.parameters, request.seed);
+      const result = await train(data, request.parameters, request.seed, checkpointScope);
       // The reference is the whole training window, holdout included: cutting the most recent
       // weeks out of it would make a seasonal reference lopsided against full-length windows.
       const holdout = await readSplit(db, request.modelName, request.split, 'holdout');
       const referenceRows = [...data.rows, ...holdout.map((r) => r.features)];
-      const version = await registerCandidate(db, {
+      const version = await registerCandidate(db, artifacts, {
         modelName: request.modelName,
         retrainId: request.retrainId,
         task: data.config.task,
@@ -116,7 +162,8 @@ export function createTrainingActivities({ db }: TrainingDeps) {
         }),
         artifact: result.artifact,
       });
-      return { version, backend: result.artifact.backend.name, epochsTrained: result.epochsTrained };
+      await artifacts.deleteCheckpoints(checkpointScope);
+      return { version, backend: result.artifact.backend.name, epochsTrained: result.epochsTrained, resumedFromEpoch: result.resumedFromEpoch };
     },
   };
 }

@@ -58,6 +58,8 @@ export interface ModelConfig {
     holdoutFraction: number;
     minTrainingRows: number;
     seed: number;
+    /** A training activity that has not heartbeaten (once per epoch) for this long is retried, from its last checkpoint. */
+    heartbeatTimeoutMs: number;
   };
   tuning: TuningConfig;
   promotion: PromotionConfig;
@@ -284,6 +286,7 @@ const modelFileSchema = z.strictObject({
       holdoutFraction: z.number().min(0.05).max(0.5).default(0.2),
       minTrainingRows: z.int().min(1).default(200),
       seed: z.int().min(0).default(42),
+      heartbeatTimeout: durationMs({ allowZero: false }).prefault('1m'),
     })
     .prefault({}),
   tuning: z
@@ -396,6 +399,7 @@ function resolveModelConfig(file: ModelFile, issues: ConfigIssue[]): ModelConfig
       holdoutFraction: file.retrain.holdoutFraction,
       minTrainingRows: file.retrain.minTrainingRows,
       seed: file.retrain.seed,
+      heartbeatTimeoutMs: file.retrain.heartbeatTimeout,
     },
     tuning: {
       trials,

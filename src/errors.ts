@@ -23,3 +23,11 @@ export class NoChampionError extends Error {
     this.name = 'NoChampionError';
   }
 }
+
+/** A stored model or checkpoint that fails its checksum or cannot be read: retrying cannot fix it. */
+export class CorruptArtifactError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CorruptArtifactError';
+  }
+}

@@ -9,6 +9,7 @@ import { createOrchestrationActivities } from '../activities/orchestration';
 import { createTrainingActivities } from '../activities/training';
 import { trainingTaskQueue } from '../workflows/definitions';
 import { loadSettings, type Settings } from './settings';
+import { type ArtifactStore, createLocalArtifactStore } from './store/artifacts';
 import { type Db, createPool, ensureDatabase, migrate } from './store/db';
 import { connectTemporal } from './temporal';
 
@@ -16,6 +17,7 @@ export type WorkerRole = 'orchestration' | 'training';
 
 export interface WorkerDeps {
   db: Db;
+  artifacts: ArtifactStore;
   client: Client;
   nativeConnection: NativeConnection;
   taskQueue: string;
@@ -35,7 +37,9 @@ export async function createWorkers(deps: WorkerDeps, roles: readonly WorkerRole
         namespace: deps.namespace,
         taskQueue: deps.taskQueue,
         ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
-        activities: createOrchestrationActivities({ db: deps.db, client: deps.client, temporalUiUrl: deps.temporalUiUrl }),
+        activities: createOrchestrationActivities({
+          db: deps.db, artifacts: deps.artifacts, client: deps.client, temporalUiUrl: deps.temporalUiUrl,
+        }),
       }),
     );
   }
@@ -45,7 +49,7 @@ export async function createWorkers(deps: WorkerDeps, roles: readonly WorkerRole
         connection: deps.nativeConnection,
         namespace: deps.namespace,
         taskQueue: trainingTaskQueue(deps.taskQueue),
-        activities: createTrainingActivities({ db: deps.db }),
+        activities: createTrainingActivities({ db: deps.db, artifacts: deps.artifacts }),
         // Trials share this process's event loop (and its one TensorFlow backend); scale trial
         // parallelism out by running more training workers.
         maxConcurrentActivityTaskExecutions: deps.trainingConcurrency ?? 2,
@@ -77,7 +81,7 @@ export async function startWorkers(settings: Settings, roles: readonly WorkerRol
   const nativeConnection = await NativeConnection.connect({ address: endpoint.address });
   const client = new Client({ connection: endpoint.connection, namespace: settings.namespace });
   const workers = await createWorkers(
-    { db, client, nativeConnection, taskQueue: settings.taskQueue, namespace: settings.namespace, temporalUiUrl: settings.temporalUiUrl,
+    { db, artifacts: createLocalArtifactStore(settings.artifactDir), client, nativeConnection, taskQueue: settings.taskQueue, namespace: settings.namespace, temporalUiUrl: settings.temporalUiUrl,
       trainingConcurrency: settings.trainingConcurrency },
     roles,
   );

@@ -78,6 +78,8 @@ export interface RetrainResult {
   metrics: { challenger: ModelMetrics; champion: ModelMetrics | null } | null;
   trials: TrialSummary[];
   backend: string | null;
+  /** The challenger's training: epochs run, and the checkpoint epoch a retried attempt resumed from (null: from the start). */
+  training: { epochsTrained: number; resumedFromEpoch: number | null } | null;
 }
 
 export const retrainProgressQuery = defineQuery<RetrainProgress>('retrainProgress');

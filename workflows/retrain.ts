@@ -25,13 +25,14 @@ const orchestration = proxyActivities<ReturnType<typeof createOrchestrationActiv
 
 type TrainingActivities = ReturnType<typeof createTrainingActivities>;
 
-function trainingActivities(): TrainingActivities {
+function trainingActivities(plan: RetrainPlan): TrainingActivities {
   return proxyActivities<TrainingActivities>({
     taskQueue: trainingTaskQueue(workflowInfo().taskQueue),
     startToCloseTimeout: '30 minutes',
-    // Training heartbeats every epoch; a dead training worker is noticed within this timeout.
-    heartbeatTimeout: '1 minute',
-    retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['UnknownModelError', 'NotEnoughDataError'] },
+    // Training heartbeats every epoch; a dead training worker is noticed within this timeout, and
+    // the retry resumes from the checkpoint of the last epoch.
+    heartbeatTimeout: plan.heartbeatTimeoutMs,
+    retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['UnknownModelError', 'NotEnoughDataError', 'CorruptArtifactError'] },
   });
 }
 
@@ -97,7 +98,7 @@ async function runRetrain(input: RetrainInput, retrainId: string, progress: Retr
   const best = completed.reduce((a, b) => (b.score! < a.score! ? b : a));
 
   progress.stage = 'training';
-  const challenger = await trainingActivities().trainChallenger({
+  const challenger = await trainingActivities(plan).trainChallenger({
     retrainId, modelName: input.modelName, split: plan.split, parameters: best.parameters, seed: plan.seed,
   });
   progress.challengerVersion = challenger.version;
@@ -106,6 +107,7 @@ async function runRetrain(input: RetrainInput, retrainId: string, progress: Retr
   progress.stage = 'evaluating';
   const evaluation = await orchestration.evaluateChallenger({
     modelName: input.modelName, split: plan.split, challengerVersion: challenger.version, championVersion: plan.championVersion,
+    rule: plan.promotion, seed: plan.seed,
   });
 
   progress.stage = 'deciding';
@@ -131,6 +133,7 @@ async function runRetrain(input: RetrainInput, retrainId: string, progress: Retr
   const result: RetrainResult = {
     outcome, modelName: input.modelName, reason, challengerVersion: challenger.version, championVersion: plan.championVersion,
     decision, metrics, trials, backend: challenger.backend,
+    training: { epochsTrained: challenger.epochsTrained, resumedFromEpoch: challenger.resumedFromEpoch },
   };
   await orchestration.finishRetrain({
     retrainId, status: outcome === 'promoted' ? 'promoted' : 'rejected', result: { ...result, trials: undefined },
@@ -158,7 +161,7 @@ async function runRetrain(input: RetrainInput, retrainId: string, progress: Retr
  * or a retry proposes the same parameters. A failed trial is recorded and does not fail tuning.
  */
 async function tune(plan: RetrainPlan, retrainId: string, progress: RetrainProgress): Promise<TrialSummary[]> {
-  const training = trainingActivities();
+  const training = trainingActivities(plan);
   const { tuning } = plan;
   const startedAt = Date.now();
   const results: TrialSummary[] = [];
@@ -206,7 +209,7 @@ async function tune(plan: RetrainPlan, retrainId: string, progress: RetrainProgr
 }
 
 function emptyResult(modelName: string, outcome: RetrainResult['outcome'], reason: string): RetrainResult {
-  return { outcome, modelName, reason, challengerVersion: null, championVersion: null, decision: null, metrics: null, trials: [], backend: null };
+  return { outcome, modelName, reason, challengerVersion: null, championVersion: null, decision: null, metrics: null, trials: [], backend: null, training: null };
 }
 
 function rootCauseMessage(err: Error): string {

@@ -144,13 +144,35 @@ function parseCategoricalFeature(raw: unknown): Parsed<string | null> {
 
 function parseLabel(raw: unknown, task: ModelConfig['task']): Parsed<number | null> {
   if (isMissing(raw)) return ok(null);
-  if (task === 'regression') {
-    const value = toNumber(raw);
-    return value === undefined ? fail('expected a number') : ok(value);
+  switch (task) {
+    case 'regression': {
+      const value = toNumber(raw);
+      return value === undefined ? fail('expected a number') : ok(value);
+    }
+    case 'binary_classification':
+      return parseBinaryLabel(raw);
+    case 'multiclass_classification':
+      return parseClassIndex(raw);
   }
+}
+
+function parseBinaryLabel(raw: unknown): Parsed<number> {
   const text = typeof raw === 'string' ? raw.trim().toLowerCase() : raw;
   if (text === true || text === 'true') return ok(1);
   if (text === false || text === 'false') return ok(0);
   const value = toNumber(raw);
   return value === 0 || value === 1 ? ok(value) : fail('expected 0 or 1 (or true/false) for a binary_classification label');
+}
+
+/**
+ * A class index 0..K-1, as the softmax model and the multi-class metrics expect. K is not declared in
+ * the config: training takes it from the largest label it sees. Booleans are refused rather than read
+ * as 0/1, since true/false in a multi-class column more likely means the wrong column than class 1.
+ */
+function parseClassIndex(raw: unknown): Parsed<number> {
+  const value = toNumber(raw);
+  // `+ 0` turns a '-0' into 0, so it is stored as the class it names.
+  return value !== undefined && Number.isSafeInteger(value) && value >= 0
+    ? ok(value + 0)
+    : fail('expected a class index (a non-negative integer: 0, 1, 2, ...) for a multiclass_classification label');
 }

@@ -11,7 +11,7 @@ import { mkdir, mkdtemp, open, readFile, readdir, rename, rm } from 'node:fs/pro
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ModelArtifact } from '../training';
-import { CorruptArtifactError } from './registry';
+import { CorruptArtifactError } from '../errors';
 
 export interface SavedModelVersion {
   /** file:// URL of the version's folder. */

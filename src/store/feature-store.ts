@@ -151,6 +151,25 @@ export async function planDataSplit(
 
 export type SplitPart = 'training' | 'holdout';
 
+/**
+ * The guardrail's second holdout: rows of an earlier split's holdout (the champion's reference
+ * period, which the champion never trained on) that precede `before` (the challenger's training
+ * window), so neither model trained on them. The most recent `limit` rows, in event-time order.
+ */
+export async function readEarlierHoldout(db: Db, modelName: string, earlier: DataSplit, before: string, limit: number): Promise<StoredRow[]> {
+  if (!earlier.holdoutStart) return [];
+  const result = await db.query<StoredRow>(
+    `SELECT features, label FROM (
+       SELECT features, label, event_time, id FROM feature_rows
+       WHERE model_name = $1 AND label IS NOT NULL AND id <= $2 AND event_time <= $3
+         AND (event_time, id) >= ($4::timestamptz, $5::bigint) AND event_time < $6
+       ORDER BY event_time DESC, id DESC LIMIT $7
+     ) recent ORDER BY event_time, id`,
+    [modelName, earlier.asOfRowId, earlier.to, earlier.holdoutStart.eventTime, earlier.holdoutStart.rowId, before, limit],
+  );
+  return result.rows;
+}
+
 /** Reads one part of a split, in event-time order. Rows are labelled by construction. */
 export async function readSplit(db: Db, modelName: string, split: DataSplit, part: SplitPart): Promise<StoredRow[]> {
   const boundary = split.holdoutStart;

@@ -4,7 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { FeatureReference, ReferenceProfile } from '../drift';
+import { CorruptArtifactError } from '../errors';
 import type { ModelArtifact } from '../training';
+import type { ArtifactStore } from './artifacts';
 import type { DataSplit } from './feature-store';
 import { type Db, withTransaction } from './db';
 
@@ -61,30 +63,24 @@ export async function getChampionVersion(db: Db, modelName: string): Promise<num
   return result.rows[0]?.version ?? null;
 }
 
-export async function getVersionArtifact(db: Db, modelName: string, version: number): Promise<ModelArtifact> {
-  const result = await db.query<{ artifact: ModelArtifact; artifact_sha256: string }>(
-    'SELECT artifact, artifact_sha256 FROM model_versions WHERE model_name = $1 AND version = $2',
+export async function getVersionArtifact(db: Db, store: ArtifactStore, modelName: string, version: number): Promise<ModelArtifact> {
+  const result = await db.query<{ artifact_uri: string | null; artifact: ModelArtifact | null; artifact_sha256: string }>(
+    'SELECT artifact_uri, artifact, artifact_sha256 FROM model_versions WHERE model_name = $1 AND version = $2',
     [modelName, version],
   );
   const row = result.rows[0];
   if (!row) throw new Error(`model '${modelName}' has no version ${version}`);
-  verifyArtifact(modelName, version, row.artifact, row.artifact_sha256);
-  return row.artifact;
+  if (row.artifact_uri !== null) return store.loadModelVersion(row.artifact_uri, row.artifact_sha256);
+  return verifiedLegacyArtifact(modelName, version, row.artifact!, row.artifact_sha256);
 }
 
-export function artifactChecksum(artifact: ModelArtifact): string {
-  return createHash('sha256').update(artifact.weightDataBase64).digest('hex');
-}
-
-function verifyArtifact(modelName: string, version: number, artifact: ModelArtifact, expected: string): void {
-  const actual = artifactChecksum(artifact);
+/** Versions registered before the artifact store kept their artifact in the row, with a sha256 of the weights. */
+function verifiedLegacyArtifact(modelName: string, version: number, artifact: ModelArtifact, expected: string): ModelArtifact {
+  const actual = createHash('sha256').update(artifact.weightDataBase64).digest('hex');
   if (actual !== expected) {
     throw new CorruptArtifactError(`artifact of ${modelName} v${version} is corrupted: sha256 ${actual} != recorded ${expected}`);
   }
-}
-
-export class CorruptArtifactError extends Error {
-  override name = 'CorruptArtifactError';
+  return artifact;
 }
 
 export interface CandidateInput {
@@ -99,7 +95,7 @@ export interface CandidateInput {
 }
 
 /** Registers a trained challenger; a retried call for the same retrain returns the version it created. */
-export async function registerCandidate(db: Db, input: CandidateInput): Promise<number> {
+export async function registerCandidate(db: Db, store: ArtifactStore, input: CandidateInput): Promise<number> {
   return withTransaction(db, async (client) => {
     // Locking the model row serialises version numbering per model.
     await client.query('SELECT 1 FROM models WHERE name = $1 FOR UPDATE', [input.modelName]);
@@ -113,15 +109,19 @@ export async function registerCandidate(db: Db, input: CandidateInput): Promise<
       [input.modelName],
     );
     const version = next.rows[0]!.version;
+    // Under the lock no row can name this version yet, so a folder already there is left over from a
+    // rolled-back attempt (possibly with other weights): replace it.
+    await store.deleteModelVersion(input.modelName, version);
+    const saved = await store.saveModelVersion(input.modelName, version, input.artifact);
     const { profile, valuesByFeature } = detachReferenceValues(input.referenceProfile);
     await client.query(
       `INSERT INTO model_versions (model_name, version, status, retrain_id, task, backend, hyperparameters,
-         training_window, reference_profile, artifact, artifact_sha256)
+         training_window, reference_profile, artifact_uri, artifact_sha256)
        VALUES ($1, $2, 'candidate', $3, $4, $5, $6, $7, $8, $9, $10)`,
       [
         input.modelName, version, input.retrainId, input.task, input.backend,
         JSON.stringify(input.hyperparameters), JSON.stringify(input.trainingWindow),
-        JSON.stringify(profile), JSON.stringify(input.artifact), artifactChecksum(input.artifact),
+        JSON.stringify(profile), saved.uri, saved.sha256,
       ],
     );
     for (const [feature, values] of valuesByFeature) {
@@ -140,6 +140,14 @@ export async function findVersionOfRetrain(db: Db, retrainId: string): Promise<{
     [retrainId],
   );
   return result.rows[0] ?? null;
+}
+
+export async function getVersionTrainingWindow(db: Db, modelName: string, version: number): Promise<DataSplit | null> {
+  const result = await db.query<{ training_window: DataSplit }>(
+    'SELECT training_window FROM model_versions WHERE model_name = $1 AND version = $2',
+    [modelName, version],
+  );
+  return result.rows[0]?.training_window ?? null;
 }
 
 export async function recordVersionMetrics(db: Db, modelName: string, version: number, metrics: object): Promise<void> {

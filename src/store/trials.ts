@@ -42,16 +42,28 @@ export async function recordTrialEpoch(db: Db, retrainId: string, trialNumber: n
   );
 }
 
-/** For each completed trial of the retrain, its best validation loss over epochs 1..epoch. */
-export async function completedTrialsBestUpTo(db: Db, retrainId: string, epoch: number): Promise<number[]> {
-  const result = await db.query<{ best: number }>(
-    `SELECT min(e.val_loss) AS best
-     FROM trial_epochs e JOIN tuning_trials t USING (retrain_id, trial_number)
-     WHERE e.retrain_id = $1 AND t.status = 'completed' AND e.epoch <= $2
+/**
+ * What the median rule compares at `epoch`: this trial's best validation loss over epochs 1..epoch
+ * (read back from the table, so a trial resumed from a checkpoint keeps its earlier epochs) and the
+ * same for every completed trial of the retrain.
+ */
+export async function bestLossesUpTo(
+  db: Db,
+  retrainId: string,
+  trialNumber: number,
+  epoch: number,
+): Promise<{ trial: number | null; completedTrials: number[] }> {
+  const result = await db.query<{ trial_number: number; best: number; completed: boolean }>(
+    `SELECT e.trial_number, min(e.val_loss) AS best, bool_or(t.status = 'completed') AS completed
+     FROM trial_epochs e LEFT JOIN tuning_trials t USING (retrain_id, trial_number)
+     WHERE e.retrain_id = $1 AND e.epoch <= $3 AND (e.trial_number = $2 OR t.status = 'completed')
      GROUP BY e.trial_number`,
-    [retrainId, epoch],
+    [retrainId, trialNumber, epoch],
   );
-  return result.rows.map((row) => row.best);
+  return {
+    trial: result.rows.find((row) => row.trial_number === trialNumber)?.best ?? null,
+    completedTrials: result.rows.filter((row) => row.trial_number !== trialNumber && row.completed).map((row) => row.best),
+  };
 }
 
 /**

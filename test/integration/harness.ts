@@ -3,8 +3,11 @@
  * migrator), a client of the shared Temporal dev server, and real workers on a task queue of its own.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { Client as PgClient } from 'pg';
@@ -12,6 +15,7 @@ import { inject } from 'vitest';
 import { createOrchestrationActivities } from '../../activities/orchestration';
 import { parseModelConfig, type ModelConfig } from '../../src/config';
 import { ingestRows } from '../../src/ingest/ingest';
+import { createLocalArtifactStore, type ArtifactStore } from '../../src/store/artifacts';
 import { createPool, databaseUrl, migrate, type Db } from '../../src/store/db';
 import { listModelNames, saveModelConfig } from '../../src/store/models';
 import type { modelMonitorWorkflow, retrainWorkflow } from '../../workflows';
@@ -27,6 +31,9 @@ import { createWorkers } from '../../src/worker';
 
 export interface Harness {
   db: Db;
+  artifacts: ArtifactStore;
+  /** The artifact store's directory, for worker processes a test starts itself. */
+  artifactDir: string;
   /** The connection string of this harness's own database (for child processes such as the CLI). */
   databaseUrl: string;
   client: Client;
@@ -46,7 +53,10 @@ type ActivityOverrides = (
 
 let runtimeInstalled = false;
 
-export async function startHarness(name: string, options: { overrideActivities?: ActivityOverrides } = {}): Promise<Harness> {
+export async function startHarness(
+  name: string,
+  options: { overrideActivities?: ActivityOverrides; trainingWorker?: boolean } = {},
+): Promise<Harness> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
@@ -70,19 +80,26 @@ export async function startHarness(name: string, options: { overrideActivities?:
   const nativeConnection = await NativeConnection.connect({ address });
   const taskQueue = `test-${name}-${suffix}`;
   const temporalUiUrl = 'http://localhost:8233';
-  const realActivities = createOrchestrationActivities({ db, client, temporalUiUrl });
+  const artifactDir = await mkdtemp(path.join(os.tmpdir(), `driftwatch-artifacts-${name}-`));
+  const artifacts = createLocalArtifactStore(artifactDir);
+  const realActivities = createOrchestrationActivities({ db, artifacts, client, temporalUiUrl });
   const workers: Worker[] = [
     // Built by hand (not by createWorkers) so a test can replace one activity with a faulty twin.
     await Worker.create({
       connection: nativeConnection, namespace, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') },
       activities: { ...realActivities, ...options.overrideActivities?.(realActivities) },
     }),
-    ...(await createWorkers({ db, client, nativeConnection, taskQueue, namespace, temporalUiUrl }, ['training'])),
+    // A test can run training in worker processes of its own instead (to kill one).
+    ...(options.trainingWorker === false
+      ? []
+      : await createWorkers({ db, artifacts, client, nativeConnection, taskQueue, namespace, temporalUiUrl }, ['training'])),
   ];
   const running = workers.map((w) => w.run());
 
   return {
     db,
+    artifacts,
+    artifactDir,
     databaseUrl: dbUrl.toString(),
     client,
     taskQueue,
@@ -117,6 +134,7 @@ export async function startHarness(name: string, options: { overrideActivities?:
       await db.end();
       await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(dbName)} WITH (FORCE)`);
       await admin.end();
+      await rm(artifactDir, { recursive: true, force: true });
     },
   };
 }

@@ -50,7 +50,7 @@ it('a retried promotion activity promotes once, and a late zombie attempt change
 
   // A zombie attempt (an earlier attempt finishing late) replays the same request.
   const { createOrchestrationActivities } = await import('../../activities/orchestration');
-  const zombie = createOrchestrationActivities({ db: harness.db, client: harness.client, temporalUiUrl: '' });
+  const zombie = createOrchestrationActivities({ db: harness.db, artifacts: harness.artifacts, client: harness.client, temporalUiUrl: '' });
   expect(await zombie.promoteChallenger(lastRequest!)).toBe('already_promoted');
 
   const versions = await listVersions(harness.db, MODEL);

@@ -24,3 +24,43 @@ export function syntheticRows(options: StreamOptions): Record<string, unknown>[]
   }
   return rows;
 }
+
+/** Per-class weights of x1, x2 and x3; a row's label is drawn from the softmax of the classes' scores. */
+export type ClassWeights = ReadonlyArray<readonly [number, number, number]>;
+
+export interface MulticlassStreamOptions { start: string; rows: number; seed: number; shift?: number; classWeights?: ClassWeights }
+
+// Three classes that split the (x1, x2) plane into wedges, so a small network separates them well above chance.
+const DEFAULT_CLASS_WEIGHTS: ClassWeights = [
+  [2.5, 0, 0],
+  [-1.25, 2.2, 0],
+  [-1.25, -2.2, 0.5],
+];
+
+/**
+ * The multi-class twin of syntheticRows: the same columns, with the label a class index 0..K-1
+ * (K = classWeights.length) drawn from a multinomial logistic model. `shift` moves x1 without
+ * changing the concept; new classWeights change the concept.
+ */
+export function syntheticMulticlassRows(options: MulticlassStreamOptions): Record<string, unknown>[] {
+  const rng = createRng(options.seed);
+  const normal = () => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+  const classWeights = options.classWeights ?? DEFAULT_CLASS_WEIGHTS;
+  const shift = options.shift ?? 0;
+  const start = new Date(options.start).getTime();
+  const rows: Record<string, unknown>[] = [];
+  for (let i = 0; i < options.rows; i += 1) {
+    const x1 = normal() + shift;
+    const x2 = normal();
+    const x3 = normal();
+    const segment = rng() < 0.5 ? 'a' : 'b';
+    const exponentials = classWeights.map(([w1, w2, w3], k) =>
+      Math.exp(w1 * (x1 - shift) + w2 * x2 + w3 * x3 + (segment === 'a' && k === 0 ? 0.3 : 0)),
+    );
+    let draw = rng() * exponentials.reduce((sum, e) => sum + e, 0);
+    let label = 0;
+    while (label < exponentials.length - 1 && (draw -= exponentials[label]!) >= 0) label += 1;
+    rows.push({ event_time: new Date(start + i * 3_600_000).toISOString(), x1, x2, x3, segment, label });
+  }
+  return rows;
+}

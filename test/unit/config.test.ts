@@ -83,6 +83,7 @@ describe('parseModelConfig defaults', () => {
         holdoutFraction: 0.2,
         minTrainingRows: 200,
         seed: 42,
+        heartbeatTimeoutMs: 60_000,
       },
       tuning: {
         trials: 6,

@@ -23,6 +23,7 @@ function configFor(task: ModelConfig['task']): ModelConfig {
 
 const classifier = configFor('binary_classification');
 const regressor = configFor('regression');
+const multiclass = configFor('multiclass_classification');
 
 describe('validateRows', () => {
   it('types a valid row and ignores extra columns', () => {
@@ -95,6 +96,48 @@ describe('validateRows', () => {
     ]);
     expect(validateRows(regressor, [{ date: '2012-01-01', rain: 'true' }]).rejected).toEqual([
       { rowNumber: 1, field: 'rain', reason: 'expected a number', value: 'true' },
+    ]);
+  });
+
+  it('reads multiclass labels as class indices, from numbers or integer strings', () => {
+    const { valid, rejected } = validateRows(multiclass, [
+      { date: '2012-01-01', rain: 0 },
+      { date: '2012-01-01', rain: '2' },
+      { date: '2012-01-01', rain: ' 7 ' },
+      { date: '2012-01-01', rain: '1.0' },
+      { date: '2012-01-01', rain: '-0' },
+      { date: '2012-01-01', rain: 'NA' },
+    ]);
+    expect(rejected).toEqual([]);
+    expect(valid.map((row) => row.label)).toEqual([0, 2, 7, 1, 0, null]);
+    expect(Object.is(valid[4]?.label, 0)).toBe(true);
+  });
+
+  it('rejects multiclass labels that are not non-negative integers, row by row, and keeps the good rows', () => {
+    const reason = 'expected a class index (a non-negative integer: 0, 1, 2, ...) for a multiclass_classification label';
+    const { valid, rejected } = validateRows(
+      multiclass,
+      [
+        { date: '2012-01-01', rain: '1' },
+        { date: '2012-01-02', rain: '-1' },
+        { date: '2012-01-03', rain: 1.5 },
+        { date: '2012-01-04', rain: 'sun' },
+        { date: '2012-01-05', rain: true },
+        { date: '2012-01-06', rain: 3 },
+        { date: '2012-01-07', rain: 1e300 },
+      ],
+      { firstRowNumber: 10 },
+    );
+    expect(valid.map((row) => [row.eventTime, row.label])).toEqual([
+      ['2012-01-01T00:00:00.000Z', 1],
+      ['2012-01-06T00:00:00.000Z', 3],
+    ]);
+    expect(rejected).toEqual([
+      { rowNumber: 11, field: 'rain', reason, value: '-1' },
+      { rowNumber: 12, field: 'rain', reason, value: '1.5' },
+      { rowNumber: 13, field: 'rain', reason, value: 'sun' },
+      { rowNumber: 14, field: 'rain', reason, value: 'true' },
+      { rowNumber: 16, field: 'rain', reason, value: '1e+300' },
     ]);
   });
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ArtifactVersionConflictError, type ArtifactStore, MANIFEST_FILE, createLocalArtifactStore } from '../../../src/store/artifacts';
-import { CorruptArtifactError } from '../../../src/store/registry';
+import { CorruptArtifactError } from '../../../src/errors';
 import {
   DEFAULT_HYPERPARAMETERS,
   type FeatureInput,
