@@ -7,11 +7,11 @@ import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import { buildWebhookPayload, type AlertRequest } from '../src/alerts/payload';
 import { compareToReference, correctPValueThresholds, type FeatureDriftResult } from '../src/drift';
 import { NotEnoughDataError, UnknownModelError } from '../src/errors';
-import { scorePredictions } from '../src/metrics';
+import { scorePredictions, widenClassProbabilities } from '../src/metrics';
 import { evaluateDatasetDrift } from '../src/policy/dataset-drift';
 import { pairedBootstrap } from '../src/policy/bootstrap';
 import { DEFAULT_BOOTSTRAP_RESAMPLES, DEFAULT_CONFIDENCE, type Evaluation, type PromotionRule } from '../src/policy/promotion';
-import { predict } from '../src/training';
+import { predict, type ModelArtifact } from '../src/training';
 import type { TuningConfig } from '../src/config';
 import {
   fitsSearchSpace,
@@ -25,7 +25,15 @@ import { recordDeliveryAttempt, wasDelivered } from '../src/store/alert-deliveri
 import type { ArtifactStore } from '../src/store/artifacts';
 import type { Db } from '../src/store/db';
 import { findSameWindowReport, insertDriftReport } from '../src/store/drift-reports';
-import { latestWindow, planDataSplit, readEarlierHoldout, readSplit, readWindowColumn, type DataSplit } from '../src/store/feature-store';
+import {
+  latestWindow,
+  planDataSplit,
+  readEarlierHoldout,
+  readSplit,
+  readWindowColumn,
+  type DataSplit,
+  type StoredRow,
+} from '../src/store/feature-store';
 import { loadStoredConfig } from '../src/store/models';
 import {
   getChampionReference,
@@ -163,27 +171,38 @@ export function createOrchestrationActivities({ db, artifacts, client, temporalU
       const holdout = await readSplit(db, modelName, input.split, 'holdout');
       const labels = holdout.map((r) => r.label as number);
       const challengerModel = await getVersionArtifactOrFail(db, artifacts, modelName, input.challengerVersion);
-      const challengerPredictions = await predict(challengerModel, holdout.map((r) => r.features));
+      const championModel = input.championVersion === null ? null : await getVersionArtifactOrFail(db, artifacts, modelName, input.championVersion);
+      // Multi-class models may know different classes (a class new in the data, or absent from one
+      // training window): both are scored over every class either knows or the holdout holds.
+      const classCount = config.task === 'multiclass_classification'
+        ? Math.max(challengerModel.classCount ?? 2, championModel?.classCount ?? 2, ...labels.map((label) => label + 1))
+        : null;
+      const predictRows = async (model: ModelArtifact, rows: StoredRow[]) => {
+        const predictions = await predict(model, rows.map((r) => r.features));
+        return classCount === null ? predictions : widenClassProbabilities(predictions, rows.length, classCount);
+      };
+      const challengerPredictions = await predictRows(challengerModel, holdout);
       const challenger = scorePredictions(config.task, labels, challengerPredictions);
       await recordVersionMetrics(db, modelName, input.challengerVersion, { holdout: challenger, holdoutRows: holdout.length });
-      if (input.championVersion === null) {
-        return { holdoutRows: holdout.length, challenger, champion: null, bootstrap: null, guardrail: null };
-      }
-      const championModel = await getVersionArtifactOrFail(db, artifacts, modelName, input.championVersion);
-      const championPredictions = await predict(championModel, holdout.map((r) => r.features));
+      if (championModel === null) return { holdoutRows: holdout.length, challenger, champion: null, bootstrap: null, guardrail: null };
+
+      const championPredictions = await predictRows(championModel, holdout);
       const bootstrap = pairedBootstrap({
         task: config.task, metric: rule.metric, labels, challenger: challengerPredictions, champion: championPredictions,
         resamples: rule.bootstrapResamples ?? DEFAULT_BOOTSTRAP_RESAMPLES, confidence: rule.confidence ?? DEFAULT_CONFIDENCE, seed: input.seed,
       });
       let guardrail: Evaluation['guardrail'] = null;
-      const championWindow = rule.guardrail ? await getVersionTrainingWindow(db, modelName, input.championVersion) : null;
+      const championWindow = rule.guardrail ? await getVersionTrainingWindow(db, modelName, input.championVersion!) : null;
       if (rule.guardrail && championWindow) {
         const rows = await readEarlierHoldout(db, modelName, championWindow, input.split.from, rule.guardrail.referenceRows);
-        if (rows.length > 0) {
-          const guardrailLabels = rows.map((r) => r.label as number);
-          const score = async (model: typeof challengerModel) =>
-            scorePredictions(config.task, guardrailLabels, await predict(model, rows.map((r) => r.features)));
-          guardrail = { rows: rows.length, challenger: await score(challengerModel), champion: await score(championModel) };
+        const guardrailLabels = rows.map((r) => r.label as number);
+        // A class seen only in these older rows is beyond what either model or the holdout knows: skip the guardrail then.
+        if (rows.length > 0 && (classCount === null || guardrailLabels.every((label) => label < classCount))) {
+          guardrail = {
+            rows: rows.length,
+            challenger: scorePredictions(config.task, guardrailLabels, await predictRows(challengerModel, rows)),
+            champion: scorePredictions(config.task, guardrailLabels, await predictRows(championModel, rows)),
+          };
         }
       }
       return {

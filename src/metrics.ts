@@ -214,3 +214,21 @@ function assertFinite(what: string, values: ArrayLike<number>): void {
     if (!Number.isFinite(values[i])) throw new RangeError(`${what} must be finite numbers, got ${values[i]} at index ${i}`);
   }
 }
+
+/**
+ * Pads a model's class probabilities (rows × classCount, row-major) with zero columns up to
+ * `toClassCount`: a model that never saw a class gives it probability 0, so it can be scored against
+ * labels of that class, and compared with a model that knows more classes, instead of failing.
+ */
+export function widenClassProbabilities(probabilities: Float32Array, rows: number, toClassCount: number): Float32Array {
+  const fromClassCount = rows === 0 ? toClassCount : probabilities.length / rows;
+  if (!Number.isInteger(fromClassCount) || fromClassCount > toClassCount) {
+    throw new RangeError(`cannot widen ${probabilities.length} probabilities of ${rows} rows to ${toClassCount} classes`);
+  }
+  if (fromClassCount === toClassCount) return probabilities;
+  const widened = new Float32Array(rows * toClassCount);
+  for (let row = 0; row < rows; row++) {
+    widened.set(probabilities.subarray(row * fromClassCount, (row + 1) * fromClassCount), row * toClassCount);
+  }
+  return widened;
+}

@@ -81,12 +81,13 @@ it('ingests class indices, bootstraps a three-class champion well above chance, 
   // Uniform guessing over three classes scores ln 3 ≈ 1.0986.
   expect(holdout?.log_loss).toBeLessThan(Math.log(CLASSES));
 
-  // Covariate shift of x1 and a new concept (classes 0 and 2 swap their regions).
+  // Covariate shift of x1, a new concept (classes 0 and 2 swap their regions) and a new class 3,
+  // which the champion has never seen: both models are still compared over all four classes.
   await harness.ingest(
     MODEL,
     syntheticMulticlassRows({
       start: '2026-02-10T00:00:00Z', rows: 720, seed: 22, shift: 2.5,
-      classWeights: [[-1.25, -2.2, 0.5], [-1.25, 2.2, 0], [2.5, 0, 0]],
+      classWeights: [[-1.25, -2.2, 0.5], [-1.25, 2.2, 0], [2.5, 0, 0], [0, 0, 2.5]],
     }),
   );
   const drifted = await harness.checkDrift(MODEL);
@@ -102,6 +103,7 @@ it('ingests class indices, bootstraps a three-class champion well above chance, 
   expect(retrain.decision?.reasons.length).toBeGreaterThan(0);
   expect(retrain.decision?.promote).toBe(retrain.outcome === 'promoted');
   expect(retrain.metrics?.champion).not.toBeNull();
+  expect(retrain.metrics?.challenger.log_loss).toBeLessThan(retrain.metrics!.champion!.log_loss!);
 
   const versions = await listVersions(harness.db, MODEL);
   expect(versions.map((v) => v.version)).toEqual([1, 2]);

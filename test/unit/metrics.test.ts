@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { METRICS_BY_TASK, type MetricName, type Task, higherIsBetter, scorePredictions } from '../../src/metrics';
+import { METRICS_BY_TASK, type MetricName, type Task, higherIsBetter, scorePredictions, widenClassProbabilities } from '../../src/metrics';
 
 /** Written by scripts/fixtures/metrics_fixtures.py, which documents the scikit-learn call behind each value. */
 const fixtures = JSON.parse(readFileSync(join(__dirname, '../fixtures/metrics/cases.json'), 'utf8')) as {
@@ -114,5 +114,21 @@ describe('higherIsBetter', () => {
     expect(higherIsBetter('log_loss')).toBe(false);
     expect(higherIsBetter('rmse')).toBe(false);
     expect(higherIsBetter('mae')).toBe(false);
+  });
+});
+
+describe('widenClassProbabilities', () => {
+  it('adds zero-probability columns for classes a model never saw, row by row', () => {
+    const twoClasses = Float32Array.from([0.9, 0.1, 0.3, 0.7]);
+    expect(Array.from(widenClassProbabilities(twoClasses, 2, 3))).toEqual([0.9, 0.1, 0, 0.3, 0.7, 0].map(Math.fround));
+    expect(widenClassProbabilities(twoClasses, 2, 2)).toBe(twoClasses);
+    // Scored against a label of the unseen class, the narrower model is penalised, not rejected.
+    const scores = scorePredictions('multiclass_classification', [0, 2], widenClassProbabilities(twoClasses, 2, 3));
+    expect(scores.accuracy).toBe(0.5);
+  });
+
+  it('refuses to narrow or to split rows', () => {
+    expect(() => widenClassProbabilities(Float32Array.from([0.2, 0.3, 0.5]), 1, 2)).toThrow(RangeError);
+    expect(() => widenClassProbabilities(Float32Array.from([0.2, 0.3, 0.5]), 2, 3)).toThrow(RangeError);
   });
 });
