@@ -21,10 +21,11 @@ ENV NODE_ENV=production \
     NPM_CONFIG_UPDATE_NOTIFIER=false \
     NPM_CONFIG_FUND=false
 
-# A non-root user: the node images ship one ('node'); other bases get one created.
+# A non-root user: the node images ship one ('node'); other bases get one created. The artifact
+# folder is created here so a new named volume mounted on it starts owned by that user.
 RUN id -u node >/dev/null 2>&1 || useradd --create-home --shell /usr/sbin/nologin node \
- && mkdir -p /app \
- && chown node:node /app
+ && mkdir -p /app /var/lib/driftwatch/artifacts \
+ && chown node:node /app /var/lib/driftwatch/artifacts
 WORKDIR /app
 USER node
 

@@ -94,6 +94,12 @@ export function createTrainingActivities({ db, artifacts }: TrainingDeps) {
      */
     async runTuningTrial(request: TrainingRequest & {
       trialNumber: number; source: TrialSource; pruning: MedianRule | null;
+      /**
+       * Pruning compares with completed trials numbered below this (those of earlier batches), not
+       * with trials running beside this one: which of those finishes first is a race, and the
+       * retrain's outcome would depend on it.
+       */
+      prunedAgainstTrialsBelow: number;
     }): Promise<TrialSummary & { backend: string | null }> {
       const started = Date.now();
       const { retrainId, trialNumber, parameters, source } = request;
@@ -114,7 +120,7 @@ export function createTrainingActivities({ db, artifacts }: TrainingDeps) {
           if (valLoss === null || !Number.isFinite(valLoss)) return;
           await recordTrialEpoch(db, retrainId, trialNumber, epoch, valLoss);
           if (request.pruning === null) return;
-          const losses = await bestLossesUpTo(db, retrainId, trialNumber, epoch);
+          const losses = await bestLossesUpTo(db, retrainId, trialNumber, epoch, request.prunedAgainstTrialsBelow);
           const verdict = medianRuleVerdict(request.pruning, epoch, losses.trial!, losses.completedTrials);
           if (verdict.prune) throw new TrialPruned(epoch, losses.trial!, verdict.median!);
         });

@@ -185,6 +185,7 @@ async function tune(plan: RetrainPlan, retrainId: string, progress: RetrainProgr
       try {
         return await training.runTuningTrial({
           retrainId, modelName: plan.modelName, split: plan.split, trialNumber, parameters, seed: plan.seed, source, pruning: tuning.pruning,
+          prunedAgainstTrialsBelow: results.length + 1,
         });
       } catch (err) {
         const error = err instanceof Error ? rootCauseMessage(err) : String(err);

@@ -45,20 +45,21 @@ export async function recordTrialEpoch(db: Db, retrainId: string, trialNumber: n
 /**
  * What the median rule compares at `epoch`: this trial's best validation loss over epochs 1..epoch
  * (read back from the table, so a trial resumed from a checkpoint keeps its earlier epochs) and the
- * same for every completed trial of the retrain.
+ * same for every completed trial numbered below `comparedBelow`.
  */
 export async function bestLossesUpTo(
   db: Db,
   retrainId: string,
   trialNumber: number,
   epoch: number,
+  comparedBelow: number,
 ): Promise<{ trial: number | null; completedTrials: number[] }> {
   const result = await db.query<{ trial_number: number; best: number; completed: boolean }>(
     `SELECT e.trial_number, min(e.val_loss) AS best, bool_or(t.status = 'completed') AS completed
      FROM trial_epochs e LEFT JOIN tuning_trials t USING (retrain_id, trial_number)
-     WHERE e.retrain_id = $1 AND e.epoch <= $3 AND (e.trial_number = $2 OR t.status = 'completed')
+     WHERE e.retrain_id = $1 AND e.epoch <= $3 AND (e.trial_number = $2 OR (t.status = 'completed' AND e.trial_number < $4))
      GROUP BY e.trial_number`,
-    [retrainId, trialNumber, epoch],
+    [retrainId, trialNumber, epoch, comparedBelow],
   );
   return {
     trial: result.rows.find((row) => row.trial_number === trialNumber)?.best ?? null,
