@@ -70,8 +70,9 @@ export function createTrainingActivities({ db, artifacts }: TrainingDeps) {
         const { epoch, epochs, loss, valLoss } = progress;
         Context.current().heartbeat({ epoch, epochs, loss, valLoss, checkpoint });
         await afterEpoch?.(progress);
-        // Lets the worker send the heartbeat and notice a cancellation between epochs.
+        // Lets the worker send the heartbeat and deliver a cancellation, which stops training here.
         await new Promise((resolve) => setImmediate(resolve));
+        Context.current().cancellationSignal.throwIfAborted();
       },
     });
     const resumeFrom = await newestCheckpoint(checkpointScope);

@@ -159,6 +159,22 @@ describe('the driftwatch command line', () => {
       .toEqual([['bootstrap', 'promoted']]);
   });
 
+  it('lists the tuning trials of the last retrain', async () => {
+    const table = await cli('trials', MODEL);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/Retrain retrain-cli \(run [0-9a-f-]+\): 2 trials, best validation loss \d/);
+    expect(table.stdout).toMatch(/^ *1\*? +proposed +completed /m);
+
+    const json = await cli('trials', MODEL, '--json');
+    const trials = JSON.parse(json.stdout) as Array<{ trialNumber: number; status: string; score: number; parameters: Record<string, number> }>;
+    expect(trials.map((t) => [t.trialNumber, t.status])).toEqual([[1, 'completed'], [2, 'completed']]);
+    expect(Object.keys(trials[0]!.parameters).sort()).toEqual(['hiddenUnits', 'learningRate']);
+
+    const unknownRun = await cli('trials', MODEL, '--retrain', 'no-such-run');
+    expect(unknownRun.code).toBe(1);
+    expect(unknownRun.stderr).toContain("no tuning trials of 'cli' in retrain run no-such-run");
+  });
+
   it('reports status, and refuses a second retrain while one is running', async () => {
     const status = await cli('status', MODEL, '--json');
     expect(status.code, status.stderr).toBe(0);
