@@ -1,3 +1,6 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, parseModelConfig } from '../../src/config';
 import { ingestRows } from '../../src/ingest/ingest';
@@ -90,5 +93,28 @@ describe('bad input gets a clear error and loses nothing', () => {
     await harness.ingest(MODEL, syntheticRows({ start: '2026-03-24T00:00:00Z', rows: 48, seed: 44 }).map((row) => ({ ...row, x4: 1 })));
     const after = await harness.checkDrift(MODEL);
     expect(after.features.find((f) => f.feature === 'x4')).toMatchObject({ status: 'missing_column', drifted: false, score: null });
+  });
+
+  it('a corrupted champion artifact fails the retrain at evaluation without retries, naming the file', async () => {
+    const champion = await harness.db.query<{ version: number; artifact_uri: string }>(
+      `SELECT version, artifact_uri FROM model_versions WHERE model_name = $1 AND status = 'champion'`,
+      [MODEL],
+    );
+    const weights = path.join(fileURLToPath(champion.rows[0]!.artifact_uri), 'weights.bin');
+    const bytes = await readFile(weights);
+    bytes[0] = bytes[0]! ^ 0xff;
+    await writeFile(weights, bytes);
+
+    const failure = await harness.client.workflow
+      .execute<typeof retrainWorkflow>('retrainWorkflow', {
+        workflowId: retrainWorkflowId(MODEL), taskQueue: harness.taskQueue, args: [{ modelName: MODEL, requestedBy: 'test' }],
+      })
+      .then(() => null, (err: Error) => err);
+    const activityFailure = failure?.cause as Error & { activityType?: string; retryState?: string; cause?: Error & { type?: string } };
+    expect(activityFailure?.activityType).toBe('evaluateChallenger');
+    expect(activityFailure?.retryState).toBe('NON_RETRYABLE_FAILURE');
+    expect(activityFailure?.cause?.type).toBe('CorruptArtifactError');
+    expect(activityFailure?.cause?.message).toMatch(/weights\.bin has sha256 .* but MANIFEST\.sha256 records/);
+    expect(webhook.received.filter((a) => a.event === 'retrain_failed').at(-1)?.summary).toMatch(/stage 'evaluating'.*weights\.bin/);
   });
 });
