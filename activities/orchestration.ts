@@ -44,6 +44,9 @@ import {
   promoteCandidate,
   recordVersionMetrics,
   rejectCandidate,
+  rollbackChampion,
+  RollbackError,
+  type RollbackResult as RegistryRollback,
   type PromotionRequest,
 } from '../src/store/registry';
 import {
@@ -210,11 +213,21 @@ export function createOrchestrationActivities({ db, artifacts, client, temporalU
       };
     },
 
+    async rollbackChampion(request: Parameters<typeof rollbackChampion>[1]): Promise<RegistryRollback> {
+      await loadConfigOrFail(db, request.modelName);
+      try {
+        return await rollbackChampion(db, request);
+      } catch (err) {
+        if (err instanceof RollbackError) throw nonRetryable(err);
+        throw err;
+      }
+    },
+
     async promoteChallenger(request: PromotionRequest) {
       return promoteCandidate(db, request);
     },
 
-    async rejectChallenger(request: { modelName: string; version: number; retrainId: string; decision: object }): Promise<void> {
+    async rejectChallenger(request: { modelName: string; version: number; retrainId: string; decision: object; workflowId: string }): Promise<void> {
       await rejectCandidate(db, request);
     },
 

@@ -155,6 +155,7 @@ export function createTrainingActivities({ db, artifacts }: TrainingDeps) {
       const version = await registerCandidate(db, artifacts, {
         modelName: request.modelName,
         retrainId: request.retrainId,
+        workflowId: Context.current().info.workflowExecution!.workflowId,
         task: data.config.task,
         backend: result.artifact.backend.name,
         hyperparameters: result.artifact.hyperparameters,

@@ -18,7 +18,10 @@ Models
   models register <config.yaml>        validate a model config and store it (creates the database if needed)
   models list                          registered models and their champions
   models show <model>                  config summary and versions
-  models history <model>               retrains: trigger, status, outcome
+  models history <model>               retrains (trigger, status, outcome) and alias moves (who, why, workflow)
+  models rollback <model> [--to N] [--by NAME] [--reason TEXT]
+                                       move the champion back (default: to the previous champion),
+                                       through the rollbackWorkflow; needs a running worker
 
 Data and drift
   ingest <model> <file.csv>            validate and store feature rows; lists rejected rows
@@ -63,6 +66,7 @@ const OPTIONS = {
   roles: { type: 'string' },
   retrain: { type: 'string' },
   runs: { type: 'string' },
+  to: { type: 'string' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -81,6 +85,13 @@ const COMMANDS: Record<string, Command> = {
   'models list': { args: [], run: (ctx) => data.modelsList(ctx) },
   'models show': { args: ['model'], run: (ctx, a) => data.modelsShow(ctx, arg(a, 0)) },
   'models history': { args: ['model'], run: (ctx, a) => data.modelsHistory(ctx, arg(a, 0)) },
+  'models rollback': {
+    args: ['model'], options: ['to', 'by', 'reason'],
+    run: (ctx, a, v) => workflows.rollback(ctx, arg(a, 0), {
+      ...(v.to === undefined ? {} : { to: positiveInteger('--to', v.to, 1) }),
+      ...(v.by === undefined ? {} : { by: v.by }), ...(v.reason === undefined ? {} : { reason: v.reason }),
+    }),
+  },
   ingest: { args: ['model', 'file.csv'], run: (ctx, a) => data.ingest(ctx, arg(a, 0), arg(a, 1)) },
   check: { args: ['model'], run: (ctx, a) => workflows.check(ctx, arg(a, 0)) },
   'drift history': {

@@ -16,6 +16,19 @@ export const trainingTaskQueue = (orchestrationQueue: string): string => `${orch
 export const monitorWorkflowId = (modelName: string): string => `monitor-${modelName}`;
 export const retrainWorkflowId = (modelName: string): string => `retrain-${modelName}`;
 export const scheduleId = (modelName: string): string => `drift-monitor-${modelName}`;
+export const rollbackWorkflowId = (modelName: string): string => `rollback-${modelName}`;
+
+export interface RollbackInput {
+  modelName: string;
+  /** Default: the version that was champion before the current one. */
+  toVersion?: number;
+  requestedBy: string;
+  reason?: string;
+}
+
+export type RollbackResult =
+  | { outcome: 'rolled_back'; modelName: string; from: number; to: number }
+  | { outcome: 'already_champion'; modelName: string; to: number };
 
 export type RetrainTrigger = 'drift' | 'manual' | 'bootstrap';
 

@@ -2,3 +2,4 @@
 export { modelMonitorWorkflow } from './monitor';
 export { monitorTickWorkflow } from './tick';
 export { retrainWorkflow } from './retrain';
+export { rollbackWorkflow } from './rollback';

@@ -120,12 +120,13 @@ async function runRetrain(input: RetrainInput, retrainId: string, progress: Retr
     progress.stage = 'promoting';
     const promotion = await orchestration.promoteChallenger({
       modelName: input.modelName, version: challenger.version, retrainId, expectedChampion: plan.championVersion,
-      decision: { ...decision, metrics, trigger: input.trigger ?? 'manual' },
+      decision: { ...decision, metrics, trigger: input.trigger ?? 'manual' }, workflowId: workflowInfo().workflowId,
     });
     outcome = promotion === 'superseded' ? 'superseded' : 'promoted';
   } else {
     await orchestration.rejectChallenger({
       modelName: input.modelName, version: challenger.version, retrainId, decision: { ...decision, metrics },
+      workflowId: workflowInfo().workflowId,
     });
     outcome = 'rejected';
   }

@@ -5,7 +5,7 @@ import { loadModelConfig, type ModelConfig } from '../config';
 import { ingestCsvFile } from '../ingest/ingest';
 import { listDriftReports } from '../store/drift-reports';
 import { listModelNames, loadStoredConfig, saveModelConfig } from '../store/models';
-import { getChampionVersion, listVersions } from '../store/registry';
+import { getChampionVersion, listAliasHistory, listAliases, listVersions } from '../store/registry';
 import { listRetrains } from '../store/retrains';
 import { listTrials } from '../store/trials';
 import { CliError, type CliContext } from './context';
@@ -57,16 +57,20 @@ export async function modelsShow(ctx: CliContext, model: string): Promise<void> 
   const config = await loadStoredConfig(db, model);
   const versions = await listVersions(db, model);
   const champion = versions.find((v) => v.status === 'champion')?.version ?? null;
+  const aliases = await listAliases(db, model);
   const metric = config.promotion.metric;
   ctx.json({
     model,
     champion,
+    aliases,
     config,
     versions: versions.map((v) => ({ ...v, holdoutMetric: holdoutMetric(v.metrics, metric) })),
   });
   const { monitoring, driftRule, retrain, tuning, promotion } = config;
   ctx.say(`Model '${model}': ${config.task}, label '${config.label}', event time '${config.eventTime}'`);
   ctx.say(`Champion: ${champion === null ? 'none yet' : `v${champion}`}`);
+  const aliasNames = Object.keys(aliases);
+  if (aliasNames.length > 0) ctx.say(`Aliases: ${aliasNames.map((alias) => `${alias} -> v${aliases[alias]}`).join(', ')}`);
   ctx.say();
   ctx.say(featuresTable(config));
   ctx.say();
@@ -92,13 +96,21 @@ export async function modelsHistory(ctx: CliContext, model: string): Promise<voi
   const db = await ctx.db();
   await loadStoredConfig(db, model);
   const retrains = await listRetrains(db, model);
-  ctx.json(retrains);
+  const aliasHistory = await listAliasHistory(db, model);
+  ctx.json({ retrains, aliasHistory });
   if (retrains.length === 0) {
     ctx.say(`No retrains of '${model}' yet.`);
     return;
   }
+  ctx.say('Retrains');
   ctx.say(table(['trigger', 'status', 'started', 'finished', 'outcome'], retrains.map((r) => [
     r.trigger, r.status, time(r.startedAt), time(r.finishedAt), outcomeText(r.result),
+  ])));
+  ctx.say();
+  ctx.say('Alias moves');
+  ctx.say(table(['when', 'alias', 'from', 'to', 'by', 'reason', 'workflow'], aliasHistory.map((h) => [
+    time(h.at), h.alias, h.fromVersion === null ? '' : `v${h.fromVersion}`, h.toVersion === null ? '(removed)' : `v${h.toVersion}`,
+    h.actor, h.reason, h.workflowId,
   ])));
 }
 

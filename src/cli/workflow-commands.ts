@@ -22,6 +22,7 @@ import {
   monitorWorkflowId,
   retrainProgressQuery,
   retrainWorkflowId,
+  rollbackWorkflowId,
   scheduleId,
   trainingTaskQueue,
   type DriftCheckResult,
@@ -29,9 +30,12 @@ import {
   type RetrainInput,
   type RetrainProgress,
   type RetrainResult,
+  type RollbackInput,
+  type RollbackResult,
 } from '../../workflows/definitions';
 import type { modelMonitorWorkflow } from '../../workflows/monitor';
 import type { retrainWorkflow } from '../../workflows/retrain';
+import type { rollbackWorkflow } from '../../workflows/rollback';
 import { CliError, errorText, workflowStatus, type CliContext } from './context';
 import { scheduleText } from './data-commands';
 import { duration, num, percent, table, time } from './format';
@@ -247,7 +251,8 @@ function progressLine(p: RetrainProgress): string {
       return 'planning the training/holdout split';
     case 'tuning':
       return `tuning: ${p.trialsDone}/${p.trialsTotal} trials done` +
-        (p.trialsFailed > 0 ? ` (${p.trialsFailed} failed)` : '') + (p.bestScore === null ? '' : `, best score ${num(p.bestScore)}`);
+        (p.trialsFailed > 0 ? ` (${p.trialsFailed} failed)` : '') + (p.trialsPruned > 0 ? ` (${p.trialsPruned} pruned)` : '') +
+        (p.bestScore === null ? '' : `, best validation loss ${num(p.bestScore)}`);
     case 'training':
       return 'training the challenger with the best parameters';
     case 'evaluating':
@@ -273,11 +278,49 @@ function printRetrainResult(ctx: CliContext, r: RetrainResult): void {
     ctx.say(`Metric:     ${d.metric} on the holdout: challenger ${num(d.challengerScore)}, champion ${num(d.championScore)}` +
       (d.improvement === null ? '' : `, improvement ${num(d.improvement)} (required ${d.minImprovement})`));
   }
-  if (r.trials.length > 0) {
-    const failed = r.trials.filter((t) => t.status === 'failed').length;
-    ctx.say(`Trials:     ${r.trials.length - failed} completed, ${failed} failed`);
+  if (d?.bootstrap) {
+    ctx.say(`Interval:   ${Math.round(d.bootstrap.confidence * 100)}% paired bootstrap of the improvement ` +
+      `[${num(d.bootstrap.lower)}, ${num(d.bootstrap.upper)}]`);
   }
+  if (d?.guardrail) ctx.say(`Guardrail:  ${d.guardrail.status} on ${d.guardrail.rows} reference-period rows`);
+  if (r.trials.length > 0) {
+    const count = (status: string) => r.trials.filter((t) => t.status === status).length;
+    ctx.say(`Trials:     ${count('completed')} completed, ${count('pruned')} pruned, ${count('failed')} failed ('driftwatch trials ${r.modelName}')`);
+  }
+  if (r.training?.resumedFromEpoch != null) ctx.say(`Training:   resumed from the checkpoint of epoch ${r.training.resumedFromEpoch}`);
   ctx.say(`Reason:     ${r.reason}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// rollback
+// ---------------------------------------------------------------------------------------------
+
+export async function rollback(ctx: CliContext, model: string, flags: { to?: number; by?: string; reason?: string }): Promise<void> {
+  const db = await ctx.db();
+  await loadStoredConfig(db, model);
+  const input: RollbackInput = {
+    modelName: model,
+    requestedBy: flags.by ?? currentUser(),
+    ...(flags.to === undefined ? {} : { toVersion: flags.to }),
+    ...(flags.reason === undefined ? {} : { reason: flags.reason }),
+  };
+  const client = await ctx.client();
+  const workflowId = rollbackWorkflowId(model);
+  await ctx.warnIfNoWorker([{ name: ctx.settings.taskQueue, kind: 'workflow' }, { name: ctx.settings.taskQueue, kind: 'activity' }]);
+  let result: RollbackResult;
+  try {
+    result = await client.workflow.execute<typeof rollbackWorkflow>('rollbackWorkflow', {
+      workflowId, taskQueue: ctx.settings.taskQueue, args: [input], workflowIdConflictPolicy: 'FAIL',
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) throw new CliError(`a rollback of ${model} is already running: ${workflowId}`);
+    if (err instanceof WorkflowFailedError) throw new CliError(`rollback of ${model} failed: ${errorText(err.cause ?? err)}`);
+    throw err;
+  }
+  ctx.json(result);
+  ctx.say(result.outcome === 'rolled_back'
+    ? `Champion of ${model}: v${result.from} -> v${result.to} (requested by ${input.requestedBy}). The next drift check uses v${result.to}'s reference.`
+    : `v${result.to} is already the champion of ${model}: nothing to do.`);
 }
 
 // ---------------------------------------------------------------------------------------------

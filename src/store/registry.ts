@@ -86,6 +86,7 @@ function verifiedLegacyArtifact(modelName: string, version: number, artifact: Mo
 export interface CandidateInput {
   modelName: string;
   retrainId: string;
+  workflowId: string;
   task: string;
   backend: string;
   hyperparameters: object;
@@ -130,6 +131,7 @@ export async function registerCandidate(db: Db, store: ArtifactStore, input: Can
         [input.modelName, version, feature, values],
       );
     }
+    await moveAlias(client, input.modelName, 'challenger', version, { actor: 'retrain', reason: 'trained', workflowId: input.workflowId });
     return version;
   });
 }
@@ -165,6 +167,7 @@ export interface PromotionRequest {
   /** The champion the challenger was evaluated against; promotion only happens if it still is. */
   expectedChampion: number | null;
   decision: object;
+  workflowId: string;
 }
 
 /**
@@ -196,6 +199,9 @@ export async function promoteCandidate(db: Db, request: PromotionRequest): Promi
         })],
       );
       await appendEvent(client, request.modelName, request.version, 'rejected', request.retrainId, { superseded: true });
+      await clearAlias(client, request.modelName, 'challenger', request.version, {
+        actor: 'retrain', reason: `superseded: the champion changed to v${currentChampion ?? 'none'}`, workflowId: request.workflowId,
+      });
       return 'superseded';
     }
     if (currentChampion !== null) {
@@ -211,13 +217,15 @@ export async function promoteCandidate(db: Db, request: PromotionRequest): Promi
       [request.modelName, request.version, JSON.stringify(request.decision)],
     );
     await appendEvent(client, request.modelName, request.version, 'promoted', request.retrainId, { previousChampion: currentChampion });
+    await moveAlias(client, request.modelName, 'champion', request.version, { actor: 'retrain', reason: 'promoted', workflowId: request.workflowId });
+    await clearAlias(client, request.modelName, 'challenger', request.version, { actor: 'retrain', reason: 'promoted', workflowId: request.workflowId });
     return 'promoted';
   });
 }
 
 export async function rejectCandidate(
   db: Db,
-  request: { modelName: string; version: number; retrainId: string; decision: object },
+  request: { modelName: string; version: number; retrainId: string; decision: object; workflowId: string },
 ): Promise<void> {
   await withTransaction(db, async (client) => {
     await client.query(
@@ -226,7 +234,137 @@ export async function rejectCandidate(
       [request.modelName, request.version, JSON.stringify(request.decision)],
     );
     await appendEvent(client, request.modelName, request.version, 'rejected', request.retrainId, request.decision);
+    await clearAlias(client, request.modelName, 'challenger', request.version, { actor: 'retrain', reason: 'rejected', workflowId: request.workflowId });
   });
+}
+
+type Queryable = { query: Db['query'] };
+
+export interface AliasMove { actor: string; reason: string | null; workflowId: string | null }
+
+/** Points the alias at the version and appends the move to alias_history; pointing it where it already is records nothing. */
+async function moveAlias(client: Queryable, modelName: string, alias: string, version: number, move: AliasMove): Promise<void> {
+  const current = await client.query<{ version: number }>(
+    'SELECT version FROM model_aliases WHERE model_name = $1 AND alias = $2 FOR UPDATE',
+    [modelName, alias],
+  );
+  const from = current.rows[0]?.version ?? null;
+  if (from === version) return;
+  await client.query(
+    `INSERT INTO model_aliases (model_name, alias, version) VALUES ($1, $2, $3)
+     ON CONFLICT (model_name, alias) DO UPDATE SET version = EXCLUDED.version, updated_at = now()`,
+    [modelName, alias, version],
+  );
+  await appendAliasHistory(client, modelName, alias, from, version, move);
+}
+
+/** Removes the alias if it points at `version` (a later candidate may have taken it since). */
+async function clearAlias(client: Queryable, modelName: string, alias: string, version: number, move: AliasMove): Promise<void> {
+  const removed = await client.query(
+    'DELETE FROM model_aliases WHERE model_name = $1 AND alias = $2 AND version = $3',
+    [modelName, alias, version],
+  );
+  if ((removed.rowCount ?? 0) > 0) await appendAliasHistory(client, modelName, alias, version, null, move);
+}
+
+async function appendAliasHistory(
+  client: Queryable, modelName: string, alias: string, from: number | null, to: number | null, move: AliasMove,
+): Promise<void> {
+  await client.query(
+    `INSERT INTO alias_history (model_name, alias, from_version, to_version, actor, reason, workflow_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [modelName, alias, from, to, move.actor, move.reason, move.workflowId],
+  );
+}
+
+export interface AliasHistoryEntry {
+  alias: string;
+  fromVersion: number | null;
+  toVersion: number | null;
+  actor: string;
+  reason: string | null;
+  workflowId: string | null;
+  at: string;
+}
+
+export async function listAliasHistory(db: Db, modelName: string): Promise<AliasHistoryEntry[]> {
+  const result = await db.query<{
+    alias: string; from_version: number | null; to_version: number | null; actor: string; reason: string | null;
+    workflow_id: string | null; created_at: Date;
+  }>(
+    'SELECT alias, from_version, to_version, actor, reason, workflow_id, created_at FROM alias_history WHERE model_name = $1 ORDER BY id',
+    [modelName],
+  );
+  return result.rows.map((r) => ({
+    alias: r.alias, fromVersion: r.from_version, toVersion: r.to_version, actor: r.actor, reason: r.reason,
+    workflowId: r.workflow_id, at: r.created_at.toISOString(),
+  }));
+}
+
+export async function listAliases(db: Db, modelName: string): Promise<Record<string, number>> {
+  const result = await db.query<{ alias: string; version: number }>(
+    'SELECT alias, version FROM model_aliases WHERE model_name = $1 ORDER BY alias',
+    [modelName],
+  );
+  return Object.fromEntries(result.rows.map((r) => [r.alias, r.version]));
+}
+
+export type RollbackResult =
+  | { outcome: 'rolled_back'; from: number; to: number }
+  | { outcome: 'already_champion'; to: number };
+
+/**
+ * Moves the champion back: to `toVersion`, or by default to the version the champion alias pointed
+ * at before its last move. The current champion is archived; a retrain still evaluating against it
+ * will find the champion changed and will not promote (see promoteCandidate). The drift reference
+ * follows on the next monitor check, which reads the champion's profile.
+ */
+export async function rollbackChampion(
+  db: Db,
+  request: { modelName: string; toVersion: number | null; move: AliasMove },
+): Promise<RollbackResult> {
+  return withTransaction(db, async (client) => {
+    await client.query('SELECT 1 FROM models WHERE name = $1 FOR UPDATE', [request.modelName]);
+    const current = await client.query<{ version: number }>(
+      `SELECT version FROM model_aliases WHERE model_name = $1 AND alias = 'champion'`,
+      [request.modelName],
+    );
+    const from = current.rows[0]?.version;
+    if (from === undefined) throw new RollbackError(`model '${request.modelName}' has no champion to roll back`);
+    const to = request.toVersion ?? (await previousChampion(client, request.modelName, from));
+    if (to === from) return { outcome: 'already_champion', to };
+    const target = await client.query<{ status: string }>(
+      'SELECT status FROM model_versions WHERE model_name = $1 AND version = $2',
+      [request.modelName, to],
+    );
+    const status = target.rows[0]?.status;
+    if (status === undefined) throw new RollbackError(`model '${request.modelName}' has no version ${to}`);
+    if (status === 'candidate') throw new RollbackError(`v${to} of '${request.modelName}' is still a candidate under evaluation`);
+    await client.query(`UPDATE model_versions SET status = 'archived' WHERE model_name = $1 AND version = $2`, [request.modelName, from]);
+    await client.query(
+      `UPDATE model_versions SET status = 'champion', promoted_at = now() WHERE model_name = $1 AND version = $2`,
+      [request.modelName, to],
+    );
+    await moveAlias(client, request.modelName, 'champion', to, request.move);
+    return { outcome: 'rolled_back', from, to };
+  });
+}
+
+async function previousChampion(client: Queryable, modelName: string, current: number): Promise<number> {
+  const result = await client.query<{ from_version: number }>(
+    `SELECT from_version FROM alias_history
+     WHERE model_name = $1 AND alias = 'champion' AND to_version = $2 AND from_version IS NOT NULL
+     ORDER BY id DESC LIMIT 1`,
+    [modelName, current],
+  );
+  const previous = result.rows[0]?.from_version;
+  if (previous === undefined) throw new RollbackError(`'${modelName}' v${current} has no earlier champion to roll back to; give a version`);
+  return previous;
+}
+
+/** A rollback that cannot be done as asked: retrying will not help. */
+export class RollbackError extends Error {
+  override name = 'RollbackError';
 }
 
 async function appendEvent(

@@ -155,8 +155,14 @@ describe('the driftwatch command line', () => {
 
     const history = await cli('models', 'history', MODEL, '--json');
     expect(history.code, history.stderr).toBe(0);
-    expect((JSON.parse(history.stdout) as Array<{ trigger: string; status: string }>).map((r) => [r.trigger, r.status]))
-      .toEqual([['bootstrap', 'promoted']]);
+    const parsed = JSON.parse(history.stdout) as {
+      retrains: Array<{ trigger: string; status: string }>;
+      aliasHistory: Array<{ alias: string; fromVersion: number | null; toVersion: number | null; actor: string; workflowId: string }>;
+    };
+    expect(parsed.retrains.map((r) => [r.trigger, r.status])).toEqual([['bootstrap', 'promoted']]);
+    expect(parsed.aliasHistory.map((h) => [h.alias, h.fromVersion, h.toVersion, h.workflowId])).toEqual([
+      ['challenger', null, 1, 'retrain-cli'], ['champion', null, 1, 'retrain-cli'], ['challenger', 1, null, 'retrain-cli'],
+    ]);
   });
 
   it('lists the tuning trials of the last retrain', async () => {

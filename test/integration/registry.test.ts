@@ -1,0 +1,120 @@
+/**
+ * The model registry under contention, on a real PostgreSQL: promotions racing each other, and a
+ * rollback through the real rollback workflow on the real Temporal server.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { buildReferenceProfile, tableFromRows } from '../../src/drift';
+import { trainModel, type ModelArtifact } from '../../src/training';
+import type { DataSplit } from '../../src/store/feature-store';
+import {
+  listAliases,
+  listAliasHistory,
+  listVersions,
+  promoteCandidate,
+  registerCandidate,
+  type PromotionOutcome,
+} from '../../src/store/registry';
+import { rollbackWorkflowId, type RollbackResult } from '../../workflows/definitions';
+import { startHarness, testModelConfig, type Harness } from './harness';
+import { syntheticRows } from './synthetic';
+
+const MODEL = 'registry';
+const RACERS = 20;
+let harness: Harness;
+let artifact: ModelArtifact;
+
+const config = testModelConfig(MODEL, 'http://127.0.0.1:9/unused');
+const window: DataSplit = {
+  asOfRowId: '0', from: '2026-01-01T00:00:00.000Z', to: '2026-01-02T00:00:00.000Z', holdoutStart: null, trainingRows: 0, holdoutRows: 0,
+};
+
+/** A registered candidate of its own (fake) retrain, as trainChallenger leaves it. */
+async function candidate(): Promise<{ version: number; retrainId: string }> {
+  const retrainId = randomUUID();
+  await harness.db.query(
+    `INSERT INTO retrains (id, workflow_id, model_name, trigger, status) VALUES ($1, $2, $3, 'manual', 'rejected')`,
+    [retrainId, `retrain-${retrainId}`, MODEL],
+  );
+  const rows = syntheticRows({ start: '2026-01-01T00:00:00Z', rows: 50, seed: 3 });
+  const version = await registerCandidate(harness.db, harness.artifacts, {
+    modelName: MODEL, retrainId, workflowId: `retrain-${retrainId}`, task: 'binary_classification', backend: artifact.backend.name,
+    hyperparameters: artifact.hyperparameters, trainingWindow: window,
+    referenceProfile: buildReferenceProfile(config.features, tableFromRows(rows, config.features.map((f) => f.name))),
+    artifact,
+  });
+  return { version, retrainId };
+}
+
+beforeAll(async () => {
+  harness = await startHarness('registry');
+  await harness.registerModel(config);
+  const rows = syntheticRows({ start: '2026-01-01T00:00:00Z', rows: 60, seed: 1 });
+  ({ artifact } = await trainModel({
+    task: 'binary_classification', features: config.features, rows, labels: rows.map((r) => r.label as number), seed: 1,
+    hyperparameters: { hiddenLayers: 1, hiddenUnits: 4, learningRate: 0.01, epochs: 1, batchSize: 16, dropout: 0, l2: 0 },
+  }));
+}, 60_000);
+
+afterAll(async () => {
+  await harness?.close();
+});
+
+it(`lets exactly one of ${RACERS} concurrent promotions win; the others are recorded as superseded`, async () => {
+  const first = await candidate();
+  expect(await promoteCandidate(harness.db, {
+    modelName: MODEL, version: first.version, retrainId: first.retrainId, expectedChampion: null, decision: {}, workflowId: 'bootstrap',
+  })).toBe('promoted');
+
+  const racers = [];
+  for (let i = 0; i < RACERS; i++) racers.push(await candidate());
+  const outcomes: PromotionOutcome[] = await Promise.all(racers.map((racer) => promoteCandidate(harness.db, {
+    modelName: MODEL, version: racer.version, retrainId: racer.retrainId, expectedChampion: first.version, decision: {},
+    workflowId: `retrain-${racer.retrainId}`,
+  })));
+  expect(outcomes.filter((o) => o === 'promoted')).toHaveLength(1);
+  expect(outcomes.filter((o) => o === 'superseded')).toHaveLength(RACERS - 1);
+  const winner = racers[outcomes.indexOf('promoted')]!.version;
+
+  const versions = await listVersions(harness.db, MODEL);
+  expect(versions.filter((v) => v.status === 'champion').map((v) => v.version)).toEqual([winner]);
+  expect(versions.filter((v) => v.status === 'rejected' && (v.decision as { superseded?: string }).superseded)).toHaveLength(RACERS - 1);
+  const events = await harness.db.query<{ event: string; n: number }>(
+    `SELECT event, count(*)::int AS n FROM model_events WHERE model_name = $1 GROUP BY event ORDER BY event`, [MODEL],
+  );
+  expect(events.rows).toEqual([{ event: 'archived', n: 1 }, { event: 'promoted', n: 2 }, { event: 'rejected', n: RACERS - 1 }]);
+  expect(await listAliases(harness.db, MODEL)).toEqual({ champion: winner });
+  const championMoves = (await listAliasHistory(harness.db, MODEL)).filter((h) => h.alias === 'champion');
+  expect(championMoves.map((h) => [h.fromVersion, h.toVersion])).toEqual([[null, first.version], [first.version, winner]]);
+});
+
+it('rolls the champion back through the rollback workflow, records who and why, and stops a stale promotion', async () => {
+  const before = await listAliases(harness.db, MODEL);
+  const history = await listAliasHistory(harness.db, MODEL);
+  const previous = history.filter((h) => h.alias === 'champion').at(-1)!.fromVersion!;
+  const pending = await candidate();
+
+  const rollback = (input: object) => harness.client.workflow.execute('rollbackWorkflow', {
+    taskQueue: harness.taskQueue, workflowId: rollbackWorkflowId(MODEL), args: [{ modelName: MODEL, ...input }],
+  }) as Promise<RollbackResult>;
+  const result = await rollback({ requestedBy: 'on-call', reason: 'v-new breaks checkout' });
+  expect(result).toEqual({ outcome: 'rolled_back', modelName: MODEL, from: before.champion, to: previous });
+  expect((await listAliases(harness.db, MODEL)).champion).toBe(previous);
+  expect((await listAliasHistory(harness.db, MODEL)).at(-1)).toMatchObject({
+    alias: 'champion', fromVersion: before.champion, toVersion: previous, actor: 'on-call', reason: 'v-new breaks checkout',
+    workflowId: rollbackWorkflowId(MODEL),
+  });
+
+  // A retrain evaluated against the rolled-back champion must not promote over the rollback.
+  expect(await promoteCandidate(harness.db, {
+    modelName: MODEL, version: pending.version, retrainId: pending.retrainId, expectedChampion: before.champion!, decision: {},
+    workflowId: 'late-retrain',
+  })).toBe('superseded');
+
+  // Bad requests fail at once with a reason, not after retries.
+  await expect(rollback({ requestedBy: ' ' })).rejects.toMatchObject({ cause: { message: expect.stringContaining('requestedBy is required') } });
+  await expect(rollback({ requestedBy: 'on-call', toVersion: 999 })).rejects.toMatchObject({
+    cause: { cause: { type: 'RollbackError', message: expect.stringContaining('has no version 999') } },
+  });
+  expect(await rollback({ requestedBy: 'on-call', toVersion: previous })).toMatchObject({ outcome: 'already_champion', to: previous });
+});
