@@ -17,7 +17,9 @@ export const USAGE = `Usage: driftwatch <command> [options]
 Models
   models register <config.yaml>        validate a model config and store it (creates the database if needed)
   models list                          registered models and their champions
-  models show <model>                  config summary and versions
+  models show <model> [--version N]    config summary and versions, or one version's lineage: data window,
+                                       retrain and drift report behind it, parameters, backend, metrics,
+                                       decision, artifact and checksum
   models history <model>               retrains (trigger, status, outcome) and alias moves (who, why, workflow)
   models rollback <model> [--to N] [--by NAME] [--reason TEXT]
                                        move the champion back (default: to the previous champion),
@@ -67,6 +69,7 @@ const OPTIONS = {
   retrain: { type: 'string' },
   runs: { type: 'string' },
   to: { type: 'string' },
+  version: { type: 'string' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -83,7 +86,12 @@ const arg = (args: string[], index: number): string => args[index]!;
 const COMMANDS: Record<string, Command> = {
   'models register': { args: ['config.yaml'], run: (ctx, a) => data.modelsRegister(ctx, arg(a, 0)) },
   'models list': { args: [], run: (ctx) => data.modelsList(ctx) },
-  'models show': { args: ['model'], run: (ctx, a) => data.modelsShow(ctx, arg(a, 0)) },
+  'models show': {
+    args: ['model'], options: ['version'],
+    run: (ctx, a, v) => (v.version === undefined
+      ? data.modelsShow(ctx, arg(a, 0))
+      : data.versionShow(ctx, arg(a, 0), positiveInteger('--version', v.version, 1))),
+  },
   'models history': { args: ['model'], run: (ctx, a) => data.modelsHistory(ctx, arg(a, 0)) },
   'models rollback': {
     args: ['model'], options: ['to', 'by', 'reason'],

@@ -22,6 +22,17 @@ import { SearchSpaceError, validateSearchSpace, type SearchSpace } from './tunin
 
 export const ALERT_EVENTS = ['drift_detected', 'retrain_failed', 'model_promoted', 'model_rejected'] as const;
 export type AlertEvent = (typeof ALERT_EVENTS)[number];
+export const ALERT_SINK_TYPES = ['webhook', 'slack', 'pagerduty'] as const;
+export type AlertSinkType = (typeof ALERT_SINK_TYPES)[number];
+/** Ordered from least to most severe; `minSeverity` keeps this one and the ones after it. */
+export const ALERT_SEVERITIES = ['info', 'warning', 'error', 'critical'] as const;
+export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
+export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
+/** Paging is for things someone must act on; promotions and rejections go to chat and webhooks by default. */
+export const DEFAULT_PAGERDUTY_EVENTS: readonly AlertEvent[] = ['drift_detected', 'retrain_failed'];
+export const DEFAULT_ALERT_TIMEOUT_MS = 10_000;
+/** Below the delivery activity's 30 s start-to-close timeout, so one hanging sink cannot time out the whole attempt. */
+export const MAX_ALERT_TIMEOUT_MS = 25_000;
 
 export interface FeatureConfig {
   name: string;
@@ -36,10 +47,26 @@ export interface DriftSettings extends Omit<DriftOptions, 'minRows'> {
   referenceChunks: number;
 }
 
+/**
+ * One alert route. Secrets are named, never given: `secretEnv` and `routingKeyEnv` hold the name of
+ * an environment variable that the delivery activity reads when it sends, so the value is in
+ * neither the stored config nor any workflow history.
+ */
 export interface AlertConfig {
-  type: 'webhook';
+  type: AlertSinkType;
+  /** webhook, slack: where to POST; pagerduty: the Events API v2 endpoint (default PAGERDUTY_EVENTS_URL). */
   url: string;
+  /** drift_detected also subscribes to the drift_resolved that closes the incident. */
   events: AlertEvent[];
+  minSeverity: AlertSeverity;
+  /** webhook: the variable holding the HMAC-SHA256 key for X-Driftwatch-Signature; null: unsigned. */
+  secretEnv: string | null;
+  /** pagerduty: the variable holding the integration's routing key. */
+  routingKeyEnv: string | null;
+  /** One HTTP request gives up after this long (a hanging receiver). */
+  timeoutMs: number;
+  /** At most one notification of an event kind per model to this route within this interval; 0: no limit. */
+  rateLimitMs: number;
 }
 
 export interface ModelConfig {
@@ -208,6 +235,23 @@ const httpUrl = z.string().refine(isHttpUrl, {
   error: (issue) => `expected an http(s) URL, got ${describeValue(issue.input)}`,
 });
 
+const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: (issue) => `expected the name of an environment variable, got ${describeValue(issue.input)}` });
+
+const alertRouteCommon = {
+  events: z.array(z.enum(ALERT_EVENTS)).min(1).optional(),
+  minSeverity: z.enum(ALERT_SEVERITIES).default('info'),
+  timeout: durationMs({ allowZero: false }).prefault('10s').refine((ms) => ms <= MAX_ALERT_TIMEOUT_MS, {
+    error: `expected at most ${MAX_ALERT_TIMEOUT_MS / 1000}s (the delivery activity's own timeout is 30s)`,
+  }),
+  rateLimit: durationMs({ allowZero: true }).prefault('0s'),
+};
+
+const alertRouteSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('webhook'), url: httpUrl, secretEnv: envVarName.optional(), ...alertRouteCommon }),
+  z.strictObject({ type: z.literal('slack'), url: httpUrl, ...alertRouteCommon }),
+  z.strictObject({ type: z.literal('pagerduty'), url: httpUrl.default(PAGERDUTY_EVENTS_URL), routingKeyEnv: envVarName, ...alertRouteCommon }),
+]);
+
 const featureSchema = z.strictObject({
   name: z.string().min(1),
   kind: z.enum(['numeric', 'categorical']),
@@ -325,18 +369,7 @@ const modelFileSchema = z.strictObject({
         .default(null),
     })
     .prefault({}),
-  alerts: z
-    .array(
-      z.strictObject({
-        type: z.literal('webhook'),
-        url: httpUrl,
-        events: z
-          .array(z.enum(ALERT_EVENTS))
-          .min(1)
-          .default(() => [...ALERT_EVENTS]),
-      }),
-    )
-    .default(() => []),
+  alerts: z.array(alertRouteSchema).default(() => []),
 });
 
 type ModelFile = z.output<typeof modelFileSchema>;
@@ -412,7 +445,20 @@ function resolveModelConfig(file: ModelFile, issues: ConfigIssue[]): ModelConfig
       space,
     },
     promotion,
-    alerts: file.alerts,
+    alerts: file.alerts.map(resolveAlertRoute),
+  };
+}
+
+function resolveAlertRoute(route: ModelFile['alerts'][number]): AlertConfig {
+  return {
+    type: route.type,
+    url: route.url,
+    events: route.events ?? [...(route.type === 'pagerduty' ? DEFAULT_PAGERDUTY_EVENTS : ALERT_EVENTS)],
+    minSeverity: route.minSeverity,
+    secretEnv: route.type === 'webhook' ? route.secretEnv ?? null : null,
+    routingKeyEnv: route.type === 'pagerduty' ? route.routingKeyEnv : null,
+    timeoutMs: route.timeout,
+    rateLimitMs: route.rateLimit,
   };
 }
 

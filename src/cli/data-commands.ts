@@ -5,7 +5,7 @@ import { loadModelConfig, type ModelConfig } from '../config';
 import { ingestCsvFile } from '../ingest/ingest';
 import { listDriftReports } from '../store/drift-reports';
 import { listModelNames, loadStoredConfig, saveModelConfig } from '../store/models';
-import { getChampionVersion, listAliasHistory, listAliases, listVersions } from '../store/registry';
+import { getChampionVersion, getVersionLineage, listAliasHistory, listAliases, listVersions } from '../store/registry';
 import { listRetrains } from '../store/retrains';
 import { listTrials } from '../store/trials';
 import { CliError, type CliContext } from './context';
@@ -90,6 +90,30 @@ export async function modelsShow(ctx: CliContext, model: string): Promise<void> 
   ctx.say(table(['version', 'status', 'backend', `${metric} (holdout)`, 'created', 'promoted'], versions.map((v) => [
     `v${v.version}`, v.status, v.backend, num(holdoutMetric(v.metrics, metric)), time(v.createdAt), time(v.promotedAt),
   ])));
+}
+
+export async function versionShow(ctx: CliContext, model: string, version: number): Promise<void> {
+  const db = await ctx.db();
+  await loadStoredConfig(db, model);
+  const lineage = await getVersionLineage(db, model, version);
+  if (!lineage) throw new CliError(`model '${model}' has no version ${version} ('driftwatch models show ${model}' lists them)`);
+  ctx.json(lineage);
+  const { trainingWindow: w, retrain, driftReport, artifact } = lineage;
+  ctx.say(`${model} v${version}: ${lineage.status}${lineage.aliases.length > 0 ? ` (aliases: ${lineage.aliases.join(', ')})` : ''}, ` +
+    `${lineage.task}, trained on ${lineage.backend}, created ${time(lineage.createdAt)}` +
+    (lineage.promotedAt ? `, promoted ${time(lineage.promotedAt)}` : ''));
+  ctx.say(`Data:       ${time(w.from)} -> ${time(w.to)}: ${w.trainingRows} training rows, ${w.holdoutRows} holdout rows (rows up to id ${w.asOfRowId})`);
+  ctx.say(`Retrain:    ${retrain.workflowId} (run ${retrain.id}), ${retrain.trigger}` +
+    (retrain.requestedBy ? ` by ${retrain.requestedBy}` : '') + (retrain.reason ? `: ${retrain.reason}` : ''));
+  ctx.say(`Cause:      ${driftReport
+    ? `drift report ${driftReport.id} (${time(driftReport.windowStart)} -> ${time(driftReport.windowEnd)}, ${percent(driftReport.driftedShare)} of features drifted)`
+    : 'no drift report (bootstrap or manual retrain)'}`);
+  ctx.say(`Parameters: ${parametersText(lineage.hyperparameters)}`);
+  const holdout = (lineage.metrics as { holdout?: Record<string, number> } | null)?.holdout;
+  ctx.say(`Holdout:    ${holdout ? Object.entries(holdout).map(([name, value]) => `${name} ${num(value)}`).join(', ') : 'not evaluated'}`);
+  const reasons = (lineage.decision as { reasons?: string[] } | null)?.reasons;
+  if (reasons) ctx.say(`Decision:   ${reasons.join('; ')}`);
+  ctx.say(`Artifact:   ${artifact.uri ?? '(in the database row)'} sha256 ${artifact.sha256}`);
 }
 
 export async function modelsHistory(ctx: CliContext, model: string): Promise<void> {

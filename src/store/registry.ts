@@ -301,6 +301,57 @@ export async function listAliasHistory(db: Db, modelName: string): Promise<Alias
   }));
 }
 
+export interface VersionLineage {
+  version: number;
+  status: string;
+  task: string;
+  backend: string;
+  hyperparameters: Record<string, unknown>;
+  trainingWindow: DataSplit;
+  metrics: Record<string, unknown> | null;
+  decision: Record<string, unknown> | null;
+  artifact: { uri: string | null; sha256: string };
+  retrain: { id: string; workflowId: string; trigger: string; requestedBy: string | null; reason: string | null };
+  /** The drift report that started the retrain (drift-triggered retrains only). */
+  driftReport: { id: number; windowStart: string; windowEnd: string; driftedShare: number; reasons: string[] } | null;
+  aliases: string[];
+  createdAt: string;
+  promotedAt: string | null;
+}
+
+/** Where a version came from: its data, the retrain and drift report behind it, its parameters, backend and artifact. */
+export async function getVersionLineage(db: Db, modelName: string, version: number): Promise<VersionLineage | null> {
+  const result = await db.query<{
+    version: number; status: string; task: string; backend: string; hyperparameters: Record<string, unknown>;
+    training_window: DataSplit; metrics: Record<string, unknown> | null; decision: Record<string, unknown> | null;
+    artifact_uri: string | null; artifact_sha256: string; retrain_id: string; workflow_id: string; trigger: string;
+    requested_by: string | null; reason: string | null; report_id: number | null; window_start: Date | null; window_end: Date | null;
+    drifted_share: number | null; report_reasons: string[] | null; aliases: string[]; created_at: Date; promoted_at: Date | null;
+  }>(
+    `SELECT v.version, v.status, v.task, v.backend, v.hyperparameters, v.training_window, v.metrics, v.decision,
+            v.artifact_uri, v.artifact_sha256, v.retrain_id, r.workflow_id, r.trigger, r.requested_by, r.reason,
+            d.id AS report_id, d.window_start, d.window_end, d.drifted_share, d.reasons AS report_reasons,
+            coalesce(array(SELECT a.alias FROM model_aliases a WHERE a.model_name = v.model_name AND a.version = v.version ORDER BY a.alias), '{}') AS aliases,
+            v.created_at, v.promoted_at
+     FROM model_versions v JOIN retrains r ON r.id = v.retrain_id LEFT JOIN drift_reports d ON d.id = r.drift_report_id
+     WHERE v.model_name = $1 AND v.version = $2`,
+    [modelName, version],
+  );
+  const row = result.rows[0];
+  if (!row) return null;
+  return {
+    version: row.version, status: row.status, task: row.task, backend: row.backend, hyperparameters: row.hyperparameters,
+    trainingWindow: row.training_window, metrics: row.metrics, decision: row.decision,
+    artifact: { uri: row.artifact_uri, sha256: row.artifact_sha256 },
+    retrain: { id: row.retrain_id, workflowId: row.workflow_id, trigger: row.trigger, requestedBy: row.requested_by, reason: row.reason },
+    driftReport: row.report_id === null ? null : {
+      id: row.report_id, windowStart: row.window_start!.toISOString(), windowEnd: row.window_end!.toISOString(),
+      driftedShare: row.drifted_share!, reasons: row.report_reasons ?? [],
+    },
+    aliases: row.aliases, createdAt: row.created_at.toISOString(), promotedAt: row.promoted_at?.toISOString() ?? null,
+  };
+}
+
 export async function listAliases(db: Db, modelName: string): Promise<Record<string, number>> {
   const result = await db.query<{ alias: string; version: number }>(
     'SELECT alias, version FROM model_aliases WHERE model_name = $1 ORDER BY alias',

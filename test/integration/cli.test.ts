@@ -165,6 +165,21 @@ describe('the driftwatch command line', () => {
     ]);
   });
 
+  it('shows a version\'s lineage, and refuses a rollback with no earlier champion', async () => {
+    const lineage = await cli('models', 'show', MODEL, '--version', '1');
+    expect(lineage.code, lineage.stderr).toBe(0);
+    expect(lineage.stdout).toMatch(/^cli v1: champion \(aliases: champion\), binary_classification, trained on (wasm|cpu|tensorflow)/m);
+    expect(lineage.stdout).toMatch(/^Retrain: +retrain-cli \(run [0-9a-f-]+\), bootstrap by cli-test: first version$/m);
+    expect(lineage.stdout).toMatch(/^Artifact: +file:\/\/\S+\/cli\/v1 sha256 [0-9a-f]{64}$/m);
+    const json = JSON.parse((await cli('models', 'show', MODEL, '--version', '1', '--json')).stdout) as { trainingWindow: { trainingRows: number } };
+    expect(json.trainingWindow.trainingRows).toBeGreaterThan(0);
+    expect((await cli('models', 'show', MODEL, '--version', '7')).stderr).toContain("model 'cli' has no version 7");
+
+    const rollback = await cli('models', 'rollback', MODEL, '--by', 'cli-test');
+    expect(rollback.code).toBe(1);
+    expect(rollback.stderr).toContain("'cli' v1 has no earlier champion to roll back to; give a version");
+  });
+
   it('lists the tuning trials of the last retrain', async () => {
     const table = await cli('trials', MODEL);
     expect(table.code, table.stderr).toBe(0);
