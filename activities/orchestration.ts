@@ -12,7 +12,7 @@ import { evaluateDatasetDrift } from '../src/policy/dataset-drift';
 import { pairedBootstrap } from '../src/policy/bootstrap';
 import { DEFAULT_BOOTSTRAP_RESAMPLES, DEFAULT_CONFIDENCE, type Evaluation, type PromotionRule } from '../src/policy/promotion';
 import { predict, type ModelArtifact } from '../src/training';
-import type { TuningConfig } from '../src/config';
+import type { ModelConfig, TuningConfig } from '../src/config';
 import {
   fitsSearchSpace,
   proposeNextTrials,
@@ -88,6 +88,7 @@ export interface RetrainPlan {
   promotion: PromotionRule;
   seed: number;
   heartbeatTimeoutMs: number;
+  approval: ModelConfig['approval'];
 }
 
 export type DriftComputation = Omit<DriftCheckResult, 'retrain'> & { retrainBlockedBy: string | null };
@@ -146,6 +147,7 @@ export function createOrchestrationActivities({ db, artifacts, client, temporalU
         promotion: config.promotion,
         seed: config.retrain.seed,
         heartbeatTimeoutMs: config.retrain.heartbeatTimeoutMs,
+        approval: config.approval,
       };
       await saveRetrainPlan(db, input.retrainId, plan);
       return plan;

@@ -39,6 +39,8 @@ Retraining
   retrain <model> [--by NAME] [--reason TEXT] [--wait]
                                        bootstrap when there is no champion, else manual;
                                        --wait follows the stages and prints the result
+  approve|reject <model> --version N [--by NAME] [--reason TEXT]
+                                       decide on a challenger that awaits approval (approval.required)
   trials <model> [--retrain RUN_ID] [--runs N]
                                        tuning trials of the latest N retrains (default 1) or of one:
                                        parameters, validation loss, status (completed, pruned, failed)
@@ -123,6 +125,14 @@ const COMMANDS: Record<string, Command> = {
       ...(v.by === undefined ? {} : { by: v.by }), ...(v.reason === undefined ? {} : { reason: v.reason }), wait: v.wait ?? false,
     }),
   },
+  approve: {
+    args: ['model'], options: ['version', 'by', 'reason'],
+    run: (ctx, a, v) => workflows.decideApproval(ctx, arg(a, 0), 'approve', approvalFlags(v)),
+  },
+  reject: {
+    args: ['model'], options: ['version', 'by', 'reason'],
+    run: (ctx, a, v) => workflows.decideApproval(ctx, arg(a, 0), 'reject', approvalFlags(v)),
+  },
   trials: {
     args: ['model'], options: ['retrain', 'runs'],
     run: (ctx, a, v) => data.trials(ctx, arg(a, 0), {
@@ -135,6 +145,14 @@ const COMMANDS: Record<string, Command> = {
   'server stop': { args: [], run: (ctx) => processes.serverStop(ctx) },
   'server status': { args: [], run: (ctx) => processes.serverStatus(ctx) },
 };
+
+function approvalFlags(v: Values): { version: number; by?: string; reason?: string } {
+  if (v.version === undefined) throw new UsageError('--version is required: the challenger version you decide on');
+  return {
+    version: positiveInteger('--version', v.version, 1),
+    ...(v.by === undefined ? {} : { by: v.by }), ...(v.reason === undefined ? {} : { reason: v.reason }),
+  };
+}
 
 const GROUPS = new Set(Object.keys(COMMANDS).filter((name) => name.includes(' ')).map((name) => name.split(' ')[0]!));
 

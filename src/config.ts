@@ -20,7 +20,7 @@ import {
 } from './policy/promotion';
 import { SearchSpaceError, validateSearchSpace, type SearchSpace } from './tuning';
 
-export const ALERT_EVENTS = ['drift_detected', 'retrain_failed', 'model_promoted', 'model_rejected'] as const;
+export const ALERT_EVENTS = ['drift_detected', 'retrain_failed', 'model_promoted', 'model_rejected', 'approval_required'] as const;
 export type AlertEvent = (typeof ALERT_EVENTS)[number];
 export const ALERT_SINK_TYPES = ['webhook', 'slack', 'pagerduty'] as const;
 export type AlertSinkType = (typeof ALERT_SINK_TYPES)[number];
@@ -90,6 +90,8 @@ export interface ModelConfig {
   };
   tuning: TuningConfig;
   promotion: PromotionConfig;
+  /** A challenger the rule would promote waits for a person's `approve` or `reject` (null: automatic promotion). */
+  approval: { timeoutMs: number; onTimeout: 'reject' | 'promote' } | null;
   alerts: AlertConfig[];
 }
 
@@ -369,6 +371,13 @@ const modelFileSchema = z.strictObject({
         .default(null),
     })
     .prefault({}),
+  approval: z
+    .strictObject({
+      required: z.boolean().default(false),
+      timeout: durationMs({ allowZero: false }).prefault('7d'),
+      onTimeout: z.enum(['reject', 'promote']).default('reject'),
+    })
+    .prefault({}),
   alerts: z.array(alertRouteSchema).default(() => []),
 });
 
@@ -445,6 +454,7 @@ function resolveModelConfig(file: ModelFile, issues: ConfigIssue[]): ModelConfig
       space,
     },
     promotion,
+    approval: file.approval.required ? { timeoutMs: file.approval.timeout, onTimeout: file.approval.onTimeout } : null,
     alerts: file.alerts.map(resolveAlertRoute),
   };
 }

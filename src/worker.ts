@@ -11,6 +11,7 @@ import { trainingTaskQueue } from '../workflows/definitions';
 import { loadSettings, type Settings } from './settings';
 import { type ArtifactStore, createLocalArtifactStore } from './store/artifacts';
 import { type Db, createPool, ensureDatabase, migrate } from './store/db';
+import { registerSearchAttributes } from './search-attributes';
 import { connectTemporal } from './temporal';
 
 export type WorkerRole = 'orchestration' | 'training';
@@ -78,6 +79,7 @@ export async function startWorkers(settings: Settings, roles: readonly WorkerRol
   const db = createPool(settings.databaseUrl);
   await migrate(db);
   const endpoint = await connectTemporal(settings);
+  if (roles.includes('orchestration')) await registerSearchAttributes(endpoint.connection, settings.namespace);
   const nativeConnection = await NativeConnection.connect({ address: endpoint.address });
   const client = new Client({ connection: endpoint.connection, namespace: settings.namespace });
   const workers = await createWorkers(

@@ -2,6 +2,7 @@
  * Everything a client needs to talk to driftwatch's workflows: IDs, task queues, input and result
  * types, and the signal, query and update definitions. Deterministic code only.
  */
+import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { PromotionDecision, ModelMetrics } from '../src/policy/promotion';
 import type { ParameterValues } from '../src/tuning/search-space';
@@ -12,6 +13,15 @@ export const DEFAULT_TASK_QUEUE = 'driftwatch';
  * workers can serve only them (and isolated deployments or test runs never share one).
  */
 export const trainingTaskQueue = (orchestrationQueue: string): string => `${orchestrationQueue}-training`;
+
+/**
+ * Custom search attributes, registered at worker start (src/search-attributes.ts), so the Temporal UI
+ * can list e.g. `DriftwatchModel = "seattle-rain" AND DriftwatchOutcome = "rejected"`.
+ */
+export const MODEL_SEARCH_ATTRIBUTE = defineSearchAttributeKey('DriftwatchModel', SearchAttributeType.KEYWORD);
+export const STAGE_SEARCH_ATTRIBUTE = defineSearchAttributeKey('DriftwatchStage', SearchAttributeType.KEYWORD);
+export const OUTCOME_SEARCH_ATTRIBUTE = defineSearchAttributeKey('DriftwatchOutcome', SearchAttributeType.KEYWORD);
+export const SEARCH_ATTRIBUTES = [MODEL_SEARCH_ATTRIBUTE, STAGE_SEARCH_ATTRIBUTE, OUTCOME_SEARCH_ATTRIBUTE] as const;
 
 export const monitorWorkflowId = (modelName: string): string => `monitor-${modelName}`;
 export const retrainWorkflowId = (modelName: string): string => `retrain-${modelName}`;
@@ -44,7 +54,8 @@ export interface RetrainInput {
 }
 
 export type RetrainStage =
-  | 'claiming' | 'planning' | 'tuning' | 'training' | 'evaluating' | 'deciding' | 'promoting' | 'done' | 'skipped' | 'failed';
+  | 'claiming' | 'planning' | 'tuning' | 'training' | 'evaluating' | 'deciding' | 'awaiting_approval' | 'promoting' | 'done'
+  | 'skipped' | 'failed';
 
 export interface TrialSummary {
   trialNumber: number;
@@ -77,6 +88,8 @@ export interface RetrainProgress {
   decision: PromotionDecision | null;
   outcome: RetrainOutcome | null;
   message: string | null;
+  /** While awaiting approval: until when, and what happens then. */
+  approval: { deadline: string; onTimeout: 'reject' | 'promote' } | null;
 }
 
 export type RetrainOutcome = 'promoted' | 'rejected' | 'superseded' | 'skipped';
@@ -96,6 +109,20 @@ export interface RetrainResult {
 }
 
 export const retrainProgressQuery = defineQuery<RetrainProgress>('retrainProgress');
+
+export interface ApprovalRequest {
+  /** The challenger version being approved or rejected: a stale request for another version is refused. */
+  version: number;
+  approver: string;
+  reason?: string;
+}
+
+export interface ApprovalAnswer { version: number; verdict: 'approved' | 'rejected'; by: string }
+
+/** A person approves the awaiting challenger (Temporal UI or `driftwatch approve`); refused unless one awaits approval. */
+export const approveUpdate = defineUpdate<ApprovalAnswer, [ApprovalRequest]>('approve');
+/** A person rejects the awaiting challenger. */
+export const rejectUpdate = defineUpdate<ApprovalAnswer, [ApprovalRequest]>('reject');
 
 export interface MonitorInput { modelName: string; carried?: MonitorStatus }
 

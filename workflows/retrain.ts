@@ -1,19 +1,30 @@
 import {
   ApplicationFailure,
+  condition,
   log,
   proxyActivities,
   setHandler,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createOrchestrationActivities } from '../activities/orchestration';
 import type { createTrainingActivities } from '../activities/training';
-import { decidePromotion } from '../src/policy/promotion';
+import { decidePromotion, type ApprovalRecord, type PromotionDecision } from '../src/policy/promotion';
 import {
+  MODEL_SEARCH_ATTRIBUTE,
+  OUTCOME_SEARCH_ATTRIBUTE,
+  STAGE_SEARCH_ATTRIBUTE,
+  approveUpdate,
+  rejectUpdate,
   trainingTaskQueue,
   retrainProgressQuery,
+  type ApprovalAnswer,
+  type ApprovalRequest,
   type RetrainInput,
+  type RetrainOutcome,
   type RetrainProgress,
   type RetrainResult,
+  type RetrainStage,
   type TrialSummary,
 } from './definitions';
 import { sendAlert } from './alerting';
@@ -47,26 +58,28 @@ export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResul
   const progress: RetrainProgress = {
     modelName: input.modelName, trigger, stage: 'claiming', championVersion: null, trialsTotal: 0, trialsDone: 0,
     trialsFailed: 0, trialsPruned: 0, tuningStoppedBy: null, bestScore: null, bestParameters: null, challengerVersion: null, backend: null, decision: null,
-    outcome: null, message: null,
+    outcome: null, message: null, approval: null,
   };
   setHandler(retrainProgressQuery, () => progress);
+  upsertSearchAttributes([{ key: MODEL_SEARCH_ATTRIBUTE, value: input.modelName }, { key: STAGE_SEARCH_ATTRIBUTE, value: 'claiming' }]);
+  const approvals = awaitApprovals(progress);
 
   const claim = await orchestration.claimRetrain({
     retrainId: runId, workflowId, modelName: input.modelName, trigger,
     requestedBy: input.requestedBy ?? null, reason: input.reason ?? null, driftReportId: input.driftReportId ?? null,
   });
   if (!claim.claimed) {
-    progress.stage = 'skipped';
-    progress.outcome = 'skipped';
+    enterStage(progress, 'skipped');
+    recordOutcome(progress, 'skipped');
     progress.message = claim.reason;
     return emptyResult(input.modelName, 'skipped', claim.reason);
   }
 
   try {
-    return await runRetrain(input, runId, progress);
+    return await runRetrain(input, runId, progress, approvals);
   } catch (err) {
     const failedStage = progress.stage;
-    progress.stage = 'failed';
+    enterStage(progress, 'failed');
     const message = err instanceof Error ? rootCauseMessage(err) : String(err);
     progress.message = message;
     await orchestration.finishRetrain({ retrainId: runId, status: 'failed', result: { error: message } });
@@ -81,12 +94,12 @@ export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResul
 
 type RetrainPlan = Awaited<ReturnType<typeof orchestration.planRetrain>>;
 
-async function runRetrain(input: RetrainInput, retrainId: string, progress: RetrainProgress): Promise<RetrainResult> {
-  progress.stage = 'planning';
+async function runRetrain(input: RetrainInput, retrainId: string, progress: RetrainProgress, approvals: Approvals): Promise<RetrainResult> {
+  enterStage(progress, 'planning');
   const plan = await orchestration.planRetrain({ retrainId, modelName: input.modelName, trainingWindow: input.trainingWindow ?? null });
   progress.championVersion = plan.championVersion;
 
-  progress.stage = 'tuning';
+  enterStage(progress, 'tuning');
   progress.trialsTotal = plan.tuning.trials;
   const trials = await tune(plan, retrainId, progress);
   const completed = trials.filter((t) => t.status === 'completed' && t.score !== null);
@@ -97,27 +110,42 @@ async function runRetrain(input: RetrainInput, retrainId: string, progress: Retr
   }
   const best = completed.reduce((a, b) => (b.score! < a.score! ? b : a));
 
-  progress.stage = 'training';
+  enterStage(progress, 'training');
   const challenger = await trainingActivities(plan).trainChallenger({
     retrainId, modelName: input.modelName, split: plan.split, parameters: best.parameters, seed: plan.seed,
   });
   progress.challengerVersion = challenger.version;
   progress.backend = challenger.backend;
 
-  progress.stage = 'evaluating';
+  enterStage(progress, 'evaluating');
   const evaluation = await orchestration.evaluateChallenger({
     modelName: input.modelName, split: plan.split, challengerVersion: challenger.version, championVersion: plan.championVersion,
     rule: plan.promotion, seed: plan.seed,
   });
 
-  progress.stage = 'deciding';
-  const decision = decidePromotion(plan.promotion, evaluation);
+  enterStage(progress, 'deciding');
+  let decision = decidePromotion(plan.promotion, evaluation);
   progress.decision = decision;
   const metrics = { challenger: evaluation.challenger, champion: evaluation.champion };
+  if (decision.promote && plan.approval) {
+    enterStage(progress, 'awaiting_approval');
+    progress.approval = { deadline: new Date(Date.now() + plan.approval.timeoutMs).toISOString(), onTimeout: plan.approval.onTimeout };
+    await sendAlert({
+      modelName: input.modelName, event: 'approval_required', severity: 'warning',
+      summary: `${input.modelName} challenger v${challenger.version} is better and awaits approval until ${progress.approval.deadline} ` +
+        `(then: ${plan.approval.onTimeout}); send the update 'approve' or 'reject' to ${workflowInfo().workflowId} ` +
+        `or run 'driftwatch approve ${input.modelName} --version ${challenger.version}': ${decision.reasons.join('; ')}`,
+      details: { decision, metrics, challengerVersion: challenger.version, championVersion: plan.championVersion },
+    });
+    const approval = await approvals.wait(plan.approval.timeoutMs);
+    decision = withApproval(decision, approval, plan.approval.onTimeout);
+    progress.decision = decision;
+    progress.approval = null;
+  }
 
   let outcome: RetrainResult['outcome'];
   if (decision.promote) {
-    progress.stage = 'promoting';
+    enterStage(progress, 'promoting');
     const promotion = await orchestration.promoteChallenger({
       modelName: input.modelName, version: challenger.version, retrainId, expectedChampion: plan.championVersion,
       decision: { ...decision, metrics, trigger: input.trigger ?? 'manual' }, workflowId: workflowInfo().workflowId,
@@ -139,8 +167,8 @@ async function runRetrain(input: RetrainInput, retrainId: string, progress: Retr
   await orchestration.finishRetrain({
     retrainId, status: outcome === 'promoted' ? 'promoted' : 'rejected', result: { ...result, trials: undefined },
   });
-  progress.stage = 'done';
-  progress.outcome = outcome;
+  enterStage(progress, 'done');
+  recordOutcome(progress, outcome);
   progress.message = reason;
 
   await sendAlert({
@@ -208,6 +236,58 @@ async function tune(plan: RetrainPlan, retrainId: string, progress: RetrainProgr
   }
   progress.tuningStoppedBy = 'trial_budget';
   return results;
+}
+
+interface Approvals { wait(timeoutMs: number): Promise<ApprovalRecord> }
+
+/**
+ * The approve and reject updates, registered for the whole run so that a request at the wrong time
+ * gets a clear refusal from the validator instead of waiting in the history.
+ */
+function awaitApprovals(progress: RetrainProgress): Approvals {
+  let verdict: ApprovalRecord | null = null;
+  const validate = ({ version, approver }: ApprovalRequest) => {
+    if (progress.stage !== 'awaiting_approval') throw new Error(`no challenger awaits approval: the retrain is at stage '${progress.stage}'`);
+    if (verdict !== null) throw new Error(`challenger v${progress.challengerVersion} was already ${verdict.status} by ${verdict.by}`);
+    if (version !== progress.challengerVersion) {
+      throw new Error(`version ${version} is not the challenger awaiting approval (v${progress.challengerVersion})`);
+    }
+    if (typeof approver !== 'string' || approver.trim() === '') throw new Error('approver is required: say who decides');
+  };
+  const handle = (status: 'approved' | 'rejected') => ({ version, approver, reason }: ApprovalRequest): ApprovalAnswer => {
+    verdict = { status, by: approver.trim(), reason: reason ?? null, at: new Date(Date.now()).toISOString() };
+    return { version, verdict: status, by: verdict.by };
+  };
+  setHandler(approveUpdate, handle('approved'), { validator: validate });
+  setHandler(rejectUpdate, handle('rejected'), { validator: validate });
+  return {
+    async wait(timeoutMs) {
+      // A durable timer: the wait survives worker and server restarts.
+      if (await condition(() => verdict !== null, timeoutMs)) return verdict!;
+      verdict = { status: 'timed_out', by: 'timeout', reason: null, at: new Date(Date.now()).toISOString() };
+      return verdict;
+    },
+  };
+}
+
+function withApproval(decision: PromotionDecision, approval: ApprovalRecord, onTimeout: 'reject' | 'promote'): PromotionDecision {
+  const promote = approval.status === 'approved' || (approval.status === 'timed_out' && onTimeout === 'promote');
+  const said = approval.status === 'timed_out'
+    ? `no approval before the deadline: ${onTimeout === 'promote' ? 'promoted' : 'rejected'} as configured (approval.onTimeout)`
+    : `${approval.status} by ${approval.by}${approval.reason ? `: ${approval.reason}` : ''}`;
+  return { ...decision, promote, approval, reasons: [...decision.reasons, said] };
+}
+
+/** The stage in the progress query and in a search attribute, so the Temporal UI can list retrains by stage. */
+function enterStage(progress: RetrainProgress, stage: RetrainStage): void {
+  progress.stage = stage;
+  upsertSearchAttributes([{ key: STAGE_SEARCH_ATTRIBUTE, value: stage }]);
+}
+
+/** The outcome as a search attribute ("all rejected retrains of model X"). */
+function recordOutcome(progress: RetrainProgress, outcome: RetrainOutcome): void {
+  progress.outcome = outcome;
+  upsertSearchAttributes([{ key: OUTCOME_SEARCH_ATTRIBUTE, value: outcome }]);
 }
 
 function emptyResult(modelName: string, outcome: RetrainResult['outcome'], reason: string): RetrainResult {

@@ -2,7 +2,7 @@
  * The JSON body of a webhook alert: what happened, to which model, with the numbers, and where to
  * look (the Temporal UI page of the workflow that sent it).
  */
-export type AlertEvent = 'drift_detected' | 'retrain_failed' | 'model_promoted' | 'model_rejected';
+export type AlertEvent = 'drift_detected' | 'retrain_failed' | 'model_promoted' | 'model_rejected' | 'approval_required';
 export type AlertSeverity = 'info' | 'warning' | 'error';
 
 export interface AlertRequest {

@@ -17,7 +17,9 @@ import { upsertMonitorSchedule, type ScheduleTiming } from '../schedules';
 import { loadStoredConfig } from '../store/models';
 import { getChampionVersion } from '../store/registry';
 import {
+  approveUpdate,
   checkDriftUpdate,
+  rejectUpdate,
   monitorStatusQuery,
   monitorWorkflowId,
   retrainProgressQuery,
@@ -25,6 +27,8 @@ import {
   rollbackWorkflowId,
   scheduleId,
   trainingTaskQueue,
+  type ApprovalAnswer,
+  type ApprovalRequest,
   type DriftCheckResult,
   type MonitorStatus,
   type RetrainInput,
@@ -289,6 +293,30 @@ function printRetrainResult(ctx: CliContext, r: RetrainResult): void {
   }
   if (r.training?.resumedFromEpoch != null) ctx.say(`Training:   resumed from the checkpoint of epoch ${r.training.resumedFromEpoch}`);
   ctx.say(`Reason:     ${r.reason}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// approve / reject
+// ---------------------------------------------------------------------------------------------
+
+export async function decideApproval(
+  ctx: CliContext, model: string, verdict: 'approve' | 'reject', flags: { version: number; by?: string; reason?: string },
+): Promise<void> {
+  await loadStoredConfig(await ctx.db(), model);
+  const client = await ctx.client();
+  const workflowId = retrainWorkflowId(model);
+  const request: ApprovalRequest = {
+    version: flags.version, approver: flags.by ?? currentUser(), ...(flags.reason === undefined ? {} : { reason: flags.reason }),
+  };
+  let answer: ApprovalAnswer;
+  try {
+    answer = await client.workflow.getHandle(workflowId).executeUpdate(verdict === 'approve' ? approveUpdate : rejectUpdate, { args: [request] });
+  } catch (err) {
+    // The validator's refusal (no challenger waiting, wrong version, no approver) comes back as the error's cause.
+    throw new CliError(`${verdict} refused by ${workflowId}: ${errorText(err)}`);
+  }
+  ctx.json(answer);
+  ctx.say(`${model} v${answer.version} ${answer.verdict} by ${answer.by}; follow the retrain with 'driftwatch status ${model}'.`);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -67,8 +67,19 @@ export type GuardrailCheck =
       difference: number;
     };
 
+/** A person's verdict on a challenger the rule would promote (when the model requires approval). */
+export interface ApprovalRecord {
+  status: 'approved' | 'rejected' | 'timed_out';
+  /** The approver; for a timeout, 'timeout'. */
+  by: string;
+  reason: string | null;
+  at: string;
+}
+
 export interface PromotionDecision {
   promote: boolean;
+  /** Set when the model requires approval and the rule would promote. */
+  approval?: ApprovalRecord;
   metric: MetricName;
   challengerScore: number | null;
   championScore: number | null;

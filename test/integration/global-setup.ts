@@ -8,6 +8,7 @@ import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
+import { registerSearchAttributes } from '../../src/search-attributes';
 import { resolveTemporalCli } from '../../src/temporal';
 
 declare module 'vitest' {
@@ -25,6 +26,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       extraArgs: ['--log-level', 'error'],
     },
   });
+  await registerSearchAttributes(env.connection, env.namespace ?? 'default');
   const { code } = await bundleWorkflowCode({ workflowsPath: path.join(__dirname, '..', '..', 'workflows', 'index.ts'), logger: quietLogger });
   const bundlePath = path.join(mkdtempSync(path.join(os.tmpdir(), 'driftwatch-bundle-')), 'workflows.js');
   writeFileSync(bundlePath, code);

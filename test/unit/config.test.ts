@@ -109,6 +109,7 @@ describe('parseModelConfig defaults', () => {
         bootstrapResamples: 1000,
         guardrail: null,
       },
+      approval: null,
       alerts: [],
     };
     expect(parseModelConfig(MINIMAL_YAML, 'minimal.yaml')).toEqual(expected);
