@@ -4,6 +4,7 @@ import {
   log,
   proxyActivities,
   setHandler,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -62,6 +63,8 @@ export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResul
   };
   setHandler(retrainProgressQuery, () => progress);
   upsertSearchAttributes([{ key: MODEL_SEARCH_ATTRIBUTE, value: input.modelName }, { key: STAGE_SEARCH_ATTRIBUTE, value: 'claiming' }]);
+  // Shown on the workflow's page in the Temporal UI; the retrainProgress query has the live details.
+  upsertMemo({ model: input.modelName, trigger, requestedBy: input.requestedBy ?? null, reason: input.reason ?? null });
   const approvals = awaitApprovals(progress);
 
   const claim = await orchestration.claimRetrain({
@@ -170,6 +173,7 @@ async function runRetrain(input: RetrainInput, retrainId: string, progress: Retr
   enterStage(progress, 'done');
   recordOutcome(progress, outcome);
   progress.message = reason;
+  upsertMemo({ outcome, summary: `challenger v${challenger.version} ${outcome}: ${reason}` });
 
   await sendAlert({
     modelName: input.modelName,

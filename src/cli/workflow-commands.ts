@@ -262,6 +262,9 @@ function progressLine(p: RetrainProgress): string {
     case 'evaluating':
       return `evaluating challenger v${p.challengerVersion ?? '?'} (${p.backend ?? '?'})` +
         (p.championVersion === null ? '' : ` against champion v${p.championVersion}`) + ' on the holdout';
+    case 'awaiting_approval':
+      return `challenger v${p.challengerVersion ?? '?'} awaits approval until ${time(p.approval?.deadline)} ` +
+        `(then ${p.approval?.onTimeout ?? '?'}): 'driftwatch approve|reject ${p.modelName} --version ${p.challengerVersion ?? '?'}'`;
     case 'done':
     case 'skipped':
     case 'failed':

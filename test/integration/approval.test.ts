@@ -72,6 +72,9 @@ it('waits for a person, refuses invalid verdicts, and promotes on approval', asy
   expect(result.outcome).toBe('promoted');
   expect(result.decision?.approval).toMatchObject({ status: 'approved', by: 'alice', reason: 'looks right' });
   expect(result.reason).toContain('approved by alice: looks right');
+  expect((await handle.describe()).memo).toMatchObject({
+    model, trigger: 'bootstrap', outcome: 'promoted', summary: expect.stringContaining('challenger v1 promoted'),
+  });
   expect((await listVersions(harness.db, model))[0]).toMatchObject({ status: 'champion', decision: { approval: { by: 'alice' } } });
   // Too late: the retrain has finished, and the server refuses the update.
   await expect(handle.executeUpdate(rejectUpdate, { args: [{ version: 1, approver: 'bob' }] })).rejects.toThrow(/already completed/);
