@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monitorStatusQuery, monitorWorkflowId, scheduleId, type MonitorStatus } from '../../workflows/definitions';
 import { startHarness, testModelYaml, type Harness } from './harness';
 import { syntheticRows } from './synthetic';
@@ -28,14 +28,7 @@ async function cli(...args: string[]): Promise<CliRun> {
     const { stdout, stderr } = await execFileAsync(TSX, ['src/cli.ts', ...args], {
       cwd: ROOT,
       timeout: 170_000,
-      env: {
-        ...process.env,
-        DATABASE_URL: harness.databaseUrl,
-        TEMPORAL_ADDRESS: inject('temporalAddress'),
-        TEMPORAL_NAMESPACE: inject('temporalNamespace'),
-        DRIFTWATCH_TASK_QUEUE: harness.taskQueue,
-        DRIFTWATCH_HOME: path.join(dir, 'home'),
-      },
+      env: { ...harness.processEnv(), DRIFTWATCH_HOME: path.join(dir, 'home') },
     });
     return { code: 0, stdout, stderr };
   } catch (err) {

@@ -34,8 +34,8 @@ export interface Harness {
   artifacts: ArtifactStore;
   /** The artifact store's directory, for worker processes a test starts itself. */
   artifactDir: string;
-  /** The connection string of this harness's own database (for child processes such as the CLI). */
-  databaseUrl: string;
+  /** The environment for a driftwatch process (CLI, worker) that should use this harness's database, server, queue and artifacts. */
+  processEnv(): NodeJS.ProcessEnv;
   client: Client;
   taskQueue: string;
   registerModel(config: ModelConfig): Promise<void>;
@@ -100,7 +100,14 @@ export async function startHarness(
     db,
     artifacts,
     artifactDir,
-    databaseUrl: dbUrl.toString(),
+    processEnv: () => ({
+      ...process.env,
+      DATABASE_URL: dbUrl.toString(),
+      TEMPORAL_ADDRESS: address,
+      TEMPORAL_NAMESPACE: namespace,
+      DRIFTWATCH_TASK_QUEUE: taskQueue,
+      DRIFTWATCH_ARTIFACT_DIR: artifactDir,
+    }),
     client,
     taskQueue,
     async registerModel(config) {
@@ -140,7 +147,10 @@ export async function startHarness(
 }
 
 /** A model config in the same YAML users write, optionally with webhook routes. */
-export function testModelYaml(model: string, options: { cooldown?: string; webhooks?: string[]; tuning?: string } = {}): string {
+export function testModelYaml(
+  model: string,
+  options: { cooldown?: string; webhooks?: string[]; tuning?: string; task?: 'binary_classification' | 'multiclass_classification' } = {},
+): string {
   const webhooks = options.webhooks ?? [];
   const tuning = options.tuning ?? `
   trials: 2
@@ -150,7 +160,7 @@ export function testModelYaml(model: string, options: { cooldown?: string; webho
     hiddenUnits: { type: int, min: 8, max: 16 }`;
   return `
 model: ${model}
-task: binary_classification
+task: ${options.task ?? 'binary_classification'}
 label: label
 features:
   - { name: x1, kind: numeric }

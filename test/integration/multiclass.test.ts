@@ -3,45 +3,17 @@ import { parseModelConfig } from '../../src/config';
 import { ingestRows } from '../../src/ingest/ingest';
 import { listVersions } from '../../src/store/registry';
 import { retrainWorkflowId, type RetrainResult } from '../../workflows/definitions';
-import { startHarness, type Harness } from './harness';
+import { startHarness, testModelYaml, type Harness } from './harness';
 import { syntheticMulticlassRows } from './synthetic';
 
 const MODEL = 'multiclass';
 const CLASSES = 3;
 let harness: Harness;
 
-// testModelYaml's model with a three-class label; small trials keep the file well under 30 s.
-const MODEL_YAML = `
-model: ${MODEL}
-task: multiclass_classification
-label: label
-features:
-  - { name: x1, kind: numeric }
-  - { name: x2, kind: numeric }
-  - { name: x3, kind: numeric }
-  - { name: segment, kind: categorical }
-monitoring:
-  window: 30d
-  minRows: 30
-  schedule: { every: 1h }
-drift:
-  rule: { driftedShare: 0.3, anyPsiAtLeast: 0.25 }
-retrain:
-  cooldown: 1h
-  trainingWindow: 30d
-  holdoutFraction: 0.25
-  minTrainingRows: 100
-tuning:
-  trials: 2
-  parallelism: 2
-  space:
-    learningRate: { type: float, min: 0.01, max: 0.05, log: true }
-    hiddenUnits: { type: int, min: 8, max: 16 }
-`;
 
 beforeAll(async () => {
   harness = await startHarness('multiclass');
-  await harness.registerModel(parseModelConfig(MODEL_YAML, `<test ${MODEL}>`));
+  await harness.registerModel(parseModelConfig(testModelYaml(MODEL, { task: 'multiclass_classification' }), `<test ${MODEL}>`));
 });
 
 afterAll(async () => {

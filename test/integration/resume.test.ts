@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseModelConfig } from '../../src/config';
 import { retrainWorkflowId, type RetrainResult } from '../../workflows/definitions';
 import { startHarness, testModelYaml, type Harness } from './harness';
@@ -21,14 +21,7 @@ function startTrainingWorker(): ChildProcess {
   // SIGKILL of the command would leave running.
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'worker', '--roles', 'training'], {
     cwd: ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: harness.databaseUrl,
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TEMPORAL_NAMESPACE: inject('temporalNamespace'),
-      DRIFTWATCH_TASK_QUEUE: harness.taskQueue,
-      DRIFTWATCH_ARTIFACT_DIR: harness.artifactDir,
-    },
+    env: harness.processEnv(),
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   workers.push(child);
