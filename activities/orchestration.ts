@@ -4,7 +4,8 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
-import { buildWebhookPayload, type AlertRequest } from '../src/alerts/payload';
+import { deliverToRoutes } from '../src/alerts/deliver';
+import type { AlertRequest } from '../src/alerts/payload';
 import { compareToReference, correctPValueThresholds, type FeatureDriftResult } from '../src/drift';
 import { NotEnoughDataError, UnknownModelError } from '../src/errors';
 import { scorePredictions, widenClassProbabilities } from '../src/metrics';
@@ -21,7 +22,6 @@ import {
   type ProposalRequest,
   type WarmStart,
 } from '../src/tuning';
-import { recordDeliveryAttempt, wasDelivered } from '../src/store/alert-deliveries';
 import type { ArtifactStore } from '../src/store/artifacts';
 import type { Db } from '../src/store/db';
 import { findSameWindowReport, insertDriftReport } from '../src/store/drift-reports';
@@ -307,25 +307,18 @@ export function createOrchestrationActivities({ db, artifacts, client, temporalU
     },
 
     /**
-     * Posts the alert to every webhook route of the model that wants this event. Each target is
-     * recorded; a retry re-sends only to targets that have not acknowledged yet.
+     * Sends the alert to every route of the model that wants it (webhook, Slack, PagerDuty), all at
+     * once, each within its own timeout; a retry re-sends only to routes that have not acknowledged.
+     * Secrets are read from the environment here, so they never enter workflow history; failure
+     * messages name routes by URL or variable, never by secret.
      */
-    async deliverAlert(request: AlertRequest): Promise<{ delivered: number; failed: number }> {
+    async deliverAlert(request: AlertRequest): Promise<{ delivered: number; suppressed: number; skipped: number }> {
       const config = await loadConfigOrFail(db, request.modelName);
-      const routes = config.alerts.filter((route) => route.events.includes(request.event));
-      const payload = buildWebhookPayload(request, temporalUiUrl, client.options.namespace, new Date());
-      const failures: string[] = [];
-      let delivered = 0;
-      for (const route of routes) {
-        const key = { alertKey: request.alertKey, target: route.url };
-        if (await wasDelivered(db, key)) continue;
-        const error = await postJson(route.url, payload);
-        await recordDeliveryAttempt(db, { ...key, modelName: request.modelName, event: request.event, payload, error });
-        if (error === null) delivered += 1;
-        else failures.push(`${route.url}: ${error}`);
-      }
-      if (failures.length > 0) throw new Error(`webhook delivery failed: ${failures.join('; ')}`);
-      return { delivered, failed: 0 };
+      const { failures, ...outcome } = await deliverToRoutes(db, config.alerts, request, {
+        temporalUiUrl, namespace: client.options.namespace, env: process.env, now: new Date(),
+      });
+      if (failures.length > 0) throw new Error(`alert delivery failed: ${failures.join('; ')}`);
+      return outcome;
     },
   };
 }
@@ -361,24 +354,6 @@ async function describeStatus(client: Client, workflowId: string, runId: string)
   } catch (err) {
     if (err instanceof Error && err.name === 'WorkflowNotFoundError') return 'NOT_FOUND';
     throw err;
-  }
-}
-
-const WEBHOOK_TIMEOUT_MS = 10_000;
-
-/** Returns null on a 2xx answer, else what went wrong. Redirects are not followed. */
-async function postJson(url: string, payload: object): Promise<string | null> {
-  try {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': 'driftwatch' },
-      body: JSON.stringify(payload),
-      redirect: 'manual',
-      signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
-    });
-    return response.ok ? null : `HTTP ${response.status}`;
-  } catch (err) {
-    return err instanceof Error ? (err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message) : String(err);
   }
 }
 

@@ -3,17 +3,23 @@ import type { createOrchestrationActivities } from '../activities/orchestration'
 import type { AlertRequest } from '../src/alerts/payload';
 
 const alerts = proxyActivities<ReturnType<typeof createOrchestrationActivities>>({
+  // Above the longest per-route timeout (25 s): routes are sent to at once, so one attempt takes
+  // about as long as the slowest route.
   startToCloseTimeout: '30 seconds',
-  // Bounded: a dead webhook costs about a minute of retries, then the workflow moves on.
+  // Bounded: a dead sink costs at most 5 attempts (about 15 s of backoff plus the route timeouts),
+  // then the workflow moves on; alert_deliveries shows the route as failing.
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds', maximumAttempts: 5 },
 });
 
+export type AlertContent = Omit<AlertRequest, 'alertKey' | 'workflowId' | 'runId'>;
+
 /**
  * Sends an alert to every route of the model that wants this event. Delivery failures are logged
- * and recorded by the activity, never thrown: an alert must not fail a retrain.
+ * and recorded by the activity, never thrown: an alert must not fail a retrain. The request holds
+ * no secret: routes name environment variables, which only the activity reads.
  */
 export async function sendAlert(
-  request: Omit<AlertRequest, 'alertKey' | 'workflowId' | 'runId'>,
+  request: AlertContent,
   /** Tells apart alerts of one event from one workflow run (a long-lived monitor sends many). */
   occurrence = '',
 ): Promise<void> {

@@ -1,6 +1,7 @@
 /**
  * Commands that only need PostgreSQL: models, ingestion, stored drift reports and tuning trials.
  */
+import { routeTarget } from '../alerts/routes';
 import { loadModelConfig, type ModelConfig } from '../config';
 import { ingestCsvFile } from '../ingest/ingest';
 import { listDriftReports } from '../store/drift-reports';
@@ -81,7 +82,8 @@ export async function modelsShow(ctx: CliContext, model: string): Promise<void> 
     `holdout ${percent(retrain.holdoutFraction)}, at least ${retrain.minTrainingRows} training rows, seed ${retrain.seed}`);
   ctx.say(`Tuning: ${tuning.trials} trials, ${tuning.parallelism} at a time, over ${Object.keys(tuning.space).join(', ')}`);
   ctx.say(`Promotion: on ${promotion.metric}, minimum improvement ${promotion.minImprovement}`);
-  ctx.say(`Alerts: ${config.alerts.length === 0 ? 'none' : config.alerts.map((a) => `${a.url} (${a.events.join(', ')})`).join('; ')}`);
+  // routeTarget names a route without its credentials (a Slack webhook URL is one).
+  ctx.say(`Alerts: ${config.alerts.length === 0 ? 'none' : config.alerts.map((a) => `${routeTarget(a)} (${a.events.join(', ')})`).join('; ')}`);
   ctx.say();
   if (versions.length === 0) {
     ctx.say(`No versions yet: train the first with 'driftwatch retrain ${model}'.`);

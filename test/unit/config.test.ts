@@ -133,7 +133,7 @@ describe('parseModelConfig defaults', () => {
     expect(config.monitoring).toEqual({ windowMs: 30 * 86_400_000, minRows: 30, schedule: { every: '1h' } });
     expect(config.driftRule).toEqual({ minDriftedShare: 0.3, anyPsiAtLeast: null, weights: {} });
     expect(config.features[0]!.drift).toEqual({ test: 'psi', threshold: null });
-    expect(config.alerts[0]!.events).toEqual(['drift_detected', 'retrain_failed', 'model_promoted', 'model_rejected']);
+    expect(config.alerts[0]!.events).toEqual(['drift_detected', 'retrain_failed', 'model_promoted', 'model_rejected', 'approval_required']);
   });
 
   it('fills in the guardrail metric and reference rows, and keeps a guardrail off unless given', () => {
@@ -174,7 +174,7 @@ describe('parseModelConfig defaults', () => {
     first.alerts[0]!.events.pop();
     first.tuning.space.dropout = { type: 'float', min: 0, max: 0.9 };
     const second = parseModelConfig(yaml, '<inline>');
-    expect(second.alerts[0]!.events).toHaveLength(4);
+    expect(second.alerts[0]!.events).toHaveLength(5);
     expect(second.tuning.space.dropout).toEqual({ type: 'float', min: 0, max: 0.3 });
   });
 });

@@ -1,0 +1,142 @@
+/**
+ * The three sink formats: driftwatch's own JSON (generic webhook, optionally signed), Slack's
+ * incoming-webhook messages (Block Kit) and PagerDuty Events API v2. Pure: secrets come in as
+ * arguments, read by the delivery activity from the environment at send time.
+ */
+import type { AlertConfig } from '../config';
+import type { AlertEvent, AlertSeverity, WebhookPayload } from './payload';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signBody } from './signature';
+
+export interface SinkRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+const HEADLINES: Record<AlertEvent, string> = {
+  drift_detected: 'Drift detected',
+  drift_resolved: 'Drift resolved',
+  retrain_failed: 'Retrain failed',
+  model_promoted: 'New champion promoted',
+  model_rejected: 'Challenger rejected',
+  approval_required: 'Promotion waits for approval',
+};
+
+const SLACK_EMOJI: Record<AlertEvent, string> = {
+  drift_detected: ':warning:',
+  drift_resolved: ':white_check_mark:',
+  retrain_failed: ':x:',
+  model_promoted: ':trophy:',
+  model_rejected: ':no_entry_sign:',
+  approval_required: ':raising_hand:',
+};
+
+export function headline(payload: Pick<WebhookPayload, 'event' | 'model'>): string {
+  return `${HEADLINES[payload.event]}: ${payload.model}`;
+}
+
+interface FeatureFact { feature: string; test?: string; scoreKind?: string; score?: number | null; threshold?: number; psi?: number | null }
+
+/**
+ * The numbers of an alert as short lines: each drifted feature with its score against its
+ * threshold, and each metric before (champion) and after (challenger).
+ */
+export function factLines(details: Record<string, unknown>): string[] {
+  const lines: string[] = [];
+  const features = Array.isArray(details.features) ? (details.features as FeatureFact[]) : [];
+  for (const f of features) {
+    const score = typeof f.score === 'number'
+      ? `${f.scoreKind === 'p_value' ? 'p' : 'score'} ${formatNumber(f.score)}${typeof f.threshold === 'number' ? ` (threshold ${formatNumber(f.threshold)})` : ''}`
+      : 'no score';
+    const psi = typeof f.psi === 'number' ? `, PSI ${formatNumber(f.psi)}` : '';
+    lines.push(`${f.feature}: ${f.test ?? 'test'} ${score}${psi}`);
+  }
+  const metrics = details.metrics as { challenger?: Record<string, number>; champion?: Record<string, number> | null } | undefined;
+  if (metrics && typeof metrics === 'object' && metrics.challenger) {
+    for (const [name, after] of Object.entries(metrics.challenger)) {
+      const before = metrics.champion?.[name];
+      lines.push(`${name}: ${typeof before === 'number' ? formatNumber(before) : 'none'} → ${formatNumber(after)}`);
+    }
+  }
+  return lines;
+}
+
+function formatNumber(value: number): string {
+  if (value === 0 || !Number.isFinite(value)) return String(value);
+  return Math.abs(value) < 0.001 ? value.toExponential(2) : String(Number(value.toPrecision(4)));
+}
+
+/** driftwatch's own JSON; signed when the route names a secret (HMAC-SHA256 over `<timestamp>.<body>`). */
+export function webhookRequest(route: AlertConfig, payload: WebhookPayload, secret: string | null, now: Date): SinkRequest {
+  const body = JSON.stringify(payload);
+  const headers: Record<string, string> = { 'x-driftwatch-event': payload.event, 'x-driftwatch-alert-key': payload.alertKey };
+  if (secret !== null) {
+    const timestamp = Math.floor(now.getTime() / 1000);
+    headers[TIMESTAMP_HEADER] = String(timestamp);
+    headers[SIGNATURE_HEADER] = signBody(secret, timestamp, body);
+  }
+  return { url: route.url, headers, body };
+}
+
+/** Slack's limits: 150 characters in a header, 3000 in a section's text. */
+const truncate = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+
+export function slackRequest(route: AlertConfig, payload: WebhookPayload): SinkRequest {
+  const title = `${SLACK_EMOJI[payload.event]} ${headline(payload)}`;
+  const facts = factLines(payload.details);
+  const links = [`<${payload.links.workflow}|Temporal workflow>`];
+  if (payload.links.driftReport) links.push(`<${payload.links.driftReport}|Drift report #${payload.driftReportId}>`);
+  else if (payload.driftReportId !== null) links.push(`drift report #${payload.driftReportId}`);
+  const blocks: object[] = [
+    { type: 'header', text: { type: 'plain_text', text: truncate(title, 150), emoji: true } },
+    { type: 'section', text: { type: 'mrkdwn', text: truncate(payload.summary, 3000) } },
+    {
+      type: 'section',
+      fields: [
+        { type: 'mrkdwn', text: `*Model*\n${payload.model}` },
+        { type: 'mrkdwn', text: `*Severity*\n${payload.severity}${payload.status === 'resolved' ? ' (resolved)' : ''}` },
+      ],
+    },
+  ];
+  if (facts.length > 0) {
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(facts.map((line) => `• ${line}`).join('\n'), 3000) } });
+  }
+  const context = [...links, ...(payload.incident ? [`incident \`${payload.incident.dedupKey}\``] : [])].join(' · ');
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: context }] });
+  // `text` is what notifications and clients without Block Kit show.
+  return { url: route.url, headers: {}, body: JSON.stringify({ text: `${title}: ${payload.summary}`, blocks }) };
+}
+
+const PAGERDUTY_SEVERITY: Record<AlertSeverity, string> = { info: 'info', warning: 'warning', error: 'error', critical: 'critical' };
+
+/**
+ * PagerDuty Events API v2. A drift incident triggers and resolves with its own dedup key; any other
+ * event is its own alert, keyed by the workflow run and event (a retry of the delivery is deduplicated).
+ */
+export function pagerDutyRequest(route: AlertConfig, payload: WebhookPayload, routingKey: string): SinkRequest {
+  const dedupKey = payload.incident?.dedupKey ?? `driftwatch/${payload.model}/${payload.event}/${payload.alertKey}`;
+  if (payload.incident?.action === 'resolve') {
+    return { url: route.url, headers: {}, body: JSON.stringify({ routing_key: routingKey, event_action: 'resolve', dedup_key: dedupKey }) };
+  }
+  const links = [{ href: payload.links.workflow, text: 'Temporal workflow' }];
+  if (payload.links.driftReport) links.push({ href: payload.links.driftReport, text: `Drift report #${payload.driftReportId}` });
+  const body = {
+    routing_key: routingKey,
+    event_action: 'trigger',
+    dedup_key: dedupKey,
+    payload: {
+      summary: truncate(`${headline(payload)}: ${payload.summary}`, 1024),
+      source: `driftwatch/${payload.model}`,
+      severity: PAGERDUTY_SEVERITY[payload.severity],
+      timestamp: payload.sentAt,
+      component: payload.model,
+      group: 'driftwatch',
+      class: payload.event,
+      custom_details: { facts: factLines(payload.details), driftReportId: payload.driftReportId, ...payload.details },
+    },
+    links,
+    client: 'driftwatch',
+    client_url: payload.links.workflow,
+  };
+  return { url: route.url, headers: {}, body: JSON.stringify(body) };
+}
