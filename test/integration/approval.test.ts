@@ -51,12 +51,15 @@ afterAll(async () => {
   await webhook?.close();
 });
 
-it('waits for a person, refuses invalid verdicts, and promotes on approval', async () => {
+it('waits for a person across a worker restart, refuses invalid verdicts, and promotes on approval', async () => {
   const model = 'approve-me';
   await register(model, '{ required: true, timeout: 1h }');
   const handle = await startRetrain(model);
   const waiting = await awaitingApproval(handle);
   expect(waiting.approval).toMatchObject({ onTimeout: 'reject' });
+  // New workers (a deploy, a crash) pick the waiting retrain up from its history; it still waits.
+  await harness.restartWorkers();
+  expect(await handle.query(retrainProgressQuery)).toMatchObject({ stage: 'awaiting_approval', approval: waiting.approval });
   expect(webhook.received.find((a) => a.model === model && a.event === 'approval_required')?.summary)
     .toContain(`driftwatch approve ${model} --version 1`);
 

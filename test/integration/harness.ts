@@ -44,6 +44,8 @@ export interface Harness {
   checkDrift(modelName: string, request?: DriftCheckRequest): Promise<DriftCheckResult>;
   /** Trains and promotes v1 of a model and returns the retrain's result. */
   bootstrap(modelName: string): Promise<RetrainResult>;
+  /** Shuts the workers down and starts new ones on the same queues: running workflows continue from their history. */
+  restartWorkers(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -83,18 +85,25 @@ export async function startHarness(
   const artifactDir = await mkdtemp(path.join(os.tmpdir(), `driftwatch-artifacts-${name}-`));
   const artifacts = createLocalArtifactStore(artifactDir);
   const realActivities = createOrchestrationActivities({ db, artifacts, client, temporalUiUrl });
-  const workers: Worker[] = [
-    // Built by hand (not by createWorkers) so a test can replace one activity with a faulty twin.
-    await Worker.create({
-      connection: nativeConnection, namespace, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') },
-      activities: { ...realActivities, ...options.overrideActivities?.(realActivities) },
-    }),
-    // A test can run training in worker processes of its own instead (to kill one).
-    ...(options.trainingWorker === false
-      ? []
-      : await createWorkers({ db, artifacts, client, nativeConnection, taskQueue, namespace, temporalUiUrl }, ['training'])),
-  ];
-  const running = workers.map((w) => w.run());
+  const startWorkers = async () => {
+    const workers: Worker[] = [
+      // Built by hand (not by createWorkers) so a test can replace one activity with a faulty twin.
+      await Worker.create({
+        connection: nativeConnection, namespace, taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') },
+        activities: { ...realActivities, ...options.overrideActivities?.(realActivities) },
+      }),
+      // A test can run training in worker processes of its own instead (to kill one).
+      ...(options.trainingWorker === false
+        ? []
+        : await createWorkers({ db, artifacts, client, nativeConnection, taskQueue, namespace, temporalUiUrl }, ['training'])),
+    ];
+    return { workers, running: workers.map((w) => w.run()) };
+  };
+  const stopWorkers = async ({ workers, running }: Awaited<ReturnType<typeof startWorkers>>) => {
+    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+    await Promise.allSettled(running);
+  };
+  let current = await startWorkers();
 
   return {
     db,
@@ -130,12 +139,15 @@ export async function startHarness(
         workflowId: retrainWorkflowId(modelName), taskQueue, args: [{ modelName, trigger: 'bootstrap', requestedBy: 'test' }],
       });
     },
+    async restartWorkers() {
+      await stopWorkers(current);
+      current = await startWorkers();
+    },
     async close() {
       for (const model of await listModelNames(db)) {
         await client.workflow.getHandle(monitorWorkflowId(model)).terminate('test over').catch(() => undefined);
       }
-      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
-      await Promise.allSettled(running);
+      await stopWorkers(current);
       await nativeConnection.close();
       await connection.close();
       await db.end();
