@@ -29,6 +29,8 @@ Data and drift
   ingest <model> <file.csv>            validate and store feature rows; lists rejected rows
   check <model>                        run a drift check now, through the model's monitor workflow
   drift history <model> [--limit N]    stored drift reports, newest first (default 20)
+  alerts <model> [--limit N]           alert deliveries, newest first: route, event, status (delivered,
+                                       failing, suppressed), attempts, last error
 
 Monitoring schedule (one per model, overlap policy SKIP)
   schedule create <model> [--every 1h | --cron "0 * * * *"]
@@ -104,6 +106,10 @@ const COMMANDS: Record<string, Command> = {
   },
   ingest: { args: ['model', 'file.csv'], run: (ctx, a) => data.ingest(ctx, arg(a, 0), arg(a, 1)) },
   check: { args: ['model'], run: (ctx, a) => workflows.check(ctx, arg(a, 0)) },
+  alerts: {
+    args: ['model'], options: ['limit'],
+    run: (ctx, a, v) => data.alertDeliveries(ctx, arg(a, 0), positiveInteger('--limit', v.limit, 20)),
+  },
   'drift history': {
     args: ['model'], options: ['limit'],
     run: (ctx, a, v) => data.driftHistory(ctx, arg(a, 0), positiveInteger('--limit', v.limit, 20)),

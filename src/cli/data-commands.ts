@@ -4,6 +4,7 @@
 import { routeTarget } from '../alerts/routes';
 import { loadModelConfig, type ModelConfig } from '../config';
 import { ingestCsvFile } from '../ingest/ingest';
+import { listDeliveries } from '../store/alert-deliveries';
 import { listDriftReports } from '../store/drift-reports';
 import { listModelNames, loadStoredConfig, saveModelConfig } from '../store/models';
 import { getChampionVersion, getVersionLineage, listAliasHistory, listAliases, listVersions } from '../store/registry';
@@ -187,6 +188,20 @@ export async function ingest(ctx: CliContext, model: string, file: string): Prom
   if (problems > MAX_REJECTIONS_SHOWN) {
     ctx.say(`... and ${problems - MAX_REJECTIONS_SHOWN} more (all stored in ingest_rejections, batch ${result.batchId})`);
   }
+}
+
+export async function alertDeliveries(ctx: CliContext, model: string, limit: number): Promise<void> {
+  const db = await ctx.db();
+  await loadStoredConfig(db, model);
+  const deliveries = await listDeliveries(db, model, limit);
+  ctx.json(deliveries);
+  if (deliveries.length === 0) {
+    ctx.say(`No alerts sent for '${model}' yet.`);
+    return;
+  }
+  ctx.say(table(['when', 'event', 'route', 'status', 'attempts', 'last error'], deliveries.map((d) => [
+    time(d.updatedAt), d.event, d.target, d.status, d.attempts, d.lastError,
+  ])));
 }
 
 export async function driftHistory(ctx: CliContext, model: string, limit: number): Promise<void> {

@@ -184,6 +184,10 @@ describe('the driftwatch command line', () => {
     expect(trials.map((t) => [t.trialNumber, t.status])).toEqual([[1, 'completed'], [2, 'completed']]);
     expect(Object.keys(trials[0]!.parameters).sort()).toEqual(['hiddenUnits', 'learningRate']);
 
+    const alerts = await cli('alerts', MODEL);
+    expect(alerts.code, alerts.stderr).toBe(0);
+    expect(alerts.stdout).toContain("No alerts sent for 'cli' yet.");
+
     const unknownRun = await cli('trials', MODEL, '--retrain', 'no-such-run');
     expect(unknownRun.code).toBe(1);
     expect(unknownRun.stderr).toContain("no tuning trials of 'cli' in retrain run no-such-run");
