@@ -21,6 +21,8 @@ Models
                                        retrain and drift report behind it, parameters, backend, metrics,
                                        decision, artifact and checksum
   models history <model>               retrains (trigger, status, outcome) and alias moves (who, why, workflow)
+  models alias <model> <alias> (--version N | --remove) [--by NAME] [--reason TEXT]
+                                       point a user-defined alias (e.g. canary) at a version, or remove it
   models rollback <model> [--to N] [--by NAME] [--reason TEXT]
                                        move the champion back (default: to the previous champion),
                                        through the rollbackWorkflow; needs a running worker
@@ -74,6 +76,7 @@ const OPTIONS = {
   runs: { type: 'string' },
   to: { type: 'string' },
   version: { type: 'string' },
+  remove: { type: 'boolean' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -97,6 +100,16 @@ const COMMANDS: Record<string, Command> = {
       : data.versionShow(ctx, arg(a, 0), positiveInteger('--version', v.version, 1))),
   },
   'models history': { args: ['model'], run: (ctx, a) => data.modelsHistory(ctx, arg(a, 0)) },
+  'models alias': {
+    args: ['model', 'alias'], options: ['version', 'remove', 'by', 'reason'],
+    run: (ctx, a, v) => {
+      if ((v.version === undefined) === (v.remove === undefined)) throw new UsageError('give either --version N or --remove');
+      return data.modelsAlias(ctx, arg(a, 0), arg(a, 1), {
+        version: v.version === undefined ? null : positiveInteger('--version', v.version, 1),
+        ...(v.by === undefined ? {} : { by: v.by }), ...(v.reason === undefined ? {} : { reason: v.reason }),
+      });
+    },
+  },
   'models rollback': {
     args: ['model'], options: ['to', 'by', 'reason'],
     run: (ctx, a, v) => workflows.rollback(ctx, arg(a, 0), {

@@ -2,6 +2,7 @@
  * What a command runs with: settings, output mode, and the database pool and Temporal client,
  * each opened on first use and closed by `close()` so the process can end.
  */
+import os from 'node:os';
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { Settings } from '../settings';
 import { createPool, ensureDatabase, migrate, type Db } from '../store/db';
@@ -144,4 +145,13 @@ export function errorText(err: unknown): string {
   const aggregate = err instanceof AggregateError && err.errors[0] instanceof Error ? (err.errors[0] as Error).message : '';
   const text = own || aggregate || String((err as { code?: unknown }).code ?? 'unknown error');
   return root !== err && root.message && !text.includes(root.message) ? `${text}: ${root.message}` : text;
+}
+
+/** Who runs the command, for "requested by" and alias history when --by is not given. */
+export function currentUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER ?? 'cli';
+  }
 }

@@ -7,10 +7,10 @@ import { ingestCsvFile } from '../ingest/ingest';
 import { listDeliveries } from '../store/alert-deliveries';
 import { listDriftReports } from '../store/drift-reports';
 import { listModelNames, loadStoredConfig, saveModelConfig } from '../store/models';
-import { getChampionVersion, getVersionLineage, listAliasHistory, listAliases, listVersions } from '../store/registry';
+import { getChampionVersion, getVersionLineage, listAliasHistory, listAliases, listVersions, setUserAlias } from '../store/registry';
 import { listRetrains } from '../store/retrains';
 import { listTrials } from '../store/trials';
-import { CliError, type CliContext } from './context';
+import { CliError, currentUser, type CliContext } from './context';
 import { count, duration, indent, num, percent, table, time } from './format';
 
 /** Shown after ingest; the rest are in ingest_rejections. */
@@ -117,6 +117,22 @@ export async function versionShow(ctx: CliContext, model: string, version: numbe
   const reasons = (lineage.decision as { reasons?: string[] } | null)?.reasons;
   if (reasons) ctx.say(`Decision:   ${reasons.join('; ')}`);
   ctx.say(`Artifact:   ${artifact.uri ?? '(in the database row)'} sha256 ${artifact.sha256}`);
+}
+
+export async function modelsAlias(
+  ctx: CliContext, model: string, alias: string, flags: { version: number | null; by?: string; reason?: string },
+): Promise<void> {
+  const db = await ctx.db();
+  await loadStoredConfig(db, model);
+  const actor = flags.by ?? currentUser();
+  try {
+    await setUserAlias(db, { modelName: model, alias, version: flags.version, move: { actor, reason: flags.reason ?? null, workflowId: null } });
+  } catch (err) {
+    if (err instanceof RangeError) throw new CliError(err.message);
+    throw err;
+  }
+  ctx.json({ model, alias, version: flags.version });
+  ctx.say(flags.version === null ? `Removed alias '${alias}' of ${model}.` : `${model} '${alias}' -> v${flags.version} (by ${actor}).`);
 }
 
 export async function modelsHistory(ctx: CliContext, model: string): Promise<void> {

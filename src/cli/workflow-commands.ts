@@ -1,7 +1,6 @@
 /**
  * Commands that talk to Temporal: the drift-monitor schedule, drift checks, retrains and status.
  */
-import os from 'node:os';
 import {
   ScheduleNotFoundError,
   WithStartWorkflowOperation,
@@ -40,7 +39,7 @@ import {
 import type { modelMonitorWorkflow } from '../../workflows/monitor';
 import type { retrainWorkflow } from '../../workflows/retrain';
 import type { rollbackWorkflow } from '../../workflows/rollback';
-import { CliError, errorText, workflowStatus, type CliContext } from './context';
+import { CliError, currentUser, errorText, workflowStatus, type CliContext } from './context';
 import { scheduleText } from './data-commands';
 import { duration, num, percent, table, time } from './format';
 
@@ -459,14 +458,6 @@ async function queryQuietly<T>(client: Client, query: () => Promise<T>): Promise
 
 function workflowUrl(ctx: CliContext, workflowId: string, runId: string): string {
   return workflowPageUrl(ctx.settings.temporalUiUrl, ctx.settings.namespace, workflowId, runId);
-}
-
-function currentUser(): string {
-  try {
-    return os.userInfo().username;
-  } catch {
-    return process.env.USER ?? 'cli';
-  }
 }
 
 /** Resolves to null after `ms`, without keeping the process alive. */

@@ -360,6 +360,38 @@ export async function listAliases(db: Db, modelName: string): Promise<Record<str
   return Object.fromEntries(result.rows.map((r) => [r.alias, r.version]));
 }
 
+/** Aliases that only the registry's own transitions may move (promotion, rollback, a new candidate). */
+export const MANAGED_ALIASES: ReadonlySet<string> = new Set(['champion', 'challenger']);
+const ALIAS_PATTERN = /^[a-z][a-z0-9_-]{0,62}$/;
+
+/** Points a user-defined alias (say `shadow` or `canary`) at a version, or removes it (version null). */
+export async function setUserAlias(
+  db: Db,
+  request: { modelName: string; alias: string; version: number | null; move: AliasMove },
+): Promise<void> {
+  if (!ALIAS_PATTERN.test(request.alias)) {
+    throw new RangeError(`alias '${request.alias}': expected a lowercase letter, then up to 62 lowercase letters, digits, '_' or '-'`);
+  }
+  if (MANAGED_ALIASES.has(request.alias)) {
+    throw new RangeError(`'${request.alias}' is moved by retrains and rollbacks only ('driftwatch models rollback' moves the champion)`);
+  }
+  await withTransaction(db, async (client) => {
+    await client.query('SELECT 1 FROM models WHERE name = $1 FOR UPDATE', [request.modelName]);
+    if (request.version === null) {
+      const current = await client.query<{ version: number }>(
+        'SELECT version FROM model_aliases WHERE model_name = $1 AND alias = $2', [request.modelName, request.alias],
+      );
+      const version = current.rows[0]?.version;
+      if (version === undefined) throw new RangeError(`model '${request.modelName}' has no alias '${request.alias}'`);
+      await clearAlias(client, request.modelName, request.alias, version, request.move);
+      return;
+    }
+    const exists = await client.query('SELECT 1 FROM model_versions WHERE model_name = $1 AND version = $2', [request.modelName, request.version]);
+    if (exists.rowCount === 0) throw new RangeError(`model '${request.modelName}' has no version ${request.version}`);
+    await moveAlias(client, request.modelName, request.alias, request.version, request.move);
+  });
+}
+
 export type RollbackResult =
   | { outcome: 'rolled_back'; from: number; to: number }
   | { outcome: 'already_champion'; to: number };

@@ -13,6 +13,7 @@ import {
   listVersions,
   promoteCandidate,
   registerCandidate,
+  setUserAlias,
   type PromotionOutcome,
 } from '../../src/store/registry';
 import { rollbackWorkflowId, type RollbackResult } from '../../workflows/definitions';
@@ -117,4 +118,21 @@ it('rolls the champion back through the rollback workflow, records who and why, 
     cause: { cause: { type: 'RollbackError', message: expect.stringContaining('has no version 999') } },
   });
   expect(await rollback({ requestedBy: 'on-call', toVersion: previous })).toMatchObject({ outcome: 'already_champion', to: previous });
+});
+
+it('moves user-defined aliases with history, and keeps champion and challenger to the registry\'s own transitions', async () => {
+  const { champion } = await listAliases(harness.db, MODEL);
+  const move = { actor: 'alice', reason: 'canary in eu-west', workflowId: null };
+  expect(champion).toBe(1);
+  await setUserAlias(harness.db, { modelName: MODEL, alias: 'canary', version: 2, move });
+  await setUserAlias(harness.db, { modelName: MODEL, alias: 'canary', version: champion!, move });
+  expect((await listAliases(harness.db, MODEL)).canary).toBe(champion);
+  await setUserAlias(harness.db, { modelName: MODEL, alias: 'canary', version: null, move: { ...move, reason: 'canary over' } });
+  expect((await listAliases(harness.db, MODEL)).canary).toBeUndefined();
+  expect((await listAliasHistory(harness.db, MODEL)).filter((h) => h.alias === 'canary').map((h) => [h.fromVersion, h.toVersion, h.reason]))
+    .toEqual([[null, 2, 'canary in eu-west'], [2, 1, 'canary in eu-west'], [1, null, 'canary over']]);
+
+  await expect(setUserAlias(harness.db, { modelName: MODEL, alias: 'champion', version: 1, move })).rejects.toThrow(/moved by retrains and rollbacks only/);
+  await expect(setUserAlias(harness.db, { modelName: MODEL, alias: 'Canary!', version: 1, move })).rejects.toThrow(/alias 'Canary!'/);
+  await expect(setUserAlias(harness.db, { modelName: MODEL, alias: 'canary', version: 999, move })).rejects.toThrow(/has no version 999/);
 });
