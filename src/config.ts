@@ -54,8 +54,13 @@ export interface DriftSettings extends Omit<DriftOptions, 'minRows'> {
  */
 export interface AlertConfig {
   type: AlertSinkType;
-  /** webhook, slack: where to POST; pagerduty: the Events API v2 endpoint (default PAGERDUTY_EVENTS_URL). */
-  url: string;
+  /**
+   * webhook, slack: where to POST; pagerduty: the Events API v2 endpoint (default PAGERDUTY_EVENTS_URL).
+   * null for a Slack route whose URL (itself a credential) is read from `urlEnv` at send time.
+   */
+  url: string | null;
+  /** slack: the variable holding the incoming-webhook URL, instead of `url`. */
+  urlEnv: string | null;
   /** drift_detected also subscribes to the drift_resolved that closes the incident. */
   events: AlertEvent[];
   minSeverity: AlertSeverity;
@@ -250,7 +255,11 @@ const alertRouteCommon = {
 
 const alertRouteSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('webhook'), url: httpUrl, secretEnv: envVarName.optional(), ...alertRouteCommon }),
-  z.strictObject({ type: z.literal('slack'), url: httpUrl, ...alertRouteCommon }),
+  z
+    .strictObject({ type: z.literal('slack'), url: httpUrl.optional(), urlEnv: envVarName.optional(), ...alertRouteCommon })
+    .refine((route) => (route.url === undefined) !== (route.urlEnv === undefined), {
+      error: 'give either url or urlEnv (the name of the environment variable holding the Slack webhook URL)',
+    }),
   z.strictObject({ type: z.literal('pagerduty'), url: httpUrl.default(PAGERDUTY_EVENTS_URL), routingKeyEnv: envVarName, ...alertRouteCommon }),
 ]);
 
@@ -462,7 +471,8 @@ function resolveModelConfig(file: ModelFile, issues: ConfigIssue[]): ModelConfig
 function resolveAlertRoute(route: ModelFile['alerts'][number]): AlertConfig {
   return {
     type: route.type,
-    url: route.url,
+    url: route.url ?? null,
+    urlEnv: route.type === 'slack' ? route.urlEnv ?? null : null,
     events: route.events ?? [...(route.type === 'pagerduty' ? DEFAULT_PAGERDUTY_EVENTS : ALERT_EVENTS)],
     minSeverity: route.minSeverity,
     secretEnv: route.type === 'webhook' ? route.secretEnv ?? null : null,

@@ -13,11 +13,13 @@ import type { AlertRequest, WebhookPayload } from './payload';
 import { pagerDutyRequest, slackRequest, webhookRequest, type SinkRequest } from './sinks';
 
 /** Fills in what configs stored before sinks, severities and limits existed do not have. */
-export function normaliseRoute(route: Partial<AlertConfig> & { url: string }): AlertConfig {
+export function normaliseRoute(route: Partial<AlertConfig>): AlertConfig {
   const type = route.type ?? 'webhook';
+  const urlEnv = route.urlEnv ?? null;
   return {
     type,
-    url: route.url ?? PAGERDUTY_EVENTS_URL,
+    url: route.url ?? (urlEnv === null ? PAGERDUTY_EVENTS_URL : null),
+    urlEnv,
     events: route.events ?? [...(type === 'pagerduty' ? DEFAULT_PAGERDUTY_EVENTS : ALERT_EVENTS)],
     minSeverity: route.minSeverity ?? 'info',
     secretEnv: route.secretEnv ?? null,
@@ -47,13 +49,14 @@ export function routesFor(routes: readonly AlertConfig[], request: Pick<AlertReq
 export function routeTarget(route: AlertConfig): string {
   switch (route.type) {
     case 'webhook':
-      return route.url;
+      return route.url!;
     case 'slack': {
-      const url = new URL(route.url);
+      if (route.urlEnv !== null) return `slack:$${route.urlEnv}`;
+      const url = new URL(route.url!);
       return `slack:${url.host}#${shortHash(url.pathname)}`;
     }
     case 'pagerduty':
-      return `pagerduty:${route.routingKeyEnv ?? '?'}@${new URL(route.url).host}`;
+      return `pagerduty:${route.routingKeyEnv ?? '?'}@${new URL(route.url!).host}`;
   }
 }
 
@@ -81,14 +84,16 @@ export function sinkRequest(route: AlertConfig, payload: WebhookPayload, env: No
   switch (route.type) {
     case 'webhook': {
       const secret = route.secretEnv ? read(route.secretEnv) : null;
-      return { request: webhookRequest(route, payload, secret, now), secrets: secret ? [secret] : [] };
+      return { request: webhookRequest({ ...route, url: route.url! }, payload, secret, now), secrets: secret ? [secret] : [] };
     }
-    case 'slack':
-      return { request: slackRequest(route, payload), secrets: [] };
+    case 'slack': {
+      const url = route.urlEnv === null ? route.url! : read(route.urlEnv);
+      return { request: slackRequest({ ...route, url }, payload), secrets: route.urlEnv === null ? [] : [url] };
+    }
     case 'pagerduty': {
       if (!route.routingKeyEnv) throw new MissingSecretError('(routingKeyEnv not configured)');
       const key = read(route.routingKeyEnv);
-      return { request: pagerDutyRequest(route, payload, key), secrets: [key] };
+      return { request: pagerDutyRequest({ ...route, url: route.url! }, payload, key), secrets: [key] };
     }
   }
 }

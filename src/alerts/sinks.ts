@@ -4,6 +4,9 @@
  * arguments, read by the delivery activity from the environment at send time.
  */
 import type { AlertConfig } from '../config';
+
+/** A route with the URL it posts to resolved (a Slack URL may come from the environment). */
+export type SendableRoute = AlertConfig & { url: string };
 import type { AlertEvent, AlertSeverity, WebhookPayload } from './payload';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signBody } from './signature';
 
@@ -67,7 +70,7 @@ function formatNumber(value: number): string {
 }
 
 /** driftwatch's own JSON; signed when the route names a secret (HMAC-SHA256 over `<timestamp>.<body>`). */
-export function webhookRequest(route: AlertConfig, payload: WebhookPayload, secret: string | null, now: Date): SinkRequest {
+export function webhookRequest(route: SendableRoute, payload: WebhookPayload, secret: string | null, now: Date): SinkRequest {
   const body = JSON.stringify(payload);
   const headers: Record<string, string> = { 'x-driftwatch-event': payload.event, 'x-driftwatch-alert-key': payload.alertKey };
   if (secret !== null) {
@@ -81,7 +84,7 @@ export function webhookRequest(route: AlertConfig, payload: WebhookPayload, secr
 /** Slack's limits: 150 characters in a header, 3000 in a section's text. */
 const truncate = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
 
-export function slackRequest(route: AlertConfig, payload: WebhookPayload): SinkRequest {
+export function slackRequest(route: SendableRoute, payload: WebhookPayload): SinkRequest {
   const title = `${SLACK_EMOJI[payload.event]} ${headline(payload)}`;
   const facts = factLines(payload.details);
   const links = [`<${payload.links.workflow}|Temporal workflow>`];
@@ -113,7 +116,7 @@ const PAGERDUTY_SEVERITY: Record<AlertSeverity, string> = { info: 'info', warnin
  * PagerDuty Events API v2. A drift incident triggers and resolves with its own dedup key; any other
  * event is its own alert, keyed by the workflow run and event (a retry of the delivery is deduplicated).
  */
-export function pagerDutyRequest(route: AlertConfig, payload: WebhookPayload, routingKey: string): SinkRequest {
+export function pagerDutyRequest(route: SendableRoute, payload: WebhookPayload, routingKey: string): SinkRequest {
   const dedupKey = payload.incident?.dedupKey ?? `driftwatch/${payload.model}/${payload.event}/${payload.alertKey}`;
   if (payload.incident?.action === 'resolve') {
     return { url: route.url, headers: {}, body: JSON.stringify({ routing_key: routingKey, event_action: 'resolve', dedup_key: dedupKey }) };

@@ -30,7 +30,7 @@ describe('alert routes in the model config', () => {
     expect(config.alerts[0]!.events).toContain('drift_detected');
     expect(config.alerts[1]).toMatchObject({ type: 'slack', events: ['model_promoted'], minSeverity: 'warning', secretEnv: null });
     expect(config.alerts[2]).toEqual({
-      type: 'pagerduty', url: PAGERDUTY_EVENTS_URL, events: ['drift_detected', 'retrain_failed'], minSeverity: 'info',
+      type: 'pagerduty', url: PAGERDUTY_EVENTS_URL, urlEnv: null, events: ['drift_detected', 'retrain_failed'], minSeverity: 'info',
       secretEnv: null, routingKeyEnv: 'PD_ROUTING_KEY', timeoutMs: 2000, rateLimitMs: 30 * 60_000,
     });
   });
@@ -45,6 +45,9 @@ describe('alert routes in the model config', () => {
 
   it('rejects non-http URLs, unknown sinks and timeouts the delivery activity could not wait for', () => {
     expect(issues(withAlerts([{ type: 'slack', url: 'file:///etc/passwd' }]))[0]).toMatchObject({ path: 'alerts[0].url' });
+    expect(issues(withAlerts([{ type: 'slack' }]))[0]?.message).toContain('give either url or urlEnv');
+    expect(issues(withAlerts([{ type: 'slack', url: 'https://hooks.slack.test/x', urlEnv: 'SLACK_URL' }]))[0]?.message).toContain('give either url or urlEnv');
+    expect(issues(withAlerts([{ type: 'slack', urlEnv: 'SLACK_URL' }]))).toEqual([]);
     expect(issues(withAlerts([{ type: 'email', url: 'https://x.test/' }]))[0]).toMatchObject({ path: 'alerts[0].type' });
     expect(issues(withAlerts([{ type: 'webhook', url: 'https://x.test/', timeout: '1m' }]))[0]).toMatchObject({ path: 'alerts[0].timeout' });
     expect(issues(withAlerts([{ type: 'webhook', url: 'https://x.test/', minSeverity: 'page' }]))[0]).toMatchObject({ path: 'alerts[0].minSeverity' });

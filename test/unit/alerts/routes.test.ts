@@ -72,5 +72,13 @@ describe('routing', () => {
     const { request: pd, secrets } = sinkRequest(routes[1]!, payload, { PD_KEY: 'abc' }, new Date());
     expect(JSON.parse(pd.body).routing_key).toBe('abc');
     expect(secrets).toEqual(['abc']);
+
+    // A Slack webhook URL is a credential too: it can come from the environment, named by its variable.
+    const slackFromEnv = normaliseRoute({ type: 'slack', urlEnv: 'SLACK_URL' });
+    expect(routeTarget(slackFromEnv)).toBe('slack:$SLACK_URL');
+    expect(() => sinkRequest(slackFromEnv, payload, {}, new Date())).toThrow('environment variable SLACK_URL is not set on the worker');
+    const slack = sinkRequest(slackFromEnv, payload, { SLACK_URL: 'https://hooks.slack.test/T/B/secretpath' }, new Date());
+    expect(slack.request.url).toBe('https://hooks.slack.test/T/B/secretpath');
+    expect(slack.secrets).toEqual(['https://hooks.slack.test/T/B/secretpath']);
   });
 });

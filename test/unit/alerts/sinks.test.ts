@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { normaliseRoute } from '../../../src/alerts/routes';
+import type { AlertConfig } from '../../../src/config';
 import { buildWebhookPayload, type AlertRequest } from '../../../src/alerts/payload';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../../../src/alerts/signature';
 import { factLines, pagerDutyRequest, slackRequest, webhookRequest } from '../../../src/alerts/sinks';
 
 const NOW = new Date('2026-03-05T12:00:00Z');
+/** Every route of these tests has its URL in the config. */
+const sendable = (route: Partial<AlertConfig> & { url: string }) => ({ ...normaliseRoute(route), url: route.url });
 const drift: AlertRequest = {
   alertKey: 'monitor-m/run-1/drift_detected/incident-7', modelName: 'm', event: 'drift_detected', severity: 'warning',
   summary: 'Drift detected on m', workflowId: 'monitor-m', runId: 'run-1', driftReportId: 7,
@@ -22,7 +25,7 @@ describe('sink bodies', () => {
   });
 
   it('signs webhook bodies so that the receiver can verify them, and only when a secret is configured', () => {
-    const route = normaliseRoute({ type: 'webhook', url: 'https://hook.test/x', secretEnv: 'S' });
+    const route = sendable({ type: 'webhook', url: 'https://hook.test/x', secretEnv: 'S' });
     const signed = webhookRequest(route, payload, 'k3y', NOW);
     expect(JSON.parse(signed.body)).toMatchObject({ event: 'drift_detected', status: 'firing', links, driftReportId: 7 });
     const headers = { signature: signed.headers[SIGNATURE_HEADER], timestamp: signed.headers[TIMESTAMP_HEADER] };
@@ -35,7 +38,7 @@ describe('sink bodies', () => {
   });
 
   it('formats Slack incoming-webhook messages: fallback text, header, summary, fields, numbers and links', () => {
-    const body = JSON.parse(slackRequest(normaliseRoute({ type: 'slack', url: 'https://hooks.slack.test/T/B/x' }), payload).body);
+    const body = JSON.parse(slackRequest(sendable({ type: 'slack', url: 'https://hooks.slack.test/T/B/x' }), payload).body);
     expect(body.text).toBe(':warning: Drift detected: m: Drift detected on m');
     expect(body.blocks.map((b: { type: string }) => b.type)).toEqual(['header', 'section', 'section', 'section', 'context']);
     expect(body.blocks[3].text.text).toBe('• x1: ks p 1.23e-5 (threshold 0.05), PSI 0.4123');
@@ -44,7 +47,7 @@ describe('sink bodies', () => {
   });
 
   it('triggers and resolves PagerDuty with the incident dedup key', () => {
-    const route = normaliseRoute({ type: 'pagerduty', url: 'https://events.pd.test/v2/enqueue', routingKeyEnv: 'PD' });
+    const route = sendable({ type: 'pagerduty', url: 'https://events.pd.test/v2/enqueue', routingKeyEnv: 'PD' });
     const trigger = JSON.parse(pagerDutyRequest(route, payload, 'R0UT1NG').body);
     expect(trigger).toMatchObject({
       routing_key: 'R0UT1NG', event_action: 'trigger', dedup_key: 'driftwatch/m/drift/7',
