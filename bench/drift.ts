@@ -13,11 +13,12 @@
  *                                      feature, on the column as a plain number[] from the database
  *   5. drift_peers.py scipy, then drift_peers.py evidently
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { sourceState } from './source-state';
 import { performance } from 'node:perf_hooks';
 import {
   buildReferenceProfile,
@@ -429,17 +430,6 @@ function workOf(meta: { nFeatures: number; nRef: number; nCur: number }): number
   return meta.nFeatures * n * Math.log2(n);
 }
 
-function srcDriftState(): string {
-  try {
-    const git = (...args: string[]): string => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
-    const head = git('rev-parse', '--short', 'HEAD');
-    const dirty = git('status', '--porcelain', '--', 'src/drift');
-    return dirty ? `HEAD ${head} + uncommitted changes (${dirty.split('\n').length} files)` : `HEAD ${head}, clean`;
-  } catch {
-    return 'unknown (no git)';
-  }
-}
-
 function fmtSeconds(value: number): string {
   if (!Number.isFinite(value)) return String(value);
   if (value < 0.01) return `${(value * 1000).toFixed(2)} ms`;
@@ -507,7 +497,7 @@ async function orchestrate(options: Options): Promise<void> {
 
   const cpu = os.cpus();
   console.log(`driftwatch drift benchmark: ${cpu.length} cores (${cpu[0]?.model ?? 'unknown CPU'}), Node ${process.version}`);
-  console.log(`src/drift at ${srcDriftState()}`);
+  console.log(`src/drift at ${sourceState('src/drift')}`);
   console.log(`time budget ${fmtSeconds(options.budgetSeconds)}; Python peers run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset`);
   console.log(`${loadLine(0.7)}\n`);
 

@@ -11,10 +11,11 @@
  *   2. --child DIR OUT                   trainModel with DRIFTWATCH_TF_BACKEND set, once per backend
  *   3. train_peers.py torch DIR --threads (cores), then --threads 1
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { sourceState } from './source-state';
 import { performance } from 'node:perf_hooks';
 import {
   BACKEND_ENV_VAR,
@@ -181,18 +182,6 @@ function readDataset(dir: string, meta: DatasetMeta): Dataset {
 
 // ---------------------------------------------------------------------------------------------
 // Child: trainModel on the backend DRIFTWATCH_TF_BACKEND names.
-
-/** The measured code may be mid-change: say which trainModel the numbers belong to. */
-function srcTrainingState(): string {
-  try {
-    const git = (...args: string[]): string => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
-    const head = git('rev-parse', '--short', 'HEAD');
-    const dirty = git('status', '--porcelain', '--', 'src/training');
-    return dirty ? `HEAD ${head} + uncommitted changes (${dirty.split('\n').length} files)` : `HEAD ${head}, clean`;
-  } catch {
-    return 'unknown (no git)';
-  }
-}
 
 function seconds(since: number): number {
   return (performance.now() - since) / 1000;
@@ -409,7 +398,7 @@ async function orchestrate(options: Options): Promise<void> {
     const meta = writeDataset(dir, scenario);
     const hp = meta.hyperparameters;
     console.log(`driftwatch training benchmark: ${cores} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}`);
-    console.log(`src/training at ${srcTrainingState()}`);
+    console.log(`src/training at ${sourceState('src/training')}`);
     console.log(
       `data: ${meta.rows.toLocaleString('en')} rows × (${NUMERIC_FEATURES} numeric + 1 categorical of ${CATEGORY_EFFECTS.length}) → ` +
         `${meta.width} model inputs, ${(100 * meta.positiveShare).toFixed(1)}% positive; in ${dir}`,
