@@ -11,6 +11,15 @@ export default defineConfig({
       },
       {
         test: {
+          // Real workflows on a Temporal dev server of their own, with stubbed activities (no PostgreSQL).
+          name: 'workflows',
+          include: ['test/workflows/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'test/replay/**/*.test.ts'],
           // One Temporal dev server for the whole run; each file gets its own database and task queue.

@@ -6,13 +6,12 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import { deliverToRoutes } from '../src/alerts/deliver';
 import type { AlertRequest } from '../src/alerts/payload';
-import { compareToReference, correctPValueThresholds, type FeatureDriftResult } from '../src/drift';
 import { NotEnoughDataError, UnknownModelError } from '../src/errors';
-import { scorePredictions, widenClassProbabilities } from '../src/metrics';
-import { evaluateDatasetDrift } from '../src/policy/dataset-drift';
-import { pairedBootstrap } from '../src/policy/bootstrap';
-import { DEFAULT_BOOTSTRAP_RESAMPLES, DEFAULT_CONFIDENCE, type Evaluation, type PromotionRule } from '../src/policy/promotion';
-import { predict, type ModelArtifact } from '../src/training';
+import { evaluateChallenger } from '../src/evaluation/evaluate-challenger';
+import { runDriftCheck, type DriftComputation } from '../src/monitoring/drift-check';
+
+export type { DriftComputation };
+import type { Evaluation, PromotionRule } from '../src/policy/promotion';
 import type { ModelConfig, TuningConfig } from '../src/config';
 import {
   fitsSearchSpace,
@@ -24,20 +23,15 @@ import {
 } from '../src/tuning';
 import type { ArtifactStore } from '../src/store/artifacts';
 import type { Db } from '../src/store/db';
-import { findSameWindowReport, insertDriftReport } from '../src/store/drift-reports';
+import { createDriftCheckStore } from '../src/store/drift-check-store';
 import {
-  latestWindow,
   planDataSplit,
   readEarlierHoldout,
   readSplit,
-  readWindowColumn,
   type DataSplit,
-  type StoredRow,
 } from '../src/store/feature-store';
 import { loadStoredConfig } from '../src/store/models';
 import {
-  getChampionReference,
-  withReferenceValues,
   getChampionVersion,
   getVersionArtifact,
   getVersionTrainingWindow,
@@ -52,21 +46,14 @@ import {
 import {
   abandonRetrain,
   claimRetrain,
-  cooldownUntil,
   finishRetrain,
-  runningRetrain,
   saveRetrainPlan,
   type ClaimResult,
   type RetrainStatus,
   type RetrainTrigger,
 } from '../src/store/retrains';
 import { earlierRunTrials, recordTrial, type TrialSource } from '../src/store/trials';
-import {
-  checkDriftUpdate,
-  monitorWorkflowId,
-  type DriftCheckResult,
-  type FeatureDriftSummary,
-} from '../workflows/definitions';
+import { checkDriftUpdate, monitorWorkflowId, type DriftCheckResult } from '../workflows/definitions';
 import type { modelMonitorWorkflow } from '../workflows/monitor';
 
 export interface OrchestrationDeps {
@@ -89,9 +76,10 @@ export interface RetrainPlan {
   seed: number;
   heartbeatTimeoutMs: number;
   approval: ModelConfig['approval'];
+  /** Absent from plans recorded before the gate existed: those retrains run without it. */
+  qualityGate?: ModelConfig['qualityGate'];
+  task?: ModelConfig['task'];
 }
-
-export type DriftComputation = Omit<DriftCheckResult, 'retrain'> & { retrainBlockedBy: string | null };
 
 /** Earlier runs' trials that fit today's search space (it may have changed since), and each run's best. */
 async function loadWarmStart(db: Db, modelName: string, retrainId: string, tuning: TuningConfig): Promise<WarmStart> {
@@ -127,6 +115,8 @@ export function createOrchestrationActivities({ db, artifacts, client, temporalU
         ...(input.trainingWindow ?? {}),
         trainingWindowMs: config.retrain.trainingWindowMs,
         holdoutFraction: config.retrain.holdoutFraction,
+        minHoldoutRows: config.promotion.minHoldoutRows,
+        minTrainingRows: config.retrain.minTrainingRows,
       });
       if (split.trainingRows < config.retrain.minTrainingRows) {
         throw nonRetryable(new NotEnoughDataError(input.modelName,
@@ -148,6 +138,8 @@ export function createOrchestrationActivities({ db, artifacts, client, temporalU
         seed: config.retrain.seed,
         heartbeatTimeoutMs: config.retrain.heartbeatTimeoutMs,
         approval: config.approval,
+        qualityGate: config.qualityGate,
+        task: config.task,
       };
       await saveRetrainPlan(db, input.retrainId, plan);
       return plan;
@@ -165,54 +157,21 @@ export function createOrchestrationActivities({ db, artifacts, client, temporalU
     },
 
     /**
-     * Scores challenger and champion on the same holdout, with a paired bootstrap interval of the
-     * improvement, and on the guardrail rows when the rule has a guardrail.
+     * Scores challenger, champion and the baselines on the same holdout, with a paired bootstrap
+     * interval of the improvement, and on the guardrail rows when the rule has a guardrail.
      */
     async evaluateChallenger(input: {
       modelName: string; split: DataSplit; challengerVersion: number; championVersion: number | null; rule: PromotionRule; seed: number;
     }): Promise<Evaluation> {
-      const { modelName, rule } = input;
+      const { modelName } = input;
       const config = await loadConfigOrFail(db, modelName);
-      const holdout = await readSplit(db, modelName, input.split, 'holdout');
-      const labels = holdout.map((r) => r.label as number);
-      const challengerModel = await getVersionArtifactOrFail(db, artifacts, modelName, input.challengerVersion);
-      const championModel = input.championVersion === null ? null : await getVersionArtifactOrFail(db, artifacts, modelName, input.championVersion);
-      // Multi-class models may know different classes (a class new in the data, or absent from one
-      // training window): both are scored over every class either knows or the holdout holds.
-      const classCount = config.task === 'multiclass_classification'
-        ? Math.max(challengerModel.classCount ?? 2, championModel?.classCount ?? 2, ...labels.map((label) => label + 1))
-        : null;
-      const predictRows = async (model: ModelArtifact, rows: StoredRow[]) => {
-        const predictions = await predict(model, rows.map((r) => r.features));
-        return classCount === null ? predictions : widenClassProbabilities(predictions, rows.length, classCount);
-      };
-      const challengerPredictions = await predictRows(challengerModel, holdout);
-      const challenger = scorePredictions(config.task, labels, challengerPredictions);
-      await recordVersionMetrics(db, modelName, input.challengerVersion, { holdout: challenger, holdoutRows: holdout.length });
-      if (championModel === null) return { holdoutRows: holdout.length, challenger, champion: null, bootstrap: null, guardrail: null };
-
-      const championPredictions = await predictRows(championModel, holdout);
-      const bootstrap = pairedBootstrap({
-        task: config.task, metric: rule.metric, labels, challenger: challengerPredictions, champion: championPredictions,
-        resamples: rule.bootstrapResamples ?? DEFAULT_BOOTSTRAP_RESAMPLES, confidence: rule.confidence ?? DEFAULT_CONFIDENCE, seed: input.seed,
-      });
-      let guardrail: Evaluation['guardrail'] = null;
-      const championWindow = rule.guardrail ? await getVersionTrainingWindow(db, modelName, input.championVersion!) : null;
-      if (rule.guardrail && championWindow) {
-        const rows = await readEarlierHoldout(db, modelName, championWindow, input.split.from, rule.guardrail.referenceRows);
-        const guardrailLabels = rows.map((r) => r.label as number);
-        // A class seen only in these older rows is beyond what either model or the holdout knows: skip the guardrail then.
-        if (rows.length > 0 && (classCount === null || guardrailLabels.every((label) => label < classCount))) {
-          guardrail = {
-            rows: rows.length,
-            challenger: scorePredictions(config.task, guardrailLabels, await predictRows(challengerModel, rows)),
-            champion: scorePredictions(config.task, guardrailLabels, await predictRows(championModel, rows)),
-          };
-        }
-      }
-      return {
-        holdoutRows: holdout.length, challenger, champion: scorePredictions(config.task, labels, championPredictions), bootstrap, guardrail,
-      };
+      return evaluateChallenger({
+        rows: (split, part) => readSplit(db, modelName, split, part),
+        artifact: (version) => getVersionArtifactOrFail(db, artifacts, modelName, version),
+        trainingWindow: (version) => getVersionTrainingWindow(db, modelName, version),
+        earlierHoldout: (championWindow, before, limit) => readEarlierHoldout(db, modelName, championWindow, before, limit),
+        recordMetrics: (version, metrics) => recordVersionMetrics(db, modelName, version, metrics),
+      }, config, input);
     },
 
     async rollbackChampion(request: Parameters<typeof rollbackChampion>[1]): Promise<RegistryRollback> {
@@ -239,57 +198,8 @@ export function createOrchestrationActivities({ db, artifacts, client, temporalU
 
     async computeDrift(input: { modelName: string; source: string }): Promise<DriftComputation> {
       const config = await loadConfigOrFail(db, input.modelName);
-      const checkedAt = new Date().toISOString();
-      const empty = {
-        modelName: input.modelName, checkedAt, reportId: null, window: null, datasetDrift: false, driftedShare: 0,
-        features: [], retrainBlockedBy: null,
-      };
-      const champion = await getChampionReference(db, input.modelName);
-      if (!champion) {
-        return { ...empty, outcome: 'no_champion', championVersion: null,
-          reasons: [`no champion yet: start a bootstrap retrain of ${input.modelName} first`] };
-      }
-      const window = await latestWindow(db, input.modelName, config.monitoring.windowMs);
-      if (!window || window.rowCount === 0) {
-        return { ...empty, outcome: 'no_data', championVersion: champion.version, reasons: ['no feature rows ingested yet'] };
-      }
-      const windowSummary = { start: window.start, end: window.end, rows: window.rowCount };
-      const sameReport = await findSameWindowReport(db, {
-        modelName: input.modelName, championVersion: champion.version, windowEnd: window.end, rowCount: window.rowCount,
-      });
-      if (sameReport !== null) {
-        return { ...empty, outcome: 'unchanged', championVersion: champion.version, reportId: sameReport, window: windowSummary,
-          reasons: [`window already reported in drift report #${sameReport}`] };
-      }
-      const options = { ...config.drift, minRows: config.monitoring.minRows };
-      const perFeature: FeatureDriftResult[] = [];
-      for (const spec of config.features) {
-        // One column at a time, so memory holds the reference profile and one window column.
-        const column = await readWindowColumn(db, input.modelName, window, spec.name);
-        const table = { rowCount: window.rowCount, columns: column.present ? { [spec.name]: column.values } : {} };
-        const stored = champion.referenceProfile.features;
-        const reference = Object.hasOwn(stored, spec.name)
-          ? await withReferenceValues(db, input.modelName, champion.version, spec.name, stored[spec.name]!)
-          : undefined;
-        const profile = { ...champion.referenceProfile, features: reference ? { [spec.name]: reference } : {} };
-        perFeature.push(...compareToReference(profile, [spec], table, { ...options, correction: 'none' }));
-      }
-      const results = correctPValueThresholds(perFeature, config.drift.correction);
-      const verdict = evaluateDatasetDrift(results, config.driftRule);
-      const reportId = await insertDriftReport(db, {
-        modelName: input.modelName, championVersion: champion.version, windowStart: window.start, windowEnd: window.end,
-        rowCount: window.rowCount, features: results, driftedShare: verdict.driftedShare, datasetDrift: verdict.datasetDrift,
-        reasons: verdict.reasons, source: input.source,
-      });
-      const features: FeatureDriftSummary[] = results.map((r) => ({
-        feature: r.feature, test: r.test, scoreKind: r.scoreKind, score: r.score, threshold: r.threshold, psi: r.psi,
-        drifted: r.drifted, status: r.status,
-      }));
-      return {
-        modelName: input.modelName, checkedAt, outcome: 'checked', reportId, championVersion: champion.version, window: windowSummary,
-        datasetDrift: verdict.datasetDrift, driftedShare: verdict.driftedShare, features, reasons: verdict.reasons,
-        retrainBlockedBy: await retrainBlocker(db, input.modelName, config.retrain.cooldownMs),
-      };
+      const store = createDriftCheckStore(db, input.modelName, config.monitoring.window);
+      return runDriftCheck(store, config, { source: input.source, checkedAt: new Date().toISOString() });
     },
 
     /** A schedule tick: update-with-start hands it to the model's monitor, starting the monitor if needed. */
@@ -339,13 +249,6 @@ async function getVersionArtifactOrFail(db: Db, artifacts: ArtifactStore, modelN
     if (err instanceof Error && err.name === 'CorruptArtifactError') throw nonRetryable(err);
     throw err;
   }
-}
-
-async function retrainBlocker(db: Db, modelName: string, cooldownMs: number): Promise<string | null> {
-  const running = await runningRetrain(db, modelName);
-  if (running) return `retrain ${running.workflowId} is already running`;
-  const until = await cooldownUntil(db, modelName, cooldownMs);
-  return until ? `cooling down until ${until} after the last retrain` : null;
 }
 
 async function describeStatus(client: Client, workflowId: string, runId: string): Promise<string> {

@@ -4,7 +4,7 @@
  * and heartbeats its reference; a retried attempt resumes from the newest checkpoint.
  */
 import { Context, log } from '@temporalio/activity';
-import { buildReferenceProfile, tableFromRows } from '../src/drift';
+import { buildReferenceProfileAsync, tableFromRows } from '../src/drift';
 import { CorruptArtifactError } from '../src/errors';
 import {
   CheckpointMismatchError,
@@ -34,7 +34,10 @@ export function createTrainingActivities({ db, artifacts }: TrainingDeps) {
   async function loadTrainingData(request: TrainingRequest) {
     const config = await loadStoredConfig(db, request.modelName);
     const training = await readSplit(db, request.modelName, request.split, 'training');
-    return { config, rows: training.map((r) => r.features), labels: training.map((r) => r.label as number) };
+    return {
+      config, rows: training.map((r) => r.features), labels: training.map((r) => r.label as number),
+      eventTimesMs: training.map((r) => r.eventTime.getTime()),
+    };
   }
 
   /** The newest checkpoint of the scope, or undefined: a checkpoint is a cache, so an unreadable one only costs epochs. */
@@ -64,6 +67,9 @@ export function createTrainingActivities({ db, artifacts }: TrainingDeps) {
       labels: data.labels,
       hyperparameters: toHyperparameters(parameters),
       seed,
+      validationStrategy: data.config.retrain.validation,
+      minEpochs: data.config.retrain.minEpochs,
+      classWeights: data.config.retrain.classWeights,
       ...(resumeFrom && { resumeFrom }),
       onEpoch: async (progress) => {
         const checkpoint = await artifacts.saveCheckpoint(checkpointScope, progress.epoch, await progress.checkpoint());
@@ -89,7 +95,7 @@ export function createTrainingActivities({ db, artifacts }: TrainingDeps) {
 
   return {
     /**
-     * One tuning trial; its score is the best validation loss on the latest 20% of the training rows
+     * One tuning trial; its score is the best validation loss on 20% of the training rows (retrain.validation)
      * (lower is better). Every epoch's loss is stored; with a pruning rule, a trial whose best loss is
      * worse than the median of completed trials at the same epoch stops there as 'pruned'.
      */
@@ -152,6 +158,7 @@ export function createTrainingActivities({ db, artifacts }: TrainingDeps) {
       // weeks out of it would make a seasonal reference lopsided against full-length windows.
       const holdout = await readSplit(db, request.modelName, request.split, 'holdout');
       const referenceRows = [...data.rows, ...holdout.map((r) => r.features)];
+      const window = data.config.monitoring.window;
       const version = await registerCandidate(db, artifacts, {
         modelName: request.modelName,
         retrainId: request.retrainId,
@@ -161,9 +168,13 @@ export function createTrainingActivities({ db, artifacts }: TrainingDeps) {
         hyperparameters: result.artifact.hyperparameters,
         trainingWindow: request.split,
         // The challenger's training window becomes the drift reference if it is promoted.
-        referenceProfile: buildReferenceProfile(data.config.features, tableFromRows(referenceRows, data.config.features.map((f) => f.name)), {
+        // Its chunks are window-sized, so thresholds learned from them fit the windows checked against it.
+        referenceProfile: await buildReferenceProfileAsync(data.config.features, tableFromRows(referenceRows, data.config.features.map((f) => f.name)), {
           sampleLimit: data.config.drift.referenceSampleLimit,
           chunks: data.config.drift.referenceChunks,
+          ...(window.kind === 'duration'
+            ? { chunkMs: window.ms, eventTimesMs: [...data.eventTimesMs, ...holdout.map((r) => r.eventTime.getTime())] }
+            : { chunkRows: window.rows }),
           binning: data.config.drift.binning,
           smoothing: data.config.drift.smoothing,
           minChunkRows: data.config.monitoring.minRows,

@@ -15,12 +15,16 @@ import {
   DEFAULT_BOOTSTRAP_RESAMPLES,
   DEFAULT_CONFIDENCE,
   DEFAULT_GUARDRAIL_REFERENCE_ROWS,
+  DEFAULT_MIN_HOLDOUT_ROWS,
   type GuardrailRule,
   type PromotionRule,
 } from './policy/promotion';
+import { DEFAULT_BASELINE_TOLERANCE } from './policy/quality-gate';
 import { SearchSpaceError, validateSearchSpace, type SearchSpace } from './tuning';
 
-export const ALERT_EVENTS = ['drift_detected', 'retrain_failed', 'model_promoted', 'model_rejected', 'approval_required'] as const;
+export const ALERT_EVENTS = [
+  'drift_detected', 'retrain_failed', 'model_promoted', 'model_rejected', 'approval_required', 'monitor_blind', 'retraining_not_helping',
+] as const;
 export type AlertEvent = (typeof ALERT_EVENTS)[number];
 export const ALERT_SINK_TYPES = ['webhook', 'slack', 'pagerduty'] as const;
 export type AlertSinkType = (typeof ALERT_SINK_TYPES)[number];
@@ -41,11 +45,24 @@ export interface FeatureConfig {
   drift: { test: FeatureDriftTest; threshold: number | null };
 }
 
-/** How windows are compared (everything but minRows, which is under monitoring) and how the reference is profiled. */
-export interface DriftSettings extends Omit<DriftOptions, 'minRows'> {
+/**
+ * How windows are compared and how the reference is profiled: everything but minRows and the window's
+ * size, which are under monitoring (the check passes them on as DriftOptions.minRows and monitoringWindow).
+ */
+export interface DriftSettings extends Omit<DriftOptions, 'minRows' | 'monitoringWindow'> {
   referenceSampleLimit: number;
   referenceChunks: number;
 }
+
+export const REFERENCE_MODES = ['training', 'seasonal', 'rolling'] as const;
+export type ReferenceMode = (typeof REFERENCE_MODES)[number];
+
+/**
+ * What a window is compared with. training: the champion's training window (its stored profile);
+ * seasonal: the same calendar span one period earlier; rolling: the span of the same length just before
+ * the window (periodMs does not apply to it).
+ */
+export interface ReferenceSettings { mode: ReferenceMode; periodMs: number }
 
 /**
  * One alert route. Secrets are named, never given: `secretEnv` and `routingKeyEnv` hold the name of
@@ -80,8 +97,17 @@ export interface ModelConfig {
   eventTime: string;
   label: string;
   features: FeatureConfig[];
-  monitoring: { windowMs: number; minRows: number; schedule: { every?: string; cron?: string } };
+  monitoring: {
+    window: MonitoringWindow;
+    minRows: number;
+    schedule: { every?: string; cron?: string };
+    /** Consecutive checks with the verdict not_measured before a monitor_blind alert. */
+    blindAlertAfter: number;
+    /** Below this share of the features' weight tested, a check's verdict is not_measured (never "no drift"). */
+    minMeasuredShare: number;
+  };
   drift: DriftSettings;
+  reference: ReferenceSettings;
   /** weights: per feature name; features not named weigh 1. */
   driftRule: { minDriftedShare: number; anyPsiAtLeast: number | null; weights: Record<string, number> };
   retrain: {
@@ -92,12 +118,42 @@ export interface ModelConfig {
     seed: number;
     /** A training activity that has not heartbeaten (once per epoch) for this long is retried, from its last checkpoint. */
     heartbeatTimeoutMs: number;
+    /** How the early-stopping validation rows are drawn from the training rows. */
+    validation: 'stratified' | 'recent';
+    /** Early stopping never stops before this many epochs. */
+    minEpochs: number;
+    classWeights: 'auto' | 'balanced' | 'none';
+    /** null: every drifted check outside the cooldown may retrain. */
+    backoff: RetrainBackoff | null;
   };
+  /** A challenger must beat the baselines fitted on the same rows; null disables the gate. */
+  qualityGate: { baselineTolerance: number } | null;
   tuning: TuningConfig;
   promotion: PromotionConfig;
   /** A challenger the rule would promote waits for a person's `approve` or `reject` (null: automatic promotion). */
   approval: { timeoutMs: number; onTimeout: 'reject' | 'promote' } | null;
   alerts: AlertConfig[];
+}
+
+/**
+ * The latest window a check compares: the newest `rows` rows (the default, whatever the data's
+ * cadence), or a span of event time ending at the newest row.
+ */
+export type MonitoringWindow = { kind: 'rows'; rows: number } | { kind: 'duration'; ms: number };
+
+/**
+ * Retrains while a drift incident stays open and challengers keep losing: each rejection (or
+ * quality-gate failure) pushes the next drift-triggered retrain back, in the data's event time, by
+ * initialMs · multiplier^(rejections − 1) up to maxMs; after askAfterRejections rejections the
+ * monitor stops retraining and asks a person (retraining_not_helping).
+ */
+export interface RetrainBackoff {
+  initialMs: number;
+  multiplier: number;
+  maxMs: number;
+  askAfterRejections: number;
+  /** This many labelled rows arriving after the last rejected retrain re-arm automatic retrains. */
+  rearmLabelledRows: number;
 }
 
 export interface TuningConfig {
@@ -193,9 +249,18 @@ const MODEL_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const TASKS = ['binary_classification', 'multiclass_classification', 'regression'] as const satisfies readonly Task[];
 // Multi-class defaults to log loss: one-vs-rest ROC AUC is undefined whenever the holdout lacks a class.
 const DEFAULT_METRIC: Readonly<Record<Task, MetricName>> = {
-  binary_classification: 'roc_auc',
+  binary_classification: 'log_loss',
   multiclass_classification: 'log_loss',
   regression: 'rmse',
+};
+/**
+ * The primary metric is a proper scoring rule; ranking and thresholded metrics guard against a
+ * challenger that wins on log loss by flattening its predictions (tolerances in the metric's units).
+ */
+const DEFAULT_SECONDARY_METRICS: Readonly<Record<Task, ReadonlyArray<{ metric: MetricName; tolerance: number }>>> = {
+  binary_classification: [{ metric: 'roc_auc', tolerance: 0.02 }, { metric: 'f1', tolerance: 0.05 }],
+  multiclass_classification: [{ metric: 'roc_auc', tolerance: 0.02 }, { metric: 'f1', tolerance: 0.05 }],
+  regression: [],
 };
 const DEFAULT_PARALLELISM = 2;
 // The MLP hyperparameters the trainer reads; anything else in a search space would be silently ignored.
@@ -294,8 +359,11 @@ const modelFileSchema = z.strictObject({
   features: z.array(featureSchema).min(1),
   monitoring: z
     .strictObject({
-      window: durationMs({ allowZero: false }).prefault('7d'),
+      window: z.union([z.literal('auto'), durationMs({ allowZero: false })]).default('auto'),
+      windowRows: z.int().min(1).optional(),
       minRows: z.int().min(1).default(30),
+      blindAlertAfter: z.int().min(1).default(3),
+      minMeasuredShare: z.number().gt(0).max(1).default(0.5),
       schedule: z
         .strictObject({ every: scheduleInterval.optional(), cron: cronExpression.optional() })
         .refine((schedule) => (schedule.every === undefined) !== (schedule.cron === undefined), {
@@ -315,23 +383,44 @@ const modelFileSchema = z.strictObject({
       // A number: empty bins get that share (then renormalise); 'evidently': its rule; 'none': PSI may be infinite.
       smoothing: z.union([z.number().gt(0).lt(1), z.enum(['evidently', 'none'])]).default(1e-4),
       ksMethod: z.enum(['auto', 'exact', 'asymp']).default('auto'),
+      // Learned by default (NannyML's mean + 3·std over window-sized reference chunks): on seasonal data a
+      // constant threshold alarms on every season the window does not share with the whole reference.
       thresholds: z
         .discriminatedUnion('strategy', [
           z.strictObject({ strategy: z.literal('constant') }),
           z.strictObject({ strategy: z.literal('reference_chunks'), k: z.number().gt(0).default(3) }),
         ])
-        .default({ strategy: 'constant' }),
+        .default({ strategy: 'reference_chunks', k: 3 }),
       correction: z.enum(['none', 'bonferroni', 'benjamini_hochberg']).default('none'),
       nullRateShift: z.number().gt(0).max(1).nullable().default(0.1),
+      // p-value tests drift only with p below their level AND an effect size (KS D; chi-square: total variation
+      // distance) at least this large, so that a huge window alone does not alarm; 0 disables. See DRIFT_TESTS.
+      effectSizeFloor: z
+        .strictObject({
+          ks: z.number().min(0).lt(1).default(DEFAULT_DRIFT_OPTIONS.effectSizeFloor.ks),
+          chi_square: z.number().min(0).lt(1).default(DEFAULT_DRIFT_OPTIONS.effectSizeFloor.chi_square),
+        })
+        .prefault({}),
       referenceSampleLimit: z.int().min(100).default(DEFAULT_REFERENCE_SAMPLE_LIMIT),
+      // Equal-count chunks, only for profiles built without the monitoring window's size.
       referenceChunks: z.int().min(0).max(100).default(DEFAULT_REFERENCE_CHUNKS),
       rule: z
         .strictObject({
-          driftedShare: z.number().gt(0).max(1).default(0.3),
-          anyPsiAtLeast: z.number().gt(0).nullable().default(0.25),
+          // Evidently's default: half the features. With 0.3, one feature of three decided alone.
+          driftedShare: z.number().gt(0).max(1).default(0.5),
+          // Off by default: one feature's PSI on a seasonal window would decide alone.
+          anyPsiAtLeast: z.number().gt(0).nullable().default(null),
           weights: z.record(z.string(), z.number().min(0)).default(() => ({})),
         })
         .prefault({}),
+    })
+    .prefault({}),
+  // What each window is compared with: the champion's training window; the same calendar span one period
+  // earlier; or the span just before the window (rolling, which ignores period).
+  reference: z
+    .strictObject({
+      mode: z.enum(REFERENCE_MODES).default('training'),
+      period: durationMs({ allowZero: false }).prefault('365d'),
     })
     .prefault({}),
   retrain: z
@@ -342,7 +431,24 @@ const modelFileSchema = z.strictObject({
       minTrainingRows: z.int().min(1).default(200),
       seed: z.int().min(0).default(42),
       heartbeatTimeout: durationMs({ allowZero: false }).prefault('1m'),
+      validation: z.enum(['stratified', 'recent']).default('stratified'),
+      minEpochs: z.int().min(1).default(10),
+      classWeights: z.enum(['auto', 'balanced', 'none']).default('auto'),
+      backoff: z
+        .strictObject({
+          initial: durationMs({ allowZero: false }).prefault('7d'),
+          multiplier: z.number().min(1).max(10).default(2),
+          max: durationMs({ allowZero: false }).prefault('90d'),
+          askAfterRejections: z.int().min(1).default(3),
+          rearmLabelledRows: z.int().min(1).default(DEFAULT_MIN_HOLDOUT_ROWS),
+        })
+        .nullable()
+        .prefault({}),
     })
+    .prefault({}),
+  qualityGate: z
+    .strictObject({ baselineTolerance: z.number().min(0).max(1).default(DEFAULT_BASELINE_TOLERANCE) })
+    .nullable()
     .prefault({}),
   tuning: z
     .strictObject({
@@ -366,7 +472,9 @@ const modelFileSchema = z.strictObject({
     .strictObject({
       metric: metricName.optional(),
       minImprovement: z.number().min(0).default(0),
-      requireConfidentImprovement: z.boolean().default(false),
+      requireConfidentImprovement: z.boolean().default(true),
+      minHoldoutRows: z.int().min(1).default(DEFAULT_MIN_HOLDOUT_ROWS),
+      secondary: z.array(z.strictObject({ metric: metricName, tolerance: z.number().min(0) })).optional(),
       confidence: z.number().min(0.5).max(0.999).default(DEFAULT_CONFIDENCE),
       // The cap keeps a typo from turning the evaluation activity into an hour of resampling.
       bootstrapResamples: z.int().min(100).max(100_000).default(DEFAULT_BOOTSTRAP_RESAMPLES),
@@ -423,9 +531,11 @@ function resolveModelConfig(file: ModelFile, issues: ConfigIssue[]): ModelConfig
     label: file.label,
     features,
     monitoring: {
-      windowMs: file.monitoring.window,
+      window: resolveWindow(file, issues),
       minRows: file.monitoring.minRows,
       schedule: file.monitoring.schedule,
+      blindAlertAfter: file.monitoring.blindAlertAfter,
+      minMeasuredShare: file.monitoring.minMeasuredShare,
     },
     drift: {
       binning: file.drift.binning,
@@ -436,9 +546,11 @@ function resolveModelConfig(file: ModelFile, issues: ConfigIssue[]): ModelConfig
       thresholds: file.drift.thresholds,
       correction: file.drift.correction,
       nullRateShift: file.drift.nullRateShift,
+      effectSizeFloor: file.drift.effectSizeFloor,
       referenceSampleLimit: file.drift.referenceSampleLimit,
       referenceChunks: file.drift.referenceChunks,
     },
+    reference: { mode: file.reference.mode, periodMs: file.reference.period },
     driftRule: {
       minDriftedShare: file.drift.rule.driftedShare,
       anyPsiAtLeast: file.drift.rule.anyPsiAtLeast,
@@ -451,7 +563,18 @@ function resolveModelConfig(file: ModelFile, issues: ConfigIssue[]): ModelConfig
       minTrainingRows: file.retrain.minTrainingRows,
       seed: file.retrain.seed,
       heartbeatTimeoutMs: file.retrain.heartbeatTimeout,
+      validation: file.retrain.validation,
+      minEpochs: file.retrain.minEpochs,
+      classWeights: file.retrain.classWeights,
+      backoff: file.retrain.backoff === null ? null : {
+        initialMs: file.retrain.backoff.initial,
+        multiplier: file.retrain.backoff.multiplier,
+        maxMs: file.retrain.backoff.max,
+        askAfterRejections: file.retrain.backoff.askAfterRejections,
+        rearmLabelledRows: file.retrain.backoff.rearmLabelledRows,
+      },
     },
+    qualityGate: file.qualityGate,
     tuning: {
       trials,
       parallelism,
@@ -467,6 +590,30 @@ function resolveModelConfig(file: ModelFile, issues: ConfigIssue[]): ModelConfig
     alerts: file.alerts.map(resolveAlertRoute),
   };
 }
+
+/**
+ * 'auto' is a row-count window, so it holds the same number of rows whether the data arrives daily,
+ * hourly or per event; a duration window must hold minRows at the data's cadence (checked at
+ * registration and ingest, see src/monitoring/cadence.ts).
+ */
+function resolveWindow(file: ModelFile, issues: ConfigIssue[]): MonitoringWindow {
+  const { window, windowRows } = file.monitoring;
+  if (window !== 'auto') {
+    if (windowRows !== undefined) issues.push({ path: 'monitoring.windowRows', message: "only applies to window: auto; remove it or set window: auto" });
+    return { kind: 'duration', ms: window };
+  }
+  const rows = windowRows ?? defaultWindowRows(file.monitoring.minRows);
+  if (rows < file.monitoring.minRows) {
+    issues.push({ path: 'monitoring.windowRows', message: `expected at least monitoring.minRows (${file.monitoring.minRows}), got ${rows}: every check would be not_measured` });
+  }
+  return { kind: 'rows', rows };
+}
+
+/** Three times minRows: enough for the tests' power on moderate shifts while a window stays recent. */
+export function defaultWindowRows(minRows: number): number {
+  return minRows * DEFAULT_WINDOW_ROWS_PER_MIN_ROW;
+}
+const DEFAULT_WINDOW_ROWS_PER_MIN_ROW = 3;
 
 function resolveAlertRoute(route: ModelFile['alerts'][number]): AlertConfig {
   return {
@@ -497,16 +644,20 @@ function resolvePromotion(file: ModelFile, issues: ConfigIssue[]): PromotionConf
       issues.push({ path, message: `metric '${metric}' does not apply to task '${file.task}'; expected one of ${taskMetrics.join(', ')}` });
     }
   };
-  const { minImprovement, requireConfidentImprovement, confidence, bootstrapResamples, guardrail } = file.promotion;
+  const { minImprovement, requireConfidentImprovement, confidence, bootstrapResamples, guardrail, minHoldoutRows } = file.promotion;
   const metric = file.promotion.metric ?? DEFAULT_METRIC[file.task];
   checkApplies(metric, 'promotion.metric');
   if (guardrail?.metric !== undefined) checkApplies(guardrail.metric, 'promotion.guardrail.metric');
+  const secondary = file.promotion.secondary ?? DEFAULT_SECONDARY_METRICS[file.task];
+  secondary.forEach((entry, index) => checkApplies(entry.metric, `promotion.secondary[${index}].metric`));
   return {
     metric,
     minImprovement,
     requireConfidentImprovement,
     confidence,
     bootstrapResamples,
+    minHoldoutRows,
+    secondary,
     guardrail: guardrail === null ? null : { metric: guardrail.metric ?? metric, tolerance: guardrail.tolerance, referenceRows: guardrail.referenceRows },
   };
 }

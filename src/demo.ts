@@ -17,6 +17,7 @@ import {
   type RetrainResult,
 } from '../workflows/definitions';
 import type { monitorTickWorkflow } from '../workflows';
+import { windowText } from './cli/format';
 import { loadModelConfig } from './config';
 import { loadSeattleWeather, rowsBetween, withFahrenheitFeedFrom } from './demo/seattle-weather';
 import { ingestRows } from './ingest/ingest';
@@ -67,7 +68,7 @@ async function main(): Promise<void> {
       }));
     printRetrain(bootstrap);
 
-    console.log(`\nMonthly monitor ticks (window ${config.monitoring.windowMs / 86_400_000}d; * = feature drifted; from ${FAHRENHEIT_FROM} the feed reports °F):`);
+    console.log(`\nMonthly monitor ticks (window ${windowText(config.monitoring.window)}; * = feature drifted; from ${FAHRENHEIT_FROM} the feed reports °F):`);
     for (const month of monthsBetween('2014-01', '2014-12')) {
       const rows = rowsBetween(weather, `${month}-01`, nextMonth(month));
       await ingest(db, model, rows);

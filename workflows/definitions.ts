@@ -4,8 +4,12 @@
  */
 import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { DriftVerdict } from '../src/policy/dataset-drift';
 import type { PromotionDecision, ModelMetrics } from '../src/policy/promotion';
+import type { QualityGateResult } from '../src/policy/quality-gate';
 import type { ParameterValues } from '../src/tuning/search-space';
+
+export type { DriftVerdict };
 
 export const DEFAULT_TASK_QUEUE = 'driftwatch';
 /**
@@ -86,13 +90,15 @@ export interface RetrainProgress {
   challengerVersion: number | null;
   backend: string | null;
   decision: PromotionDecision | null;
+  qualityGate: QualityGateResult | null;
   outcome: RetrainOutcome | null;
   message: string | null;
   /** While awaiting approval: until when, and what happens then. */
   approval: { deadline: string; onTimeout: 'reject' | 'promote' } | null;
 }
 
-export type RetrainOutcome = 'promoted' | 'rejected' | 'superseded' | 'skipped';
+/** 'failed_quality_gate': the challenger was trained but is broken (below the baselines, constant, AUC <= 0.5): training failed, not "not better". */
+export type RetrainOutcome = 'promoted' | 'rejected' | 'failed_quality_gate' | 'superseded' | 'skipped';
 
 export interface RetrainResult {
   outcome: RetrainOutcome;
@@ -104,6 +110,8 @@ export interface RetrainResult {
   metrics: { challenger: ModelMetrics; champion: ModelMetrics | null } | null;
   trials: TrialSummary[];
   backend: string | null;
+  /** The challenger against the baselines fitted on its own training rows; null when the gate is off or nothing was trained. */
+  qualityGate: QualityGateResult | null;
   /** The challenger's training: epochs run, and the checkpoint epoch a retried attempt resumed from (null: from the start). */
   training: { epochsTrained: number; resumedFromEpoch: number | null } | null;
 }
@@ -140,20 +148,35 @@ export interface FeatureDriftSummary {
   scoreKind: 'p_value' | 'distance';
   score: number | null;
   threshold: number;
+  /** 'reference_chunks': learned from window-sized chunks of the reference (mean + k·std). */
+  thresholdSource: string;
   psi: number | null;
   drifted: boolean;
   status: string;
+  /** p-value tests: the effect size (KS D, or total variation distance) and the floor it must also reach to drift. */
+  effectSize?: number | null;
+  effectSizeFloor?: number | null;
+  /** Why a learned threshold does not apply as is (chunks of another size, none learned). */
+  thresholdDetail?: string;
 }
+
 
 export interface DriftCheckResult {
   modelName: string;
   checkedAt: string;
   outcome: 'no_champion' | 'no_data' | 'unchanged' | 'checked';
+  /** null when nothing was checked (no champion, no data, or rows already checked). */
+  verdict: DriftVerdict | null;
   reportId: number | null;
   championVersion: number | null;
-  window: { start: string; end: string; rows: number } | null;
+  /** `lateRows`: rows in the window that arrived after an earlier report of a window overlapping it had been made (back-dated or late). */
+  window: { start: string; end: string; rows: number; lateRows: number } | null;
   datasetDrift: boolean;
   driftedShare: number;
+  /** Share of the features' weight that could be tested. */
+  measuredShare: number;
+  /** Labelled rows of the model up to the check's row horizon: back-off re-arms once enough new labels arrived. */
+  labelledRows: number;
   features: FeatureDriftSummary[];
   reasons: string[];
   retrain: { started: boolean; workflowId: string | null; reason: string };

@@ -11,12 +11,28 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { createOrchestrationActivities } from '../activities/orchestration';
+import type { MonitorPolicy } from '../src/monitoring/drift-check';
 import {
+  SEEING,
+  blindnessAfterCheck,
   incidentAfterCheck,
   incidentAfterPromotion,
+  type BlindEpisode,
+  type BlindTransition,
   type DriftIncident,
   type IncidentTransition,
 } from '../src/policy/drift-incidents';
+import {
+  FRESH_BACKOFF,
+  describeRearmCause,
+  describeRearming,
+  gateDriftRetrain,
+  rearmManually,
+  recordRejectedRetrain,
+  type RejectedRetrain,
+  type RetrainBackoff,
+  type RetrainGate,
+} from '../src/policy/retrain-backoff';
 import { sendAlert, type AlertContent } from './alerting';
 import {
   checkDriftUpdate,
@@ -42,13 +58,35 @@ const orchestration = proxyActivities<ReturnType<typeof createOrchestrationActiv
 /** Keeps the history small: a long-lived monitor starts afresh after this many handled requests. */
 const REQUESTS_PER_RUN = 200;
 
-/** What the monitor keeps, and carries across continue-as-new: its status and the open drift incident. */
-export type MonitorState = MonitorStatus & { incident: DriftIncident | null };
+/**
+ * What the monitor keeps, and carries across continue-as-new: its status, the open drift incident
+ * (with its retrain back-off), the blind episode (`blindness.notMeasuredChecks`, `blindness.blind`)
+ * and the policy of the latest check (null before the first).
+ */
+export type MonitorState = MonitorStatus & { incident: DriftIncident | null; blindness: BlindEpisode; policy: MonitorPolicy | null };
+
+/** State carried by runs of earlier versions lacks the newer fields. */
+type CarriedState = MonitorStatus & {
+  incident?: (Omit<DriftIncident, 'retrains'> & Partial<Pick<DriftIncident, 'retrains'>>) | null;
+  blindness?: BlindEpisode;
+  policy?: MonitorPolicy | null;
+};
+
+/** The retrain this monitor started and awaits: its result feeds the incident's back-off. */
+interface RetrainInFlight {
+  runId: string;
+  /** The incident open when it started: only a rejection inside the same incident counts. */
+  incidentId: string | null;
+  /** Window end and labelled rows of the check it started from (the latest check for a forced retrain). */
+  dataTime: string | null;
+  labelledRows: number;
+}
 
 /** A monitor run's working context: its state, the request queue and the alert queue. */
 interface Monitor {
   modelName: string;
   state: MonitorState;
+  retrainInFlight: RetrainInFlight | null;
   /** Runs work after everything queued before it (checks, requests, reactions to retrain results). */
   enqueue<T>(work: () => Promise<T>): Promise<T>;
   /** Queues an alert behind the earlier ones without waiting for it (a trigger is never overtaken by its resolve). */
@@ -61,13 +99,21 @@ interface Monitor {
  * can never start two retrains. The schedule's ticks arrive as `checkDrift` updates.
  *
  * It also keeps the model's drift incident: the first drifted check opens it and alerts, later
- * drifted checks only count in it, and a clean check or a new champion resolves it.
+ * drifted checks only count in it, and a clean check or a new champion resolves it. Inside an
+ * incident, challengers that do not help back the next retrain off and, after enough of them, stop
+ * automatic retrains and ask a person (src/policy/retrain-backoff.ts). Consecutive checks that
+ * could not measure drift make a blind episode, alerted once (monitor_blind).
  */
-export async function modelMonitorWorkflow(input: MonitorInput & { carried?: MonitorStatus & { incident?: DriftIncident | null } }): Promise<void> {
+export async function modelMonitorWorkflow(input: MonitorInput & { carried?: CarriedState }): Promise<void> {
   const carried = input.carried;
   const state: MonitorState = carried
-    ? { ...carried, incident: carried.incident ?? null }
-    : { modelName: input.modelName, checks: 0, lastCheck: null, lastRetrain: null, incident: null };
+    ? {
+      ...carried,
+      incident: carried.incident ? { ...carried.incident, retrains: carried.incident.retrains ?? FRESH_BACKOFF } : null,
+      blindness: carried.blindness ?? SEEING,
+      policy: carried.policy ?? null,
+    }
+    : { modelName: input.modelName, checks: 0, lastCheck: null, lastRetrain: null, incident: null, blindness: SEEING, policy: null };
   let handled = 0;
   // Handlers run concurrently with each other; chaining them one after another keeps decisions
   // about "is a retrain running" sequential.
@@ -78,6 +124,7 @@ export async function modelMonitorWorkflow(input: MonitorInput & { carried?: Mon
   const monitor: Monitor = {
     modelName: input.modelName,
     state,
+    retrainInFlight: null,
     enqueue<T>(work: () => Promise<T>): Promise<T> {
       const next = queue.then(work);
       queue = next.catch(() => undefined);
@@ -113,6 +160,8 @@ export async function modelMonitorWorkflow(input: MonitorInput & { carried?: Mon
   setHandler(monitorStatusQuery, () => state);
 
   await condition(() => handled >= REQUESTS_PER_RUN || workflowInfo().continueAsNewSuggested);
+  // The next run could not hear the retrain's result, and a rejection it misses would never back off.
+  await condition(() => monitor.retrainInFlight === null);
   await condition(allHandlersFinished);
   await queue;
   await alerting;
@@ -128,30 +177,109 @@ function validateForceRetrain(request: ForceRetrainRequest): void {
 async function checkDrift(monitor: Monitor, request: DriftCheckRequest): Promise<DriftCheckResult> {
   const { modelName, state } = monitor;
   const computation = await orchestration.computeDrift({ modelName, source: request.source ?? 'manual' });
-  const { retrainBlockedBy, ...report } = computation;
+  const { retrainBlockedBy, policy, ...report } = computation;
+  state.policy = policy;
+  const step = incidentAfterCheck(modelName, state.incident, report);
+  const { incident, gate } = gateIncidentRetrain(step.incident, report, policy, request);
+  state.incident = incident;
+
   let retrain: DriftCheckResult['retrain'];
   if (report.outcome === 'no_champion' || report.outcome === 'no_data') {
     retrain = { started: false, workflowId: null, reason: report.reasons.join('; ') };
   } else if (request.forceRetrain) {
     retrain = await startRetrain(monitor, 'manual', {
       requestedBy: request.requestedBy, reason: request.reason, driftReportId: report.reportId ?? undefined,
-    });
+    }, report);
   } else if (report.outcome === 'unchanged') {
     retrain = { started: false, workflowId: null, reason: 'no new rows since the last report of this window' };
+  } else if (report.verdict === 'not_measured') {
+    retrain = { started: false, workflowId: null, reason: 'drift not measured: too few features could be tested' };
   } else if (!report.datasetDrift) {
     retrain = { started: false, workflowId: null, reason: 'no dataset drift' };
+  } else if (gate && gate.kind !== 'open') {
+    retrain = { started: false, workflowId: null, reason: gate.reason };
   } else if (retrainBlockedBy) {
     retrain = { started: false, workflowId: null, reason: retrainBlockedBy };
   } else {
-    retrain = await startRetrain(monitor, 'drift', { reason: report.reasons.join('; '), driftReportId: report.reportId ?? undefined });
+    retrain = await startRetrain(monitor, 'drift', { reason: report.reasons.join('; '), driftReportId: report.reportId ?? undefined }, report);
+    const rearmedBy = gate?.kind === 'open' ? gate.rearmedBy : null;
+    if (retrain.started && rearmedBy) retrain = { ...retrain, reason: `${retrain.reason}; ${describeRearmCause(rearmedBy)}` };
   }
   const result: DriftCheckResult = { ...report, retrain };
   state.checks += 1;
   state.lastCheck = result;
-  const step = incidentAfterCheck(modelName, state.incident, report);
-  state.incident = step.incident;
   for (const transition of step.transitions) alertTransition(monitor, transition, result);
+
+  const before = state.blindness;
+  const sight = blindnessAfterCheck(modelName, before, report, policy.blindAlertAfter);
+  state.blindness = sight.episode;
+  alertBlindness(monitor, sight.transition, before, sight.episode, result);
   return result;
+}
+
+/**
+ * The open incident after this check's say on retraining: a drifted check re-arms or backs off
+ * (and records which features drifted), a manual request re-arms. Null gate: the back-off has no
+ * say (no incident, or the check did not measure drift).
+ */
+function gateIncidentRetrain(
+  incident: DriftIncident | null,
+  report: Omit<DriftCheckResult, 'retrain'>,
+  policy: MonitorPolicy,
+  request: DriftCheckRequest,
+): { incident: DriftIncident | null; gate: RetrainGate | null } {
+  if (!incident) return { incident, gate: null };
+  let { retrains } = incident;
+  let gate: RetrainGate | null = null;
+  if (report.outcome === 'checked' && report.verdict !== 'not_measured' && report.datasetDrift) {
+    const step = gateDriftRetrain(policy.backoff, retrains, {
+      windowEnd: report.window!.end,
+      labelledRows: report.labelledRows,
+      driftedFeatures: report.features.filter((f) => f.drifted).map((f) => f.feature),
+    });
+    retrains = step.state;
+    gate = step.gate;
+  }
+  if (request.forceRetrain) retrains = rearmManually(retrains);
+  return { incident: { ...incident, retrains }, gate };
+}
+
+/**
+ * monitor_blind once per blind episode, with the check's reasons (the features' statuses and a
+ * suggested window); when the monitor sees again, a resolve with the episode's key.
+ */
+function alertBlindness(monitor: Monitor, transition: BlindTransition, before: BlindEpisode, after: BlindEpisode, check: DriftCheckResult): void {
+  const { modelName } = monitor;
+  if (transition === 'went_blind') {
+    monitor.notify({
+      modelName,
+      event: 'monitor_blind',
+      severity: 'warning',
+      summary: `The drift monitor of ${modelName} is blind: ${after.notMeasuredChecks === 1 ? 'the check' : `${after.notMeasuredChecks} consecutive checks`} `
+        + `since ${after.since} could not test enough features to apply the dataset rule (verdict not_measured; `
+        + `${Math.round(check.measuredShare * 100)}% of the features' weight tested `
+        + `in drift report #${check.reportId}, window ${check.window?.start} → ${check.window?.end}, ${check.window?.rows} rows), so drift would go unnoticed. `
+        + `Cause and fix: ${check.reasons.join('; ')}`,
+      details: {
+        notMeasuredChecks: after.notMeasuredChecks, since: after.since, reportId: check.reportId, window: check.window,
+        measuredShare: check.measuredShare, features: check.features, reasons: check.reasons,
+      },
+      incident: { dedupKey: after.dedupKey!, action: 'trigger' },
+      driftReportId: check.reportId,
+    }, `blind-${after.dedupKey}`);
+  } else if (transition === 'recovered') {
+    monitor.notify({
+      modelName,
+      event: 'monitor_blind',
+      // Keeps the severity of the blind alert it closes, so it reaches every route that alert reached.
+      severity: 'warning',
+      summary: `The drift monitor of ${modelName} sees again: drift report #${check.reportId} has the verdict ${check.verdict} `
+        + `after ${before.notMeasuredChecks} not_measured checks since ${before.since}.`,
+      details: { reportId: check.reportId, verdict: check.verdict, measuredShare: check.measuredShare, notMeasuredChecks: before.notMeasuredChecks, since: before.since },
+      incident: { dedupKey: before.dedupKey!, action: 'resolve' },
+      driftReportId: check.reportId,
+    }, `blind-${before.dedupKey}-resolved`);
+  }
 }
 
 /** The alert of an incident's transition: drift_detected opens it, drift_resolved closes it, nothing in between. */
@@ -202,13 +330,17 @@ function alertTransition(monitor: Monitor, transition: IncidentTransition, check
 }
 
 async function forceRetrain(monitor: Monitor, request: ForceRetrainRequest): Promise<DriftCheckResult['retrain']> {
-  return startRetrain(monitor, 'manual', { requestedBy: request.requestedBy, reason: request.reason });
+  const { state } = monitor;
+  if (state.incident) state.incident = { ...state.incident, retrains: rearmManually(state.incident.retrains) };
+  return startRetrain(monitor, 'manual', { requestedBy: request.requestedBy, reason: request.reason }, state.lastCheck);
 }
 
 async function startRetrain(
   monitor: Monitor,
   trigger: RetrainTrigger,
   details: { requestedBy?: string; reason?: string; driftReportId?: number },
+  /** The check it starts from: its data time and labelled rows are where a rejection backs off from. */
+  basis: Pick<DriftCheckResult, 'window' | 'labelledRows'> | null,
 ): Promise<DriftCheckResult['retrain']> {
   const { modelName, state } = monitor;
   const workflowId = retrainWorkflowId(modelName);
@@ -227,18 +359,80 @@ async function startRetrain(
     throw err;
   }
   state.lastRetrain = { workflowId, trigger, startedAt: new Date(Date.now()).toISOString() };
-  // A promotion resolves the drift incident at once. If this run continues as new first, the next
-  // check resolves it instead (it sees another champion).
+  const started: RetrainInFlight = {
+    runId: child.firstExecutionRunId,
+    incidentId: state.incident?.id ?? null,
+    dataTime: basis?.window?.end ?? null,
+    labelledRows: basis?.labelledRows ?? 0,
+  };
+  monitor.retrainInFlight = started;
+  // A promotion resolves the drift incident at once; a rejection backs the incident's next retrain off.
   child.result().then(
-    (result) => monitor.enqueue(async () => onRetrainFinished(monitor, result)),
-    () => undefined,
+    (result) => monitor.enqueue(async () => onRetrainFinished(monitor, started, result)),
+    () => monitor.enqueue(async () => finishedInFlight(monitor, started)),
   ).catch((err: unknown) => log.warn('reacting to the retrain result failed', { error: err instanceof Error ? err.message : String(err) }));
   return { started: true, workflowId, reason: trigger === 'manual' ? `requested by ${details.requestedBy ?? 'unknown'}` : 'dataset drift' };
 }
 
-function onRetrainFinished(monitor: Monitor, result: RetrainResult): void {
-  if (result.outcome !== 'promoted' || result.challengerVersion === null) return;
-  const step = incidentAfterPromotion(monitor.state.incident, result.challengerVersion, new Date(Date.now()).toISOString());
-  monitor.state.incident = step.incident;
-  for (const transition of step.transitions) alertTransition(monitor, transition, null, result);
+/** A check queued before the result may already have started the next retrain: that one stays awaited. */
+function finishedInFlight(monitor: Monitor, started: RetrainInFlight): void {
+  if (monitor.retrainInFlight === started) monitor.retrainInFlight = null;
 }
+
+function onRetrainFinished(monitor: Monitor, started: RetrainInFlight, result: RetrainResult): void {
+  const { state } = monitor;
+  finishedInFlight(monitor, started);
+  if (result.outcome === 'promoted' && result.challengerVersion !== null) {
+    const step = incidentAfterPromotion(state.incident, result.challengerVersion, new Date(Date.now()).toISOString());
+    state.incident = step.incident;
+    for (const transition of step.transitions) alertTransition(monitor, transition, null, result);
+    return;
+  }
+  const incident = state.incident;
+  if ((result.outcome !== 'rejected' && result.outcome !== 'failed_quality_gate') || !incident || incident.id !== started.incidentId) return;
+  const backoff = state.policy?.backoff ?? null;
+  const step = recordRejectedRetrain(backoff, incident.retrains, {
+    runId: started.runId, outcome: result.outcome, reason: result.reason, challengerVersion: result.challengerVersion,
+    dataTime: started.dataTime, labelledRows: started.labelledRows,
+  });
+  state.incident = { ...incident, retrains: step.state };
+  if (step.askPerson && backoff) alertRetrainingNotHelping(monitor, state.incident, backoff);
+}
+
+/** After askAfterRejections challengers that did not help: automatic retrains stop, and a person decides, with the evidence. */
+function alertRetrainingNotHelping(monitor: Monitor, incident: DriftIncident, backoff: RetrainBackoff): void {
+  const { modelName, state } = monitor;
+  const { rejected, driftedFeatures } = incident.retrains;
+  const last = rejected.at(-1)!;
+  const failedGate = rejected.filter((r) => r.outcome === 'failed_quality_gate').length;
+  const lastCheck = state.lastCheck;
+  // Keyed by the last rejected retrain: after a re-arm, the next run of rejections asks again.
+  monitor.notify({
+    modelName,
+    event: 'retraining_not_helping',
+    severity: 'warning',
+    summary: `Retraining is not helping ${modelName}: ${rejected.length} challengers in a row did not replace champion v${incident.championVersion} `
+      + `(${rejected.length - failedGate} rejected, ${failedGate} failed the quality gate) during the drift incident opened ${incident.openedAt} `
+      + `by drift report #${incident.firstReportId} (${incident.driftedChecks} drifted check${incident.driftedChecks === 1 ? '' : 's'}; `
+      + `drifted features: ${driftedFeatures.join(', ') || 'none named'}). Automatic retrains are stopped for this incident: `
+      + `look at the data and the challengers (${rejected.map(describeRejected).join('; ')}). `
+      + `${capitalise(describeRearming(backoff, last, lastCheck?.labelledRows ?? last.labelledRows))}; `
+      + `a manual retrain is the forceRetrain update or signal on ${workflowInfo().workflowId}.`,
+    details: {
+      incident: { id: incident.id, openedAt: incident.openedAt, championVersion: incident.championVersion, firstReportId: incident.firstReportId,
+        lastReportId: incident.lastReportId, driftedChecks: incident.driftedChecks },
+      rejected, driftedFeatures,
+      features: lastCheck?.features.filter((f) => f.drifted) ?? [],
+      rearm: { labelledRowsAtLastRejection: last.labelledRows, labelledRowsNow: lastCheck?.labelledRows ?? null, rearmLabelledRows: backoff.rearmLabelledRows },
+    },
+    incident: { dedupKey: incident.dedupKey, action: 'trigger' },
+    driftReportId: incident.lastReportId,
+  }, `incident-${incident.id}-not-helping-${last.runId}`);
+}
+
+function describeRejected(retrain: RejectedRetrain): string {
+  const challenger = retrain.challengerVersion === null ? 'a challenger' : `v${retrain.challengerVersion}`;
+  return `${challenger} ${retrain.outcome === 'failed_quality_gate' ? 'failed the quality gate' : 'rejected'}: ${retrain.reason}`;
+}
+
+const capitalise = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);

@@ -10,7 +10,8 @@ import {
 } from '@temporalio/workflow';
 import type { createOrchestrationActivities } from '../activities/orchestration';
 import type { createTrainingActivities } from '../activities/training';
-import { decidePromotion, type ApprovalRecord, type PromotionDecision } from '../src/policy/promotion';
+import { decidePromotion, type ApprovalRecord, type Evaluation, type PromotionDecision } from '../src/policy/promotion';
+import { checkQualityGate, type QualityGateResult } from '../src/policy/quality-gate';
 import {
   MODEL_SEARCH_ATTRIBUTE,
   OUTCOME_SEARCH_ATTRIBUTE,
@@ -59,7 +60,7 @@ export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResul
   const progress: RetrainProgress = {
     modelName: input.modelName, trigger, stage: 'claiming', championVersion: null, trialsTotal: 0, trialsDone: 0,
     trialsFailed: 0, trialsPruned: 0, tuningStoppedBy: null, bestScore: null, bestParameters: null, challengerVersion: null, backend: null, decision: null,
-    outcome: null, message: null, approval: null,
+    outcome: null, message: null, approval: null, qualityGate: null,
   };
   setHandler(retrainProgressQuery, () => progress);
   upsertSearchAttributes([{ key: MODEL_SEARCH_ATTRIBUTE, value: input.modelName }, { key: STAGE_SEARCH_ATTRIBUTE, value: 'claiming' }]);
@@ -127,9 +128,14 @@ async function runRetrain(input: RetrainInput, retrainId: string, progress: Retr
   });
 
   enterStage(progress, 'deciding');
+  const metrics = { challenger: evaluation.challenger, champion: evaluation.champion };
+  const qualityGate = checkChallengerQuality(plan, evaluation);
+  progress.qualityGate = qualityGate;
+  if (qualityGate && !qualityGate.passed) {
+    return failQualityGate({ input, plan, retrainId, progress, challenger, evaluation, qualityGate, trials });
+  }
   let decision = decidePromotion(plan.promotion, evaluation);
   progress.decision = decision;
-  const metrics = { challenger: evaluation.challenger, champion: evaluation.champion };
   if (decision.promote && plan.approval) {
     enterStage(progress, 'awaiting_approval');
     progress.approval = { deadline: new Date(Date.now() + plan.approval.timeoutMs).toISOString(), onTimeout: plan.approval.onTimeout };
@@ -164,7 +170,7 @@ async function runRetrain(input: RetrainInput, retrainId: string, progress: Retr
   const reason = outcome === 'superseded' ? 'the champion changed while this retrain ran; the challenger was not promoted' : decision.reasons.join('; ');
   const result: RetrainResult = {
     outcome, modelName: input.modelName, reason, challengerVersion: challenger.version, championVersion: plan.championVersion,
-    decision, metrics, trials, backend: challenger.backend,
+    decision, metrics, trials, backend: challenger.backend, qualityGate,
     training: { epochsTrained: challenger.epochsTrained, resumedFromEpoch: challenger.resumedFromEpoch },
   };
   await orchestration.finishRetrain({
@@ -183,6 +189,57 @@ async function runRetrain(input: RetrainInput, retrainId: string, progress: Retr
       ? `${input.modelName} v${challenger.version} promoted to champion (was ${plan.championVersion === null ? 'none' : `v${plan.championVersion}`}): ${reason}`
       : `${input.modelName} challenger v${challenger.version} ${outcome}; champion ${plan.championVersion === null ? 'none' : `v${plan.championVersion}`} kept: ${reason}`,
     details: { decision, metrics, challengerVersion: challenger.version, championVersion: plan.championVersion, backend: challenger.backend },
+  });
+  return result;
+}
+
+/**
+ * The gate that tells a broken challenger (below the class prior or far below the linear baseline,
+ * constant, or no better than chance) from one that is merely not better. Null when the plan has no
+ * gate, or the evaluation lacks the baselines (an evaluation recorded before they existed).
+ */
+function checkChallengerQuality(plan: RetrainPlan, evaluation: Evaluation): QualityGateResult | null {
+  const { baselines, predictionSummary, holdoutLabels } = evaluation;
+  if (!plan.qualityGate || !plan.task || !baselines || !predictionSummary || !holdoutLabels) return null;
+  const { task } = plan;
+  return checkQualityGate({
+    task, primaryMetric: task === 'regression' ? 'rmse' : 'log_loss', challenger: evaluation.challenger, baselines,
+    predictions: predictionSummary, holdoutLabels, rule: plan.qualityGate,
+  });
+}
+
+/** Training failed, not "not better": the challenger is kept for the record as rejected, and on-call hears that training failed. */
+async function failQualityGate(context: {
+  input: RetrainInput; plan: RetrainPlan; retrainId: string; progress: RetrainProgress; challenger: { version: number; backend: string; epochsTrained: number; resumedFromEpoch: number | null };
+  evaluation: Evaluation; qualityGate: QualityGateResult; trials: TrialSummary[];
+}): Promise<RetrainResult> {
+  const { input, plan, retrainId, progress, challenger, evaluation, qualityGate, trials } = context;
+  const metrics = { challenger: evaluation.challenger, champion: evaluation.champion };
+  const reason = `challenger v${challenger.version} failed the quality gate: ${qualityGate.reasons.join('; ')}`;
+  const decision: PromotionDecision = {
+    ...decidePromotion(plan.promotion, evaluation), promote: false,
+  };
+  decision.reasons = [reason, ...decision.reasons];
+  progress.decision = decision;
+  await orchestration.rejectChallenger({
+    modelName: input.modelName, version: challenger.version, retrainId, decision: { ...decision, metrics, qualityGate },
+    workflowId: workflowInfo().workflowId,
+  });
+  const result: RetrainResult = {
+    outcome: 'failed_quality_gate', modelName: input.modelName, reason, challengerVersion: challenger.version,
+    championVersion: plan.championVersion, decision, metrics, trials, backend: challenger.backend, qualityGate,
+    training: { epochsTrained: challenger.epochsTrained, resumedFromEpoch: challenger.resumedFromEpoch },
+  };
+  await orchestration.finishRetrain({ retrainId, status: 'failed_quality_gate', result: { ...result, trials: undefined } });
+  enterStage(progress, 'done');
+  recordOutcome(progress, 'failed_quality_gate');
+  progress.message = reason;
+  upsertMemo({ outcome: 'failed_quality_gate', summary: reason });
+  await sendAlert({
+    modelName: input.modelName, event: 'retrain_failed', severity: 'error',
+    summary: `Training of ${input.modelName} failed the quality gate: ${reason}. Champion `
+      + `${plan.championVersion === null ? 'none' : `v${plan.championVersion}`} kept; look at the data and the search space before retrying.`,
+    details: { qualityGate, metrics, baselines: evaluation.baselines, challengerVersion: challenger.version, championVersion: plan.championVersion },
   });
   return result;
 }
@@ -295,7 +352,10 @@ function recordOutcome(progress: RetrainProgress, outcome: RetrainOutcome): void
 }
 
 function emptyResult(modelName: string, outcome: RetrainResult['outcome'], reason: string): RetrainResult {
-  return { outcome, modelName, reason, challengerVersion: null, championVersion: null, decision: null, metrics: null, trials: [], backend: null, training: null };
+  return {
+    outcome, modelName, reason, challengerVersion: null, championVersion: null, decision: null, metrics: null, trials: [], backend: null,
+    qualityGate: null, training: null,
+  };
 }
 
 function rootCauseMessage(err: Error): string {

@@ -9,9 +9,9 @@ export type { AlertSeverity };
 /** The routed events plus drift_resolved, which follows the drift_detected of its incident. */
 export type AlertEvent = RoutedEvent | 'drift_resolved';
 
-/** A drift incident's transition: PagerDuty triggers and resolves with this key; other sinks show it. */
+/** A drift incident's or blind episode's transition: PagerDuty triggers and resolves with this key; other sinks show it. */
 export interface IncidentRef {
-  /** `driftwatch/<model>/drift/<id>`: the same for every notification of one incident. */
+  /** `driftwatch/<model>/drift/<id>` or `driftwatch/<model>/blind/<id>`: the same for every notification of one incident. */
   dedupKey: string;
   action: 'trigger' | 'resolve';
 }
@@ -40,7 +40,7 @@ export interface AlertLinks {
 export interface WebhookPayload {
   source: 'driftwatch';
   event: AlertEvent;
-  /** 'resolved' for drift_resolved (Alertmanager's convention), else 'firing'. */
+  /** 'resolved' for drift_resolved and any other incident resolve (a blind monitor that sees again; Alertmanager's convention), else 'firing'. */
   status: 'firing' | 'resolved';
   severity: AlertSeverity;
   model: string;
@@ -79,7 +79,7 @@ export function buildWebhookPayload(request: AlertRequest, links: AlertLinks, no
   return {
     source: 'driftwatch',
     event: request.event,
-    status: request.event === 'drift_resolved' ? 'resolved' : 'firing',
+    status: request.event === 'drift_resolved' || request.incident?.action === 'resolve' ? 'resolved' : 'firing',
     severity: request.severity,
     model: request.modelName,
     summary: request.summary,

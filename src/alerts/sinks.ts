@@ -23,6 +23,13 @@ const HEADLINES: Record<AlertEvent, string> = {
   model_promoted: 'New champion promoted',
   model_rejected: 'Challenger rejected',
   approval_required: 'Promotion waits for approval',
+  monitor_blind: 'Drift monitor is blind',
+  retraining_not_helping: 'Retraining is not helping',
+};
+
+/** A resolve of an event that has no resolved event of its own (drift has drift_resolved). */
+const RECOVERED_HEADLINES: Partial<Record<AlertEvent, string>> = {
+  monitor_blind: 'Drift monitor sees again',
 };
 
 const SLACK_EMOJI: Record<AlertEvent, string> = {
@@ -32,13 +39,22 @@ const SLACK_EMOJI: Record<AlertEvent, string> = {
   model_promoted: ':trophy:',
   model_rejected: ':no_entry_sign:',
   approval_required: ':raising_hand:',
+  monitor_blind: ':see_no_evil:',
+  retraining_not_helping: ':raising_hand:',
 };
 
-export function headline(payload: Pick<WebhookPayload, 'event' | 'model'>): string {
-  return `${HEADLINES[payload.event]}: ${payload.model}`;
+export function headline(payload: Pick<WebhookPayload, 'event' | 'model' | 'status'>): string {
+  const recovered = payload.status === 'resolved' ? RECOVERED_HEADLINES[payload.event] : undefined;
+  return `${recovered ?? HEADLINES[payload.event]}: ${payload.model}`;
 }
 
-interface FeatureFact { feature: string; test?: string; scoreKind?: string; score?: number | null; threshold?: number; psi?: number | null }
+function emoji(payload: Pick<WebhookPayload, 'event' | 'status'>): string {
+  return payload.status === 'resolved' && RECOVERED_HEADLINES[payload.event] ? ':white_check_mark:' : SLACK_EMOJI[payload.event];
+}
+
+interface FeatureFact {
+  feature: string; test?: string; scoreKind?: string; score?: number | null; threshold?: number; psi?: number | null; status?: string;
+}
 
 /**
  * The numbers of an alert as short lines: each drifted feature with its score against its
@@ -50,7 +66,7 @@ export function factLines(details: Record<string, unknown>): string[] {
   for (const f of features) {
     const score = typeof f.score === 'number'
       ? `${f.scoreKind === 'p_value' ? 'p' : 'score'} ${formatNumber(f.score)}${typeof f.threshold === 'number' ? ` (threshold ${formatNumber(f.threshold)})` : ''}`
-      : 'no score';
+      : `no score${f.status ? ` (${f.status})` : ''}`;
     const psi = typeof f.psi === 'number' ? `, PSI ${formatNumber(f.psi)}` : '';
     lines.push(`${f.feature}: ${f.test ?? 'test'} ${score}${psi}`);
   }
@@ -85,7 +101,7 @@ export function webhookRequest(route: SendableRoute, payload: WebhookPayload, se
 const truncate = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
 
 export function slackRequest(route: SendableRoute, payload: WebhookPayload): SinkRequest {
-  const title = `${SLACK_EMOJI[payload.event]} ${headline(payload)}`;
+  const title = `${emoji(payload)} ${headline(payload)}`;
   const facts = factLines(payload.details);
   const links = [`<${payload.links.workflow}|Temporal workflow>`];
   if (payload.links.driftReport) links.push(`<${payload.links.driftReport}|Drift report #${payload.driftReportId}>`);
@@ -113,8 +129,9 @@ export function slackRequest(route: SendableRoute, payload: WebhookPayload): Sin
 const PAGERDUTY_SEVERITY: Record<AlertSeverity, string> = { info: 'info', warning: 'warning', error: 'error', critical: 'critical' };
 
 /**
- * PagerDuty Events API v2. A drift incident triggers and resolves with its own dedup key; any other
- * event is its own alert, keyed by the workflow run and event (a retry of the delivery is deduplicated).
+ * PagerDuty Events API v2. A drift incident or a blind episode triggers and resolves with its own
+ * dedup key; any other event is its own alert, keyed by the workflow run and event (a retry of the
+ * delivery is deduplicated).
  */
 export function pagerDutyRequest(route: SendableRoute, payload: WebhookPayload, routingKey: string): SinkRequest {
   const dedupKey = payload.incident?.dedupKey ?? `driftwatch/${payload.model}/${payload.event}/${payload.alertKey}`;

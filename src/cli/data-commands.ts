@@ -4,6 +4,7 @@
 import { routeTarget } from '../alerts/routes';
 import { loadModelConfig, type ModelConfig } from '../config';
 import { ingestCsvFile } from '../ingest/ingest';
+import { monitoringWindowWarnings } from '../monitoring/window-warnings';
 import { listDeliveries } from '../store/alert-deliveries';
 import { listDriftReports } from '../store/drift-reports';
 import { listModelNames, loadStoredConfig, saveModelConfig } from '../store/models';
@@ -11,7 +12,7 @@ import { getChampionVersion, getVersionLineage, listAliasHistory, listAliases, l
 import { listRetrains } from '../store/retrains';
 import { listTrials } from '../store/trials';
 import { CliError, currentUser, type CliContext } from './context';
-import { count, duration, indent, num, percent, table, time } from './format';
+import { count, duration, indent, num, percent, table, time, windowText } from './format';
 
 /** Shown after ingest; the rest are in ingest_rejections. */
 const MAX_REJECTIONS_SHOWN = 20;
@@ -21,8 +22,10 @@ export async function modelsRegister(ctx: CliContext, configPath: string): Promi
   const db = await ctx.db();
   const existed = (await listModelNames(db)).includes(config.model);
   await saveModelConfig(db, config);
-  ctx.json({ model: config.model, created: !existed, config });
+  const warnings = await monitoringWindowWarnings(db, config);
+  ctx.json({ model: config.model, created: !existed, config, warnings });
   ctx.say(`${existed ? 'Updated' : 'Registered'} model '${config.model}' (${config.task}, label '${config.label}', event time '${config.eventTime}')`);
+  for (const warning of warnings) ctx.say(`warning: ${warning}`);
   ctx.say();
   ctx.say(featuresTable(config));
   ctx.say();
@@ -76,13 +79,17 @@ export async function modelsShow(ctx: CliContext, model: string): Promise<void> 
   ctx.say();
   ctx.say(featuresTable(config));
   ctx.say();
-  ctx.say(`Monitoring: window ${duration(monitoring.windowMs)}, at least ${monitoring.minRows} rows, schedule ${scheduleText(monitoring.schedule)}`);
+  ctx.say(`Monitoring: window ${windowText(monitoring.window)}, at least ${monitoring.minRows} rows, schedule ${scheduleText(monitoring.schedule)}, `
+    + `reference ${config.reference.mode}, monitor_blind after ${monitoring.blindAlertAfter} unmeasured checks`);
   ctx.say(`Dataset drift: at least ${percent(driftRule.minDriftedShare)} of features drifted` +
     (driftRule.anyPsiAtLeast === null ? '' : `, or any PSI >= ${driftRule.anyPsiAtLeast}`));
   ctx.say(`Retrain: cooldown ${duration(retrain.cooldownMs)}, training window ${duration(retrain.trainingWindowMs)}, ` +
     `holdout ${percent(retrain.holdoutFraction)}, at least ${retrain.minTrainingRows} training rows, seed ${retrain.seed}`);
   ctx.say(`Tuning: ${tuning.trials} trials, ${tuning.parallelism} at a time, over ${Object.keys(tuning.space).join(', ')}`);
-  ctx.say(`Promotion: on ${promotion.metric}, minimum improvement ${promotion.minImprovement}`);
+  ctx.say(`Promotion: on ${promotion.metric}, minimum improvement ${promotion.minImprovement}`
+    + `${promotion.requireConfidentImprovement ? ` (the ${percent(promotion.confidence)} interval's lower bound)` : ' (point estimate)'}, `
+    + `holdout at least ${promotion.minHoldoutRows} rows${promotion.secondary.length > 0 ? `, not worse on ${promotion.secondary.map((s) => `${s.metric} (±${s.tolerance})`).join(', ')}` : ''}`);
+  ctx.say(`Quality gate: ${config.qualityGate === null ? 'off' : `beat the class prior and the linear baseline (tolerance ${percent(config.qualityGate.baselineTolerance)})`}`);
   // routeTarget names a route without its credentials (a Slack webhook URL is one).
   ctx.say(`Alerts: ${config.alerts.length === 0 ? 'none' : config.alerts.map((a) => `${routeTarget(a)} (${a.events.join(', ')})`).join('; ')}`);
   ctx.say();
@@ -196,6 +203,7 @@ export async function ingest(ctx: CliContext, model: string, file: string): Prom
   ctx.say(`Ingested ${file} into '${model}' (batch ${result.batchId})`);
   ctx.say(`  accepted: ${count(result.accepted, 'row')}`);
   ctx.say(`  rejected: ${count(result.rejected, 'row')}${problems > result.rejected ? ` (${count(problems, 'problem')})` : ''}`);
+  for (const warning of result.warnings) ctx.say(`warning: ${warning}`);
   if (problems === 0) return;
   ctx.say();
   for (const r of result.rejections.slice(0, MAX_REJECTIONS_SHOWN)) {

@@ -1,6 +1,7 @@
 /**
  * Small text helpers for the command line: aligned tables, numbers, times and durations.
  */
+import type { MonitoringWindow } from '../config';
 
 export type Cell = string | number | boolean | null | undefined;
 
@@ -48,6 +49,10 @@ export function duration(ms: number): string {
   if (ms === 0) return '0s';
   for (const [unit, size] of DURATION_UNITS) if (ms % size === 0) return `${ms / size}${unit}`;
   return `${ms}ms`;
+}
+
+export function windowText(window: MonitoringWindow): string {
+  return window.kind === 'rows' ? `the newest ${window.rows} rows` : duration(window.ms);
 }
 
 /** Indents every line of a block of text. */

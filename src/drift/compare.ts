@@ -9,8 +9,8 @@ import {
 } from './columns';
 import { correctPValueThresholds } from './corrections';
 import { DEFAULT_DRIFT_OPTIONS } from './options';
-import { learnedThreshold } from './reference-profile';
-import { DRIFT_TESTS, chooseDefaultTest, isDrifted } from './registry';
+import { learnedBound } from './reference-profile';
+import { DRIFT_TESTS, chooseDefaultTest, isDrifted, isPValueTest } from './registry';
 import { psi, scoreTest, type Sides } from './scoring';
 import { firstOutOfOrder, sortFloat64Owned } from './sort';
 import type {
@@ -20,8 +20,9 @@ import type {
   FeatureReference,
   FeatureSpec,
   FeatureStatus,
+  ReferenceChunking,
   ReferenceProfile,
-  ThresholdSource,
+  WindowSize,
 } from './types';
 
 type Unmeasured = Exclude<FeatureStatus, 'ok' | 'constant' | 'unseen_categories'>;
@@ -61,9 +62,8 @@ function compareFeature(profile: ReferenceProfile, spec: FeatureSpec, window: Fe
   const nullRateDrifted =
     options.nullRateShift !== null && reference !== undefined && column !== null && window.rowCount > 0 &&
     Math.abs(currentNullRate - referenceNullRate) >= options.nullRateShift;
-  const { threshold, thresholdSource } = chooseThreshold(spec, test, reference, options);
   const common = {
-    feature: spec.name, kind: spec.kind, test, scoreKind, threshold, thresholdSource,
+    feature: spec.name, kind: spec.kind, test, scoreKind, ...chooseThresholds(profile, spec, test, reference, options),
     currentCount: column ? column.values.length : 0, referenceNullRate, currentNullRate,
   };
 
@@ -74,7 +74,7 @@ function compareFeature(profile: ReferenceProfile, spec: FeatureSpec, window: Fe
       status: preparation.status, statusDetail: preparation.statusDetail,
     };
   }
-  const { score: rawScore, details } = scoreTest(test, preparation.sides, options);
+  const { score: rawScore, effectSize, details } = scoreTest(test, preparation.sides, options);
   if (Number.isNaN(rawScore)) {
     // e.g. the asymptotic KS distribution with one value per side (effective n rounds to 0), as in scipy.
     return {
@@ -83,9 +83,10 @@ function compareFeature(profile: ReferenceProfile, spec: FeatureSpec, window: Fe
     };
   }
   const score = storable(rawScore);
-  const drifted = isDrifted(scoreKind, score, threshold) || nullRateDrifted;
+  const drifted = isDrifted(scoreKind, score, common.threshold, { effectSize, effectSizeFloor: common.effectSizeFloor }) || nullRateDrifted;
   return {
-    ...common, measured: true, score, psi: storable(psi(preparation.sides, options)), details, drifted, nullRateDrifted,
+    ...common, measured: true, score, ...(effectSize === undefined ? {} : { effectSize }),
+    psi: storable(psi(preparation.sides, options)), details, drifted, nullRateDrifted,
     status: preparation.status,
     ...(preparation.statusDetail ? { statusDetail: preparation.statusDetail } : {}),
   };
@@ -96,19 +97,69 @@ function storable(score: number): number {
   return Number.isFinite(score) ? score : Math.sign(score) * Number.MAX_VALUE;
 }
 
-function chooseThreshold(
+type Thresholds = Pick<FeatureDriftResult, 'threshold' | 'thresholdSource' | 'thresholdDetail' | 'effectSizeFloor' | 'effectSizeFloorSource'>;
+
+/**
+ * A distance's threshold: the feature's configured one, else a learned one (mean + k·std of the reference
+ * chunk scores) when asked for and available, else the test's default. A p-value test keeps its significance
+ * level and learns its effect-size floor instead, which never goes below the constant floor: the learned
+ * floor says what is unusual for this data, the constant one what is too small to matter, and on a very
+ * stable reference the learned floor alone would let a huge window alarm on a negligible shift.
+ */
+function chooseThresholds(
+  profile: ReferenceProfile,
   spec: FeatureSpec,
   test: DriftTestName,
   reference: FeatureReference | undefined,
   options: DriftOptions,
-): { threshold: number; thresholdSource: ThresholdSource } {
+): Thresholds {
   const configured = spec.drift?.threshold;
-  if (configured !== undefined && configured !== null) return { threshold: configured, thresholdSource: 'config' };
-  if (options.thresholds.strategy === 'reference_chunks' && reference) {
-    const learned = learnedThreshold(reference, test, options.thresholds.k);
-    if (learned !== null) return { threshold: learned, thresholdSource: 'reference_chunks' };
+  const significance: Thresholds = configured !== undefined && configured !== null
+    ? { threshold: configured, thresholdSource: 'config' }
+    : { threshold: DRIFT_TESTS[test].defaultThreshold, thresholdSource: 'default' };
+  const strategy = options.thresholds;
+  const learned = strategy.strategy === 'reference_chunks' && reference ? learnedBound(reference, test, strategy.k) : null;
+  const detail = strategy.strategy !== 'reference_chunks' || !reference ? undefined
+    : learned === null ? notLearnedDetail(profile, test)
+    : chunkSizeDetail(profile.chunking, options.monitoringWindow);
+  const withDetail = detail === undefined ? {} : { thresholdDetail: detail };
+  if (!isPValueTest(test)) {
+    if (significance.thresholdSource === 'config') return significance;
+    return learned === null ? { ...significance, ...withDetail } : { threshold: learned, thresholdSource: 'reference_chunks', ...withDetail };
   }
-  return { threshold: DRIFT_TESTS[test].defaultThreshold, thresholdSource: 'default' };
+  const constantFloor = options.effectSizeFloor[test];
+  if (learned === null || learned <= constantFloor) {
+    return { ...significance, effectSizeFloor: constantFloor, effectSizeFloorSource: 'constant', ...withDetail };
+  }
+  return { ...significance, effectSizeFloor: learned, effectSizeFloorSource: 'reference_chunks', ...withDetail };
+}
+
+function notLearnedDetail(profile: ReferenceProfile, test: DriftTestName): string {
+  const fallback = isPValueTest(test) ? 'the constant effect-size floor applies' : `the ${test} default threshold applies`;
+  if (profile.formatVersion === 2 && isPValueTest(test)) {
+    return `no learned effect-size floor: the reference profile (format 2) predates them; ${fallback}`;
+  }
+  return `no learned threshold: fewer than 2 reference chunks had enough values of the feature for ${test}; ${fallback}`;
+}
+
+/** Says when learned thresholds come from chunks of another size than the window checked. */
+function chunkSizeDetail(chunking: ReferenceChunking | undefined, window: WindowSize | null): string | undefined {
+  const rebuild = 'retrain to learn them from chunks the size of the monitoring window';
+  if (chunking === undefined || chunking.kind === 'equal_count') {
+    const chunks = chunking === undefined ? 'equal-count reference chunks (profile format 2)' : `${chunking.chunks} equal-count reference chunks`;
+    return `learned from ${chunks}, not from window-sized ones; ${rebuild}`;
+  }
+  if (window === null) return undefined;
+  const sameSize = chunking.kind === 'duration'
+    ? window.kind === 'duration' && window.ms === chunking.ms
+    : window.kind === 'rows' && window.rows === chunking.rows;
+  return sameSize ? undefined : `learned from reference chunks of ${describeSize(chunking)}, but the window is ${describeSize(window)}; ${rebuild}`;
+}
+
+function describeSize(size: WindowSize): string {
+  if (size.kind === 'rows') return `${size.rows} rows`;
+  const days = size.ms / 86_400_000;
+  return Number.isInteger(days) ? `${days}d` : `${size.ms / 3_600_000}h`;
 }
 
 /** Configuration problems come first, then problems of the window as a whole, then of its values. */

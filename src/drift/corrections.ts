@@ -28,7 +28,7 @@ export function correctPValueThresholds(results: FeatureDriftResult[], correctio
   return results.map((result) => {
     if (!tested.includes(result)) return result;
     const threshold = result.threshold * factor;
-    const drifted = isDrifted('p_value', result.score!, threshold) || result.nullRateDrifted;
+    const drifted = isDrifted('p_value', result.score!, threshold, result) || result.nullRateDrifted;
     return { ...result, threshold, drifted };
   });
 }

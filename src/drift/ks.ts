@@ -84,7 +84,7 @@ export function ksTwoSampleSorted(
  * copies on one side lies between the points before and after the run, which are scipy's. The largest
  * and smallest differences, and so D, are therefore the same to the bit.
  */
-function largestCdfDifference(sortedA: ArrayLike<number>, sortedB: ArrayLike<number>): number {
+export function largestCdfDifference(sortedA: ArrayLike<number>, sortedB: ArrayLike<number>): number {
   const sizeA = sortedA.length;
   const sizeB = sortedB.length;
   let i = 0;

@@ -5,10 +5,10 @@
 import { binSharesSorted, numericBinsSorted } from './binning';
 import { chiSquareContingency } from './chi-square';
 import { jensenShannonDistance } from './jensen-shannon';
-import { ksTwoSampleSorted } from './ks';
+import { ksTwoSampleSorted, largestCdfDifference } from './ks';
 import { populationStabilityIndex } from './psi';
 import { normalizedWassersteinSorted } from './wasserstein';
-import type { DriftOptions, DriftTestName } from './types';
+import type { DriftOptions, DriftTestName, PValueTestName } from './types';
 
 export interface NumericSides {
   kind: 'numeric';
@@ -30,7 +30,8 @@ export interface CategoricalSides {
 
 export type Sides = NumericSides | CategoricalSides;
 
-export interface TestScore { score: number; details: Record<string, number | string> }
+/** effectSize: p-value tests only (see effectSize below). */
+export interface TestScore { score: number; effectSize?: number; details: Record<string, number | string> }
 
 type ScoringOptions = Pick<DriftOptions, 'binning' | 'smoothing' | 'ksMethod'>;
 
@@ -39,7 +40,7 @@ export function scoreTest(test: DriftTestName, sides: Sides, options: ScoringOpt
     case 'ks': {
       if (sides.kind !== 'numeric') throw new RangeError('KS needs a numeric feature');
       const result = ksTwoSampleSorted(sides.reference, sides.current, options.ksMethod);
-      return { score: result.pValue, details: { statistic: result.statistic, method: result.method } };
+      return { score: result.pValue, effectSize: result.statistic, details: { statistic: result.statistic, method: result.method } };
     }
     case 'psi':
       return { score: psi(sides, options), details: {} };
@@ -54,9 +55,34 @@ export function scoreTest(test: DriftTestName, sides: Sides, options: ScoringOpt
     case 'chi_square': {
       const { reference, current } = categoryCounts(sides);
       const result = chiSquareContingency([reference, current]);
-      return { score: result.pValue, details: { statistic: result.statistic, degreesOfFreedom: result.degreesOfFreedom } };
+      return {
+        score: result.pValue,
+        effectSize: totalVariationDistance(reference, current),
+        details: { statistic: result.statistic, degreesOfFreedom: result.degreesOfFreedom },
+      };
     }
   }
+}
+
+/**
+ * The effect size of a p-value test without its p-value (the reference chunks need only this): KS
+ * statistic D, or the total variation distance between the category shares, ½·Σ|r − c|, in [0, 1].
+ */
+export function effectSize(test: PValueTestName, sides: Sides): number {
+  if (test === 'chi_square') {
+    const { reference, current } = categoryCounts(sides);
+    return totalVariationDistance(reference, current);
+  }
+  if (sides.kind !== 'numeric') throw new RangeError('KS needs a numeric feature');
+  return largestCdfDifference(sides.reference, sides.current);
+}
+
+function totalVariationDistance(referenceCounts: readonly number[], currentCounts: readonly number[]): number {
+  const referenceTotal = referenceCounts.reduce((a, b) => a + b, 0);
+  const currentTotal = currentCounts.reduce((a, b) => a + b, 0);
+  let sum = 0;
+  referenceCounts.forEach((count, i) => (sum += Math.abs(count / referenceTotal - currentCounts[i]! / currentTotal)));
+  return sum / 2;
 }
 
 export function psi(sides: Sides, options: ScoringOptions): number {

@@ -22,7 +22,12 @@ export interface DriftTestDescriptor {
   kinds: readonly FeatureKind[];
   scoreKind: ScoreKind;
   defaultThreshold: number;
+  /** p-value tests only: the bounded effect size that must also reach a floor before the feature drifts. */
+  effectSize?: { displayName: string; defaultFloor: number };
 }
+
+/** The p-value tests, which carry an effect-size floor besides their significance level. */
+export type PValueTestName = 'ks' | 'chi_square';
 
 export type BinningStrategy = 'quantile' | 'equal_width' | 'evidently';
 
@@ -31,6 +36,18 @@ export type Smoothing = { kind: 'constant'; epsilon: number } | { kind: 'evident
 export type ThresholdStrategy = { strategy: 'constant' } | { strategy: 'reference_chunks'; k: number };
 
 export type PValueCorrection = 'none' | 'bonferroni' | 'benjamini_hochberg';
+
+/** The size of a monitoring window, as the drift check sees it: a span of event time or the latest N rows (as the config's MonitoringWindow). */
+export type WindowSize = { kind: 'duration'; ms: number } | { kind: 'rows'; rows: number };
+
+/**
+ * How a reference profile's chunks were cut: window-sized (a span of event time or a run of rows, starting
+ * every stride, which is the chunk's size unless they overlap), or the older equal-count split.
+ */
+export type ReferenceChunking =
+  | { kind: 'duration'; ms: number; strideMs: number }
+  | { kind: 'rows'; rows: number; strideRows: number }
+  | { kind: 'equal_count'; chunks: number };
 
 /** How windows are compared; every field has a default (DEFAULT_DRIFT_OPTIONS). */
 export interface DriftOptions {
@@ -46,6 +63,13 @@ export interface DriftOptions {
   correction: PValueCorrection;
   /** A change of the null rate by at least this much is drift on its own (null disables). */
   nullRateShift: number | null;
+  /**
+   * Smallest effect size (KS statistic D; total variation distance for chi-square) at which a p-value
+   * test may drift; 0 disables. With learned thresholds the floor is the larger of this and the learned one.
+   */
+  effectSizeFloor: Record<PValueTestName, number>;
+  /** The window being checked, so thresholds learned for another window size can be pointed out; null: unknown. */
+  monitoringWindow: WindowSize | null;
 }
 
 /**
@@ -70,6 +94,8 @@ export interface NumericReference {
   distinctCount: number;
   /** Scores of reference chunks against the whole reference, per distance test (learned thresholds). */
   chunkScores: Partial<Record<DriftTestName, number[]>>;
+  /** Effect sizes of the same chunks for the p-value tests (learned effect-size floors); absent in format 2 profiles. */
+  chunkEffectSizes?: Partial<Record<PValueTestName, number[]>>;
 }
 
 /** Summary of one categorical reference column; `count` and `nullCount` as in NumericReference. */
@@ -80,17 +106,26 @@ export interface CategoricalReference {
   /** Non-null reference values per category. */
   counts: Record<string, number>;
   chunkScores: Partial<Record<DriftTestName, number[]>>;
+  chunkEffectSizes?: Partial<Record<PValueTestName, number[]>>;
 }
 
 export type FeatureReference = NumericReference | CategoricalReference;
 
-/** Stored as JSONB once per champion model; every window is compared against it without re-reading reference rows. */
+/**
+ * Stored as JSONB once per champion model; every window is compared against it without re-reading reference rows.
+ * Format 3 adds `chunking`, `chunkCount` and the chunk effect sizes; format 2 profiles (equal-count chunks,
+ * distances only) are still read.
+ */
 export interface ReferenceProfile {
-  formatVersion: 2;
+  formatVersion: 2 | 3;
   rowCount: number;
   /** The options the chunk scores were computed with: learned thresholds are only valid for the same ones. */
   binning: DriftOptions['binning'];
   smoothing: Smoothing;
+  /** How the chunks behind learned thresholds were cut; absent in format 2 (equal-count chunks). */
+  chunking?: ReferenceChunking;
+  /** Chunks scored (after skipping small ones and capping); a feature's nulls can leave it fewer. Absent in format 2. */
+  chunkCount?: number;
   features: Record<string, FeatureReference>;
 }
 
@@ -112,6 +147,9 @@ export type FeatureStatus =
 
 export type ThresholdSource = 'config' | 'default' | 'reference_chunks';
 
+/** 'constant': DriftOptions.effectSizeFloor (config `drift.effectSizeFloor`); 'reference_chunks': learned, and above it. */
+export type EffectSizeFloorSource = 'constant' | 'reference_chunks';
+
 export interface FeatureDriftResult {
   feature: string;
   kind: FeatureKind;
@@ -124,7 +162,17 @@ export interface FeatureDriftResult {
   /** The threshold the score is compared with, after any learned threshold or p-value correction. */
   threshold: number;
   thresholdSource: ThresholdSource;
-  /** The test's verdict or a null-rate shift; always false when not measured. */
+  /**
+   * Set when the threshold or floor deserves a word: learned from chunks of another size than the monitoring
+   * window, or not learnable from the profile (then the constant one is used).
+   */
+  thresholdDetail?: string;
+  /** p-value tests, when measured: KS statistic D, or total variation distance for chi-square. */
+  effectSize?: number;
+  /** p-value tests: the effect size must reach this besides p < threshold before the feature drifts. */
+  effectSizeFloor?: number;
+  effectSizeFloorSource?: EffectSizeFloorSource;
+  /** The test's verdict (p-value tests: p < threshold and effect size ≥ floor) or a null-rate shift; false when not measured. */
   drifted: boolean;
   status: FeatureStatus;
   /** Human readable detail when status is not 'ok'. */

@@ -3,14 +3,31 @@
  */
 import type { FeatureDriftResult } from '../drift/types';
 
+/**
+ * What a check could say about the window. 'not_measured': too little of the features' weight
+ * could be tested to apply the rule, which is never read as "no drift".
+ */
+export type DriftVerdict = 'drift' | 'no_drift' | 'not_measured';
+
 export interface DatasetDriftRule {
   minDriftedShare: number;
+  /** Below this share of the features' weight tested, a check without drift is 'not_measured'; default 0.5. */
+  minMeasuredShare?: number;
   anyPsiAtLeast: number | null;
   /** Per feature; a feature not named weighs 1. */
   weights?: Readonly<Record<string, number>>;
 }
 
-export interface DatasetDriftVerdict { datasetDrift: boolean; driftedShare: number; reasons: string[] }
+export interface DatasetDriftVerdict {
+  datasetDrift: boolean;
+  verdict: DriftVerdict;
+  driftedShare: number;
+  /** Share of the features' weight that could be tested. */
+  measuredShare: number;
+  reasons: string[];
+}
+
+const DEFAULT_MIN_MEASURED_SHARE = 0.5;
 
 /**
  * Features that could not be measured are left out of the share's denominator and named in the
@@ -22,6 +39,8 @@ export function evaluateDatasetDrift(features: readonly FeatureDriftResult[], ru
   const measured = features.filter((f) => f.measured);
   const drifted = measured.filter((f) => f.drifted);
   const measuredWeight = measured.reduce((sum, f) => sum + weightOf(f), 0);
+  const totalWeight = features.reduce((sum, f) => sum + weightOf(f), 0);
+  const measuredShare = totalWeight === 0 ? 0 : measuredWeight / totalWeight;
   const driftedShare = measuredWeight === 0 ? 0 : drifted.reduce((sum, f) => sum + weightOf(f), 0) / measuredWeight;
   const reasons: string[] = [];
   for (const f of features) {
@@ -38,7 +57,16 @@ export function evaluateDatasetDrift(features: readonly FeatureDriftResult[], ru
   const highPsi = rule.anyPsiAtLeast === null ? [] : measured.filter((f) => f.psi !== null && f.psi >= rule.anyPsiAtLeast!);
   for (const f of highPsi) reasons.push(`${f.feature}: PSI ${f.psi!.toFixed(3)} ≥ ${rule.anyPsiAtLeast}`);
   const datasetDrift = (measuredWeight > 0 && driftedShare >= rule.minDriftedShare) || highPsi.length > 0;
-  return { datasetDrift, driftedShare, reasons };
+  const minMeasuredShare = rule.minMeasuredShare ?? DEFAULT_MIN_MEASURED_SHARE;
+  // Drift seen on the features that could be tested is drift; its absence on too few of them says nothing.
+  const verdict: DriftVerdict = datasetDrift ? 'drift' : measuredShare < minMeasuredShare ? 'not_measured' : 'no_drift';
+  if (verdict === 'not_measured') {
+    reasons.push(
+      `not measured: ${measured.length} of ${features.length} features could be tested (${formatShare(measuredShare)} of their weight, `
+      + `below monitoring.minMeasuredShare ${formatShare(minMeasuredShare)}); this is not "no drift"`,
+    );
+  }
+  return { datasetDrift, verdict, driftedShare, measuredShare, reasons };
 }
 
 function formatShare(share: number): string {

@@ -1,8 +1,13 @@
 /**
  * Drift incidents: one open incident per model, opened by the first drifted check, kept (not
  * paged again) while later checks still drift, and resolved by a clean check or a new champion.
+ * The incident keeps the back-off of its retrains (retrain-backoff.ts). A monitor that cannot see
+ * (consecutive not_measured checks) is an incident of its own: a blind episode.
  * Pure and deterministic: the monitor workflow keeps the state and calls these on each event.
  */
+import type { DriftVerdict } from '../../workflows/definitions';
+import { FRESH_BACKOFF, type RetrainBackoffState } from './retrain-backoff';
+
 /** The PagerDuty dedup key of a drift incident: the same for every notification of the incident. */
 export function driftIncidentKey(modelName: string, incidentId: string): string {
   return `driftwatch/${modelName}/drift/${incidentId}`;
@@ -19,6 +24,8 @@ export interface DriftIncident {
   lastReportId: number;
   /** Drifted checks in this incident, the opening one included. */
   driftedChecks: number;
+  /** The incident's retrains that did not help and the back-off they impose. */
+  retrains: RetrainBackoffState;
 }
 
 export type ResolveReason = 'drift_cleared' | 'champion_changed';
@@ -30,6 +37,8 @@ export type IncidentTransition =
 
 export interface CheckOutcome {
   outcome: 'no_champion' | 'no_data' | 'unchanged' | 'checked';
+  /** Left out by callers that only know datasetDrift: read as measured. */
+  verdict?: DriftVerdict | null;
   datasetDrift: boolean;
   reportId: number | null;
   championVersion: number | null;
@@ -42,11 +51,12 @@ export interface IncidentStep {
 }
 
 /**
- * The incident after a drift check. Only a new report (outcome 'checked') changes anything: an
- * unchanged window or a missing champion says nothing new about drift.
+ * The incident after a drift check. Only a new, measured report changes anything: an unchanged
+ * window or a missing champion says nothing new about drift, and a check that could not test
+ * enough features (not_measured) neither confirms nor clears it.
  */
 export function incidentAfterCheck(modelName: string, current: DriftIncident | null, check: CheckOutcome): IncidentStep {
-  if (check.outcome !== 'checked' || check.reportId === null) return { incident: current, transitions: [] };
+  if (check.outcome !== 'checked' || check.reportId === null || check.verdict === 'not_measured') return { incident: current, transitions: [] };
   const transitions: IncidentTransition[] = [];
   let incident = current;
   if (incident && incident.championVersion !== check.championVersion) {
@@ -61,7 +71,7 @@ export function incidentAfterCheck(modelName: string, current: DriftIncident | n
       const id = String(check.reportId);
       incident = {
         id, dedupKey: driftIncidentKey(modelName, id), openedAt: check.checkedAt, championVersion: check.championVersion,
-        firstReportId: check.reportId, lastReportId: check.reportId, driftedChecks: 1,
+        firstReportId: check.reportId, lastReportId: check.reportId, driftedChecks: 1, retrains: FRESH_BACKOFF,
       };
       transitions.push({ kind: 'opened', incident });
     }
@@ -82,4 +92,48 @@ function resolution(
   incident: DriftIncident, reason: ResolveReason, at: string, reportId: number | null, championVersion: number | null,
 ): IncidentTransition {
   return { kind: 'resolved', incident, reason, at, reportId, championVersion };
+}
+
+/** A run of consecutive checks whose verdict was not_measured: the monitor could not see. */
+export interface BlindEpisode {
+  /** Consecutive not_measured checks; a measured verdict resets it. */
+  notMeasuredChecks: number;
+  /** The run reached the alert threshold: monitor_blind went out (once per episode). */
+  blind: boolean;
+  /** When the first not_measured check of the run ran; null while the monitor sees. */
+  since: string | null;
+  /** `driftwatch/<model>/blind/<first report ID>`: PagerDuty triggers and resolves the episode with it. */
+  dedupKey: string | null;
+}
+
+export const SEEING: BlindEpisode = { notMeasuredChecks: 0, blind: false, since: null, dedupKey: null };
+
+export type BlindTransition = 'went_blind' | 'recovered' | null;
+
+export interface BlindCheck {
+  outcome: CheckOutcome['outcome'];
+  verdict: DriftVerdict | null;
+  reportId: number | null;
+  checkedAt: string;
+}
+
+/**
+ * Counts consecutive not_measured checks. 'went_blind' once, when the count reaches alertAfter;
+ * 'recovered' when a blind monitor gets a measured verdict again. Checks without a verdict (no
+ * champion, no data, an unchanged window) neither count nor reset.
+ */
+export function blindnessAfterCheck(modelName: string, current: BlindEpisode, check: BlindCheck, alertAfter: number): { episode: BlindEpisode; transition: BlindTransition } {
+  if (check.outcome !== 'checked' || !check.verdict) return { episode: current, transition: null };
+  if (check.verdict !== 'not_measured') {
+    return { episode: SEEING, transition: current.blind ? 'recovered' : null };
+  }
+  const notMeasuredChecks = current.notMeasuredChecks + 1;
+  const first = current.since === null;
+  const episode: BlindEpisode = {
+    notMeasuredChecks,
+    blind: current.blind || notMeasuredChecks >= alertAfter,
+    since: first ? check.checkedAt : current.since,
+    dedupKey: first ? `driftwatch/${modelName}/blind/${check.reportId ?? check.checkedAt}` : current.dedupKey,
+  };
+  return { episode, transition: episode.blind && !current.blind ? 'went_blind' : null };
 }

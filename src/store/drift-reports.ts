@@ -1,5 +1,15 @@
 import type { FeatureDriftResult } from '../drift';
+import type { DriftVerdict } from '../policy/dataset-drift';
 import type { Db } from './db';
+
+/** What the window was compared with: the champion's training window, or rows read at check time. */
+export interface ReferenceUsed {
+  mode: 'training' | 'seasonal' | 'rolling';
+  /** The event-time range of the rows, for seasonal and rolling references. */
+  start?: string;
+  end?: string;
+  rows: number;
+}
 
 export interface DriftReportInput {
   modelName: string;
@@ -12,46 +22,74 @@ export interface DriftReportInput {
   datasetDrift: boolean;
   reasons: string[];
   source: string;
+  asOfRowId: string;
+  lateRows: number;
+  verdict: DriftVerdict;
+  measuredShare: number;
+  reference: ReferenceUsed;
 }
 
 export async function insertDriftReport(db: Db, report: DriftReportInput): Promise<number> {
   const result = await db.query<{ id: string }>(
     `INSERT INTO drift_reports (model_name, champion_version, window_start, window_end, row_count, features,
-       drifted_share, dataset_drift, reasons, source)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+       drifted_share, dataset_drift, reasons, source, as_of_row_id, late_rows, verdict, measured_share, reference)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
     [report.modelName, report.championVersion, report.windowStart, report.windowEnd, report.rowCount,
-      JSON.stringify(report.features), report.driftedShare, report.datasetDrift, JSON.stringify(report.reasons), report.source],
+      JSON.stringify(report.features), report.driftedShare, report.datasetDrift, JSON.stringify(report.reasons), report.source,
+      report.asOfRowId, report.lateRows, report.verdict, report.measuredShare, JSON.stringify(report.reference)],
   );
   return Number(result.rows[0]!.id);
 }
 
-/** A window already reported against the same champion, with the same rows, needs no second report. */
-export async function findSameWindowReport(
-  db: Db,
-  key: { modelName: string; championVersion: number; windowEnd: string; rowCount: number },
-): Promise<number | null> {
+/** The identity of a check: the rows it saw (window and row-ID horizon), against one champion. */
+export interface CheckIdentity { championVersion: number; windowStart: string; windowEnd: string; rowCount: number; asOfRowId: string }
+
+/** A check of exactly these rows against the same champion needs no second report. */
+export async function findSameCheck(db: Db, modelName: string, key: CheckIdentity): Promise<number | null> {
   const result = await db.query<{ id: string }>(
-    `SELECT id FROM drift_reports WHERE model_name = $1 AND champion_version = $2 AND window_end = $3 AND row_count = $4
+    `SELECT id FROM drift_reports WHERE model_name = $1 AND champion_version = $2 AND window_start = $3 AND window_end = $4
+       AND row_count = $5 AND as_of_row_id = $6
      ORDER BY id DESC LIMIT 1`,
-    [key.modelName, key.championVersion, key.windowEnd, key.rowCount],
+    [modelName, key.championVersion, key.windowStart, key.windowEnd, key.rowCount, key.asOfRowId],
   );
   const row = result.rows[0];
   return row ? Number(row.id) : null;
 }
 
-export interface StoredDriftReport extends DriftReportInput { id: number; createdAt: string }
+/** The newest report with a row-ID horizon: rows past its horizon inside its window are late. */
+export async function latestCheckedHorizon(db: Db, modelName: string): Promise<{ id: number; asOfRowId: string; windowEnd: string } | null> {
+  const result = await db.query<{ id: string; as_of_row_id: string; window_end: Date }>(
+    `SELECT id, as_of_row_id::text, window_end FROM drift_reports WHERE model_name = $1 AND as_of_row_id IS NOT NULL
+     ORDER BY id DESC LIMIT 1`,
+    [modelName],
+  );
+  const row = result.rows[0];
+  return row ? { id: Number(row.id), asOfRowId: row.as_of_row_id, windowEnd: row.window_end.toISOString() } : null;
+}
+
+export interface StoredDriftReport extends Omit<DriftReportInput, 'asOfRowId' | 'verdict' | 'measuredShare' | 'reference'> {
+  id: number;
+  createdAt: string;
+  asOfRowId: string | null;
+  /** null for reports made before verdicts existed. */
+  verdict: DriftVerdict | null;
+  measuredShare: number | null;
+  reference: ReferenceUsed | null;
+}
 
 export async function listDriftReports(db: Db, modelName: string, limit = 50): Promise<StoredDriftReport[]> {
   const result = await db.query<{
     id: string; model_name: string; champion_version: number; window_start: Date; window_end: Date; row_count: number;
     features: FeatureDriftResult[]; drifted_share: number; dataset_drift: boolean; reasons: string[]; source: string; created_at: Date;
+    as_of_row_id: string | null; late_rows: number; verdict: DriftVerdict | null; measured_share: number | null; reference: ReferenceUsed | null;
   }>(
-    'SELECT * FROM drift_reports WHERE model_name = $1 ORDER BY id DESC LIMIT $2',
+    'SELECT *, as_of_row_id::text AS as_of_row_id FROM drift_reports WHERE model_name = $1 ORDER BY id DESC LIMIT $2',
     [modelName, limit],
   );
   return result.rows.map((r) => ({
     id: Number(r.id), modelName: r.model_name, championVersion: r.champion_version, windowStart: r.window_start.toISOString(),
     windowEnd: r.window_end.toISOString(), rowCount: r.row_count, features: r.features, driftedShare: r.drifted_share,
     datasetDrift: r.dataset_drift, reasons: r.reasons, source: r.source, createdAt: r.created_at.toISOString(),
+    asOfRowId: r.as_of_row_id, lateRows: r.late_rows, verdict: r.verdict, measuredShare: r.measured_share, reference: r.reference,
   }));
 }

@@ -3,10 +3,12 @@
  * pinned to a row-ID horizon so a retried activity reads exactly the rows its first attempt read.
  */
 import { randomUUID } from 'node:crypto';
+import type { MonitoringWindow } from '../config';
+import { holdoutSize } from '../evaluation/holdout';
 import type { FeatureRow, RowRejection } from '../ingest/validate-rows';
 import { type Db, withTransaction } from './db';
 
-export interface StoredRow { features: Record<string, unknown>; label: number | null }
+export interface StoredRow { features: Record<string, unknown>; label: number | null; eventTime: Date }
 
 export interface IngestSummary { batchId: string; accepted: number; rejected: number }
 
@@ -60,10 +62,17 @@ export async function insertIngestBatch(
   return { batchId, accepted: valid.length, rejected: rejectedRows };
 }
 
-/** The latest window: `windowMs` of event time ending at the newest row, pinned to a row-ID horizon. */
+/** Rows with start < event time <= end and id <= asOfRowId: a window pinned to a row-ID horizon. */
 export interface FeatureWindow { start: string; end: string; rowCount: number; asOfRowId: string }
 
-export async function latestWindow(db: Db, modelName: string, windowMs: number): Promise<FeatureWindow | null> {
+/** The oldest representable start: a window that holds every row. */
+const BEGINNING = new Date(Date.UTC(1, 0, 1));
+
+/**
+ * The latest window ending at the newest row: a span of event time, or the newest `rows` rows
+ * (rows tied with the first row left out are left out too, so it may hold a few fewer).
+ */
+export async function latestWindow(db: Db, modelName: string, spec: MonitoringWindow): Promise<FeatureWindow | null> {
   const newest = await db.query<{ end: Date | null; as_of: string | null }>(
     'SELECT max(event_time) AS end, max(id)::text AS as_of FROM feature_rows WHERE model_name = $1',
     [modelName],
@@ -71,12 +80,80 @@ export async function latestWindow(db: Db, modelName: string, windowMs: number):
   const end = newest.rows[0]?.end;
   const asOfRowId = newest.rows[0]?.as_of;
   if (!end || !asOfRowId) return null;
-  const start = new Date(end.getTime() - windowMs);
+  let start: Date;
+  if (spec.kind === 'duration') {
+    start = new Date(end.getTime() - spec.ms);
+  } else {
+    const boundary = await db.query<{ event_time: Date }>(
+      `SELECT event_time FROM feature_rows WHERE model_name = $1 AND id <= $2
+       ORDER BY event_time DESC, id DESC OFFSET $3 LIMIT 1`,
+      [modelName, asOfRowId, spec.rows],
+    );
+    start = boundary.rows[0]?.event_time ?? BEGINNING;
+  }
+  return windowBetween(db, modelName, start, end, asOfRowId);
+}
+
+/** The same horizon over another event-time range (start exclusive, end inclusive), with its row count. */
+export async function windowBetween(db: Db, modelName: string, start: Date, end: Date, asOfRowId: string): Promise<FeatureWindow> {
   const count = await db.query<{ n: string }>(
     'SELECT count(*)::text AS n FROM feature_rows WHERE model_name = $1 AND event_time > $2 AND event_time <= $3 AND id <= $4',
     [modelName, start, end, asOfRowId],
   );
   return { start: start.toISOString(), end: end.toISOString(), rowCount: Number(count.rows[0]?.n ?? 0), asOfRowId };
+}
+
+/** The `limit` rows before `before` (exclusive) up to the horizon: a rolling reference for a row-count window. */
+export async function startOfRowsBefore(db: Db, modelName: string, before: string, asOfRowId: string, limit: number): Promise<Date> {
+  const boundary = await db.query<{ event_time: Date }>(
+    `SELECT event_time FROM feature_rows WHERE model_name = $1 AND id <= $2 AND event_time <= $3
+     ORDER BY event_time DESC, id DESC OFFSET $4 LIMIT 1`,
+    [modelName, asOfRowId, before, limit],
+  );
+  return boundary.rows[0]?.event_time ?? BEGINNING;
+}
+
+/**
+ * Rows that arrived after an earlier check's horizon with an event time inside what it had
+ * already checked (up to its window end): late or back-dated rows that check never saw.
+ */
+export async function lateRowsSince(
+  db: Db, modelName: string, previous: { asOfRowId: string; windowEnd: string }, asOfRowId: string,
+): Promise<{ count: number; oldestEventTime: string | null }> {
+  const result = await db.query<{ n: string; oldest: Date | null }>(
+    `SELECT count(*)::text AS n, min(event_time) AS oldest FROM feature_rows
+     WHERE model_name = $1 AND id > $2 AND id <= $3 AND event_time <= $4`,
+    [modelName, previous.asOfRowId, asOfRowId, previous.windowEnd],
+  );
+  const row = result.rows[0];
+  return { count: Number(row?.n ?? 0), oldestEventTime: row?.oldest ? row.oldest.toISOString() : null };
+}
+
+/** Every row of a window, features only: for a reference built at check time (seasonal or rolling), which is window-sized. */
+export async function readWindowRows(db: Db, modelName: string, window: FeatureWindow): Promise<Array<Record<string, unknown>>> {
+  const result = await db.query<{ features: Record<string, unknown> }>(
+    `SELECT features FROM feature_rows
+     WHERE model_name = $1 AND event_time > $2 AND event_time <= $3 AND id <= $4 ORDER BY event_time, id`,
+    [modelName, window.start, window.end, window.asOfRowId],
+  );
+  return result.rows.map((r) => r.features);
+}
+
+export async function countLabelledRows(db: Db, modelName: string, asOfRowId: string): Promise<number> {
+  const result = await db.query<{ n: string }>(
+    'SELECT count(*)::text AS n FROM feature_rows WHERE model_name = $1 AND label IS NOT NULL AND id <= $2',
+    [modelName, asOfRowId],
+  );
+  return Number(result.rows[0]?.n ?? 0);
+}
+
+/** Event times (ms) of the newest rows, newest first: enough to estimate the data's cadence. */
+export async function newestEventTimes(db: Db, modelName: string, limit: number): Promise<number[]> {
+  const result = await db.query<{ event_time: Date }>(
+    'SELECT event_time FROM feature_rows WHERE model_name = $1 ORDER BY event_time DESC, id DESC LIMIT $2',
+    [modelName, limit],
+  );
+  return result.rows.map((r) => r.event_time.getTime());
 }
 
 /**
@@ -109,12 +186,16 @@ export interface DataSplit {
   holdoutStart: { eventTime: string; rowId: string } | null;
   trainingRows: number;
   holdoutRows: number;
+  /** Why the holdout is smaller than promotion.minHoldoutRows, when it is; the decision repeats it. */
+  holdoutNote?: string | null;
 }
 
 export async function planDataSplit(
   db: Db,
   modelName: string,
-  options: { from?: string; to?: string; trainingWindowMs: number; holdoutFraction: number },
+  options: {
+    from?: string; to?: string; trainingWindowMs: number; holdoutFraction: number; minHoldoutRows: number; minTrainingRows: number;
+  },
 ): Promise<DataSplit> {
   const horizon = await db.query<{ as_of: string | null; newest: Date | null }>(
     `SELECT max(id)::text AS as_of, max(event_time) AS newest FROM feature_rows
@@ -129,9 +210,7 @@ export async function planDataSplit(
      WHERE model_name = $1 AND label IS NOT NULL AND id <= $2 AND event_time >= $3 AND event_time <= $4`,
     [modelName, asOfRowId, from, to],
   );
-  const total = Number(count.rows[0]?.n ?? 0);
-  const holdoutRows = Math.round(total * options.holdoutFraction);
-  const trainingRows = total - holdoutRows;
+  const { holdoutRows, trainingRows, note } = holdoutSize(Number(count.rows[0]?.n ?? 0), options);
   const boundary = await db.query<{ event_time: Date; id: string }>(
     `SELECT event_time, id::text FROM feature_rows
      WHERE model_name = $1 AND label IS NOT NULL AND id <= $2 AND event_time >= $3 AND event_time <= $4
@@ -146,6 +225,7 @@ export async function planDataSplit(
     holdoutStart: holdoutRows > 0 && first ? { eventTime: first.event_time.toISOString(), rowId: first.id } : null,
     trainingRows,
     holdoutRows,
+    holdoutNote: note,
   };
 }
 
@@ -159,7 +239,7 @@ export type SplitPart = 'training' | 'holdout';
 export async function readEarlierHoldout(db: Db, modelName: string, earlier: DataSplit, before: string, limit: number): Promise<StoredRow[]> {
   if (!earlier.holdoutStart) return [];
   const result = await db.query<StoredRow>(
-    `SELECT features, label FROM (
+    `SELECT features, label, event_time AS "eventTime" FROM (
        SELECT features, label, event_time, id FROM feature_rows
        WHERE model_name = $1 AND label IS NOT NULL AND id <= $2 AND event_time <= $3
          AND (event_time, id) >= ($4::timestamptz, $5::bigint) AND event_time < $6
@@ -182,7 +262,7 @@ export async function readSplit(db: Db, modelName: string, split: DataSplit, par
   const params: unknown[] = [modelName, split.asOfRowId, split.from, split.to];
   if (boundary) params.push(boundary.eventTime, boundary.rowId);
   const result = await db.query<StoredRow>(
-    `SELECT features, label FROM feature_rows
+    `SELECT features, label, event_time AS "eventTime" FROM feature_rows
      WHERE model_name = $1 AND label IS NOT NULL AND id <= $2 AND event_time >= $3 AND event_time <= $4 ${boundaryClause}
      ORDER BY event_time, id`,
     params,

@@ -6,7 +6,7 @@ import type { Db } from './db';
 import { isUniqueViolation } from './db';
 
 export type RetrainTrigger = 'drift' | 'manual' | 'bootstrap';
-export type RetrainStatus = 'running' | 'promoted' | 'rejected' | 'failed';
+export type RetrainStatus = 'running' | 'promoted' | 'rejected' | 'failed_quality_gate' | 'failed';
 
 export interface RetrainClaim {
   id: string;
@@ -56,7 +56,7 @@ export async function claimRetrain(db: Db, claim: RetrainClaim): Promise<ClaimRe
 export async function cooldownUntil(db: Db, modelName: string, cooldownMs: number): Promise<string | null> {
   const last = await db.query<{ finished_at: Date }>(
     `SELECT finished_at FROM retrains
-     WHERE model_name = $1 AND status IN ('promoted', 'rejected') AND trigger <> 'bootstrap'
+     WHERE model_name = $1 AND status IN ('promoted', 'rejected', 'failed_quality_gate') AND trigger <> 'bootstrap'
      ORDER BY finished_at DESC LIMIT 1`,
     [modelName],
   );

@@ -8,7 +8,19 @@ export {
   initTensorflow,
 } from './backend';
 export {
+  BASELINE_LOGISTIC_C,
+  BASELINE_RIDGE_ALPHA,
+  type BaselineInput,
+  type BaselineKind,
+  type BaselineModel,
+  type LinearBaseline,
+  type PriorBaseline,
+  fitBaseline,
+  predictBaseline,
+} from './baseline';
+export {
   CheckpointMismatchError,
+  type ClassWeightOption,
   DEFAULT_HYPERPARAMETERS,
   type EncodedTensors,
   type EpochProgress,
@@ -18,7 +30,9 @@ export {
   type TrainResult,
   type TrainingCheckpoint,
   type TrainingFingerprint,
+  type ValidationStrategy,
   predict,
+  splitForValidation,
   trainModel,
 } from './model';
 export { type FeatureInput, type FittedFeature, type Preprocessor, fitPreprocessor, transformRows } from './preprocess';

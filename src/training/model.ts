@@ -80,6 +80,11 @@ export interface TrainingFingerprint {
   hyperparameters: Hyperparameters;
   seed: number;
   validationFraction: number;
+  validationStrategy: ValidationStrategy;
+  /** After clamping to hyperparameters.epochs. */
+  minEpochs: number;
+  /** The resolved per-class loss weights (TrainResult.classWeights). */
+  classWeights: number[] | null;
   rowCount: number;
   /** SHA-256 of the fitted preprocessor and of the model's input and target matrices (training and validation). */
   dataSha256: string;
@@ -93,16 +98,32 @@ export class CheckpointMismatchError extends Error {
   }
 }
 
+/**
+ * How the early-stopping validation rows are drawn. 'stratified': a seeded random share of the rows, per
+ * class for classification, so validation has the training data's seasons and label rate; 'recent': the
+ * last rows, which on seasonal data validate on another season than most of training.
+ */
+export type ValidationStrategy = 'stratified' | 'recent';
+
+/** 'auto' weights classes 'balanced' when the rarest class is below 20% of the training rows, else 'none'. */
+export type ClassWeightOption = 'auto' | 'balanced' | 'none';
+
 export interface TrainInput {
   task: Task;
   features: FeatureInput[];
-  /** In event-time order: the last rows become the validation split. */
+  /** In event-time order (validationStrategy 'recent' validates on the last rows). */
   rows: ReadonlyArray<Record<string, unknown>>;
   labels: ArrayLike<number>;
   hyperparameters: Hyperparameters;
   seed: number;
-  /** Share of the last rows held out for early stopping (patience 5 on validation loss); default 0.2, 0 disables it. */
+  /** Share of the rows held out for early stopping (patience 5 on validation loss); default 0.2, 0 disables it. */
   validationFraction?: number;
+  /** Default 'stratified'. */
+  validationStrategy?: ValidationStrategy;
+  /** Early stopping never stops before this many epochs (clamped to hyperparameters.epochs); default 10. */
+  minEpochs?: number;
+  /** Classification only; default 'auto'. Regression accepts 'auto' and 'none' and never weights. */
+  classWeights?: ClassWeightOption;
   /** Awaited after every epoch, so an activity can heartbeat, checkpoint or cancel from here. */
   onEpoch?: (progress: EpochProgress) => Promise<void> | void;
   /** Continue a run from a checkpoint its onEpoch took; the other inputs must be the same as for that run. */
@@ -128,20 +149,42 @@ export interface ModelArtifact {
   labelStd: number;
   /** K, the number of classes of a multiclass_classification model (labels 0..K-1); absent for the other tasks. */
   classCount?: number;
+  /**
+   * The per-class loss weights training used (index = class), absent when it used none (and in artifacts
+   * older than class weighting). A model trained with weights w_k learns probabilities proportional to
+   * w_k·P(k | x); predict divides each class probability by w_k and renormalises, so the probabilities it
+   * returns are calibrated to the training class prior again.
+   */
+  classWeights?: number[];
 }
 
 export interface TrainResult {
   artifact: ModelArtifact;
-  /** Best validation loss (the weights kept), in standardised units for regression; null without a validation split. */
+  /**
+   * Best validation loss (the weights kept), in standardised units for regression, class-weighted like the
+   * training loss when classWeights is set (so before predict's correction); null without a validation split.
+   */
   validationLoss: number | null;
   epochsTrained: number;
   /** Seconds spent in this call, so after a resume only the epochs trained since. */
   trainingSeconds: number;
   /** Epochs completed by the checkpoint this run resumed from; null when it started from scratch. */
   resumedFromEpoch: number | null;
+  /** Rows trained on and rows validated on. */
+  trainingRows: number;
+  validationRows: number;
+  /** The per-class loss weights used (index = class, 'balanced': n / (classes present · n_k)); null when unweighted. */
+  classWeights: number[] | null;
 }
 
 const DEFAULT_VALIDATION_FRACTION = 0.2;
+const DEFAULT_VALIDATION_STRATEGY: ValidationStrategy = 'stratified';
+// Ten epochs before early stopping may act: validation loss on a few hundred rows is noisy in the first
+// epochs, and the issue's broken challengers stopped at epoch 6 with the first epoch's weights.
+const DEFAULT_MIN_EPOCHS = 10;
+// Below a 20% share the rarest class contributes too little to an unweighted loss for the model to rank
+// it well; above it, weighting mostly adds variance.
+const AUTO_BALANCE_BELOW_SHARE = 0.2;
 const LOSS_BY_TASK: Readonly<Record<Task, string>> = {
   binary_classification: 'binaryCrossentropy',
   multiclass_classification: 'categoricalCrossentropy',
@@ -158,6 +201,7 @@ const EARLY_STOPPING_PATIENCE = 5;
 const SHUFFLE_STREAM = 1;
 const KERNEL_INIT_STREAM = 2;
 const DROPOUT_STREAM = 3;
+const VALIDATION_STREAM = 4;
 
 export async function trainModel(input: TrainInput): Promise<TrainResult> {
   const { task, hyperparameters, seed, resumeFrom } = input;
@@ -170,37 +214,51 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
   if (!(validationFraction >= 0 && validationFraction < 1)) {
     throw new RangeError(`validationFraction must be in [0, 1), got ${validationFraction}`);
   }
-  const validationCount = Math.floor(rowCount * validationFraction);
-  const trainCount = rowCount - validationCount;
-  if (trainCount === 0) throw new RangeError('no training rows');
+  const validationStrategy = input.validationStrategy ?? DEFAULT_VALIDATION_STRATEGY;
+  if (validationStrategy !== 'stratified' && validationStrategy !== 'recent') {
+    throw new RangeError(`validationStrategy must be 'stratified' or 'recent', got ${JSON.stringify(validationStrategy)}`);
+  }
+  const requestedMinEpochs = input.minEpochs ?? DEFAULT_MIN_EPOCHS;
+  if (!(Number.isInteger(requestedMinEpochs) && requestedMinEpochs >= 0)) {
+    throw new RangeError(`minEpochs must be an integer >= 0, got ${requestedMinEpochs}`);
+  }
+  const minEpochs = Math.min(requestedMinEpochs, hyperparameters.epochs);
+  if (rowCount - Math.floor(rowCount * validationFraction) === 0) throw new RangeError('no training rows');
   const labels = Float64Array.from(input.labels);
   const classCount = validateLabels(task, labels);
+  const { trainIndexes, validationIndexes } = splitForValidation(task, labels, validationFraction, validationStrategy, seed);
+  const trainCount = trainIndexes.length;
+  const validationCount = validationIndexes.length;
+  const classWeights = resolveClassWeights(task, labels, trainIndexes, classCount, input.classWeights ?? 'auto');
 
   const { tf, backend } = await initTensorflow();
   const startedAt = performance.now();
 
-  const trainRows = input.rows.slice(0, trainCount);
+  const trainRows = trainIndexes.map((i) => input.rows[i]!);
   const preprocessor = fitPreprocessor(input.features, trainRows);
   if (preprocessor.width === 0) throw new Error('the features produce no model inputs (no numeric features, no categories seen)');
   const { mean: labelMean, std: labelStd } =
-    task === 'regression' ? standardisation(labels.subarray(0, trainCount)) : { mean: 0, std: 1 };
+    task === 'regression' ? standardisation(Float64Array.from(trainIndexes, (i) => labels[i]!)) : { mean: 0, std: 1 };
   const scaledLabels = labels.map((label) => (label - labelMean) / labelStd);
   const targetWidth = classCount ?? 1;
   const targetsOf = (rowIndexes: ArrayLike<number>): Float32Array =>
     classCount === undefined ? Float32Array.from(rowIndexes, (i) => scaledLabels[i]!) : oneHot(rowIndexes, labels, classCount);
 
   // fit() shuffles with Math.random, so shuffle once here with the seed instead.
-  const order = seededPermutation(trainCount, deriveSeed(seed, SHUFFLE_STREAM));
-  const trainFeatures = transformRows(preprocessor, order.map((i) => trainRows[i]!));
+  const order = seededPermutation(trainCount, deriveSeed(seed, SHUFFLE_STREAM)).map((i) => trainIndexes[i]!);
+  const trainFeatures = transformRows(preprocessor, order.map((i) => input.rows[i]!));
   const trainTargets = targetsOf(order);
-  const validationFeatures = transformRows(preprocessor, input.rows.slice(trainCount));
-  const validationTargets = targetsOf(Array.from({ length: validationCount }, (_, i) => trainCount + i));
+  const validationFeatures = transformRows(preprocessor, validationIndexes.map((i) => input.rows[i]!));
+  const validationTargets = targetsOf(validationIndexes);
 
   const fingerprint: TrainingFingerprint = {
     task,
     hyperparameters: { ...hyperparameters },
     seed,
     validationFraction,
+    validationStrategy,
+    minEpochs,
+    classWeights,
     rowCount,
     dataSha256: sha256Hex(JSON.stringify(preprocessor), trainFeatures, trainTargets, validationFeatures, validationTargets),
   };
@@ -225,7 +283,7 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
         : undefined;
     const model = own(buildModel(tf, task, preprocessor.width, targetWidth, hyperparameters, seed));
     const optimizer = own(tf.train.adam(hyperparameters.learningRate));
-    model.compile({ optimizer, loss: LOSS_BY_TASK[task] });
+    model.compile({ optimizer, loss: classWeights ? weightedLoss(tf, task, classWeights) : LOSS_BY_TASK[task] });
     const dropoutLayers = model.layers.filter((layer) => layer.getClassName() === 'Dropout');
     // Replaced rather than mutated, so a checkpoint keeps the values of its own epoch.
     let state: RunState = {
@@ -245,7 +303,9 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
       bestWeights = resumeFrom.bestWeights ? decodeTensors(tf, resumeFrom.bestWeights) : undefined;
     }
     let divergedLoss: number | undefined;
-    const finished = state.epochsCompleted >= hyperparameters.epochs || state.epochsWithoutImprovement >= EARLY_STOPPING_PATIENCE;
+    const shouldStopEarly = ({ epochsWithoutImprovement, epochsCompleted }: RunState) =>
+      epochsWithoutImprovement >= EARLY_STOPPING_PATIENCE && epochsCompleted >= minEpochs;
+    const finished = state.epochsCompleted >= hyperparameters.epochs || shouldStopEarly(state);
 
     if (!finished) {
       await model.fit(xTrain, yTrain, {
@@ -281,7 +341,7 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
                 bestWeights = model.getWeights().map((tensor) => tensor.clone());
               } else {
                 state = { ...state, epochsWithoutImprovement: state.epochsWithoutImprovement + 1 };
-                if (state.epochsWithoutImprovement >= EARLY_STOPPING_PATIENCE) model.stopTraining = true;
+                if (shouldStopEarly(state)) model.stopTraining = true;
               }
             }
             if (!input.onEpoch) return;
@@ -324,6 +384,7 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
       labelMean,
       labelStd,
       ...(classCount !== undefined && { classCount }),
+      ...(classWeights && { classWeights }),
     };
     return {
       artifact,
@@ -331,6 +392,9 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
       epochsTrained: state.epochsCompleted,
       trainingSeconds: (performance.now() - startedAt) / 1000,
       resumedFromEpoch: resumeFrom?.epochsCompleted ?? null,
+      trainingRows: trainCount,
+      validationRows: validationCount,
+      classWeights,
     };
   } finally {
     bestWeights?.forEach((tensor) => tensor.dispose());
@@ -360,12 +424,160 @@ export async function predict(artifact: ModelArtifact, rows: ReadonlyArray<Recor
       return artifact.task === 'regression' ? raw.mul(artifact.labelStd).add(artifact.labelMean) : raw;
     });
     try {
-      return (await output.data()) as Float32Array;
+      const probabilitiesOrValues = (await output.data()) as Float32Array;
+      if (artifact.classWeights) undoClassWeighting(probabilitiesOrValues, artifact.task, artifact.classWeights);
+      return probabilitiesOrValues;
     } finally {
       output.dispose();
     }
   } finally {
     model.dispose();
+  }
+}
+
+/**
+ * The rows that train and the rows that validate (early stopping), each in ascending row order.
+ * `floor(rows × validationFraction)` rows validate. 'recent' takes the last rows. 'stratified' draws a
+ * seeded random subset: for classification each class gives its share (largest remainder, so the
+ * counts add up), and a class with at least two rows keeps at least one in training (a single-row
+ * class stays in training whole); for regression a plain random subset.
+ */
+export function splitForValidation(
+  task: Task,
+  labels: ArrayLike<number>,
+  validationFraction: number,
+  strategy: ValidationStrategy,
+  seed: number,
+): { trainIndexes: number[]; validationIndexes: number[] } {
+  const rowCount = labels.length;
+  const validationCount = Math.floor(rowCount * validationFraction);
+  const allRows = Array.from({ length: rowCount }, (_, i) => i);
+  if (strategy === 'recent') {
+    return { trainIndexes: allRows.slice(0, rowCount - validationCount), validationIndexes: allRows.slice(rowCount - validationCount) };
+  }
+  const random = createRng(deriveSeed(seed, VALIDATION_STREAM));
+  const strata = task === 'regression' ? [allRows] : rowsByClass(labels);
+  const quotas = stratumQuotas(
+    strata.map((rows) => rows.length),
+    validationCount,
+    task === 'regression',
+  );
+  const isValidation = new Uint8Array(rowCount);
+  strata.forEach((rows, stratum) => {
+    for (const row of sampleWithoutReplacement(rows, quotas[stratum]!, random)) isValidation[row] = 1;
+  });
+  return {
+    trainIndexes: allRows.filter((i) => isValidation[i] === 0),
+    validationIndexes: allRows.filter((i) => isValidation[i] === 1),
+  };
+}
+
+/** Row indexes grouped by label, classes in ascending order. */
+function rowsByClass(labels: ArrayLike<number>): number[][] {
+  const byClass = new Map<number, number[]>();
+  for (let i = 0; i < labels.length; i++) {
+    const rows = byClass.get(labels[i]!);
+    if (rows) rows.push(i);
+    else byClass.set(labels[i]!, [i]);
+  }
+  return [...byClass.entries()].sort(([a], [b]) => a - b).map(([, rows]) => rows);
+}
+
+/**
+ * Validation rows per stratum in proportion to its size, by largest remainder (ties to the earlier
+ * stratum). Without `uncapped`, a stratum may give at most size − 1 rows, and a single row none.
+ */
+function stratumQuotas(sizes: number[], total: number, uncapped: boolean): number[] {
+  const rowCount = sizes.reduce((sum, size) => sum + size, 0);
+  const capacity = sizes.map((size) => (uncapped ? size : Math.max(0, size - 1)));
+  const exact = sizes.map((size) => (rowCount === 0 ? 0 : (size * total) / rowCount));
+  const quotas = exact.map((share, stratum) => Math.min(Math.floor(share), capacity[stratum]!));
+  const byRemainder = sizes.map((_, stratum) => stratum).sort((a, b) => exact[b]! - quotas[b]! - (exact[a]! - quotas[a]!) || a - b);
+  let missing = total - quotas.reduce((sum, quota) => sum + quota, 0);
+  while (missing > 0) {
+    const before = missing;
+    for (const stratum of byRemainder) {
+      if (missing === 0) break;
+      if (quotas[stratum]! < capacity[stratum]!) {
+        quotas[stratum]! += 1;
+        missing--;
+      }
+    }
+    // Every stratum is at capacity: fewer validation rows than asked for.
+    if (missing === before) break;
+  }
+  return quotas;
+}
+
+/** `count` of `items` drawn at random (a partial Fisher–Yates shuffle of a copy). */
+function sampleWithoutReplacement(items: readonly number[], count: number, random: () => number): number[] {
+  const pool = [...items];
+  for (let i = 0; i < count; i++) {
+    const j = i + Math.floor(random() * (pool.length - i));
+    [pool[i], pool[j]] = [pool[j]!, pool[i]!];
+  }
+  return pool.slice(0, count);
+}
+
+/**
+ * 'balanced' weights as scikit-learn's compute_class_weight computes them, n / (classes present · n_k),
+ * from the training rows; classes absent from them get 1 (no row carries it).
+ */
+function resolveClassWeights(
+  task: Task,
+  labels: Float64Array,
+  trainIndexes: readonly number[],
+  classCount: number | undefined,
+  option: ClassWeightOption,
+): number[] | null {
+  if (option !== 'auto' && option !== 'balanced' && option !== 'none') {
+    throw new RangeError(`classWeights must be 'auto', 'balanced' or 'none', got ${JSON.stringify(option)}`);
+  }
+  if (task === 'regression') {
+    if (option === 'balanced') throw new RangeError("classWeights 'balanced' needs a classification task");
+    return null;
+  }
+  if (option === 'none') return null;
+  const counts = new Array<number>(classCount ?? 2).fill(0);
+  for (const i of trainIndexes) counts[labels[i]!]! += 1;
+  const presentCounts = counts.filter((count) => count > 0);
+  const rarestShare = Math.min(...presentCounts) / trainIndexes.length;
+  if (option === 'auto' && !(rarestShare < AUTO_BALANCE_BELOW_SHARE)) return null;
+  return counts.map((count) => (count === 0 ? 1 : trainIndexes.length / (presentCounts.length * count)));
+}
+
+/** The task's cross-entropy with each row's loss multiplied by the weight of its class (Keras's class_weight). */
+function weightedLoss(tf: Tensorflow, task: Task, classWeights: readonly number[]): (yTrue: Tensor, yPred: Tensor) => Tensor {
+  const [weight0, weight1] = classWeights as [number, number];
+  return (yTrue, yPred) =>
+    tf.tidy(() => {
+      if (task === 'binary_classification') {
+        const rowWeights = yTrue.reshape([-1]).mul(weight1 - weight0).add(weight0);
+        return tf.metrics.binaryCrossentropy(yTrue, yPred).mul(rowWeights);
+      }
+      const rowWeights = yTrue.mul(tf.tensor1d(classWeights as number[])).sum(-1);
+      return tf.metrics.categoricalCrossentropy(yTrue, yPred).mul(rowWeights);
+    });
+}
+
+/**
+ * Divides each class probability by its training weight and renormalises (in place): weighting made the
+ * model estimate probabilities proportional to w_k·P(k | x), so this returns P(k | x) under the training prior.
+ */
+function undoClassWeighting(probabilities: Float32Array, task: Task, classWeights: readonly number[]): void {
+  if (task === 'binary_classification') {
+    const [weight0, weight1] = classWeights as [number, number];
+    probabilities.forEach((p, i) => {
+      const positive = p / weight1;
+      probabilities[i] = positive / (positive + (1 - p) / weight0);
+    });
+    return;
+  }
+  const classCount = classWeights.length;
+  for (let start = 0; start < probabilities.length; start += classCount) {
+    let total = 0;
+    for (let k = 0; k < classCount; k++) total += probabilities[start + k]! / classWeights[k]!;
+    for (let k = 0; k < classCount; k++) probabilities[start + k] = probabilities[start + k]! / classWeights[k]! / total;
   }
 }
 
@@ -473,7 +685,7 @@ function assertResumable(checkpoint: TrainingCheckpoint, fingerprint: TrainingFi
   const theirs = checkpoint.fingerprint;
   const differences: string[] = [];
   const compare = (what: string, ours: unknown, their: unknown) => {
-    if (ours !== their) differences.push(`${what} is ${JSON.stringify(ours)} here but ${JSON.stringify(their)} in the checkpoint`);
+    if (JSON.stringify(ours) !== JSON.stringify(their)) differences.push(`${what} is ${JSON.stringify(ours)} here but ${JSON.stringify(their)} in the checkpoint`);
   };
   compare('task', fingerprint.task, theirs.task);
   for (const name of Object.keys(fingerprint.hyperparameters) as Array<keyof Hyperparameters>) {
@@ -481,6 +693,9 @@ function assertResumable(checkpoint: TrainingCheckpoint, fingerprint: TrainingFi
   }
   compare('seed', fingerprint.seed, theirs.seed);
   compare('validationFraction', fingerprint.validationFraction, theirs.validationFraction);
+  compare('validationStrategy', fingerprint.validationStrategy, theirs.validationStrategy);
+  compare('minEpochs', fingerprint.minEpochs, theirs.minEpochs);
+  compare('class weights', fingerprint.classWeights, theirs.classWeights);
   compare('row count', fingerprint.rowCount, theirs.rowCount);
   // Only worth reporting when nothing more readable explains it.
   if (differences.length === 0 && fingerprint.dataSha256 !== theirs.dataSha256) {

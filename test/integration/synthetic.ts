@@ -64,3 +64,30 @@ export function syntheticMulticlassRows(options: MulticlassStreamOptions): Recor
   }
   return rows;
 }
+
+export interface SeasonalDailyOptions { start: string; days: number; seed: number; fahrenheitFrom?: string }
+
+/**
+ * A seeded weather-like daily stream with a yearly season: temperatures follow a sine over the
+ * year, wind does not, and rain is more likely on cold, windy days. Every month differs from the
+ * year as a whole, but a month is like the same month a year earlier. From `fahrenheitFrom` the
+ * temperatures are reported in °F (the label still follows the °C value).
+ */
+export function seasonalDailyRows(options: SeasonalDailyOptions): Record<string, unknown>[] {
+  const rng = createRng(options.seed);
+  const normal = () => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+  const start = Date.parse(options.start);
+  const fahrenheitFrom = options.fahrenheitFrom ? Date.parse(options.fahrenheitFrom) : Infinity;
+  const rows: Record<string, unknown>[] = [];
+  for (let day = 0; day < options.days; day += 1) {
+    const time = start + day * 86_400_000;
+    const dayOfYear = (time - Date.UTC(new Date(time).getUTCFullYear(), 0, 1)) / 86_400_000;
+    const temp = 12 + 9 * Math.sin((2 * Math.PI * (dayOfYear - 110)) / 365) + 3 * normal();
+    const tempMin = temp - 6 + 1.5 * normal();
+    const wind = Math.max(0, 3 + 1.2 * normal());
+    const rain = rng() < 1 / (1 + Math.exp(0.3 * (temp - 12) - 0.6 * (wind - 3))) ? 1 : 0;
+    const reported = (celsius: number) => (time >= fahrenheitFrom ? celsius * 1.8 + 32 : celsius);
+    rows.push({ event_time: new Date(time).toISOString(), temp: reported(temp), temp_min: reported(tempMin), wind, rain });
+  }
+  return rows;
+}

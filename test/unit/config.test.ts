@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  ALERT_EVENTS,
   ConfigError,
   loadModelConfig,
   parseDuration,
@@ -65,18 +66,20 @@ describe('parseModelConfig defaults', () => {
         { name: 'area', kind: 'numeric', drift: { test: 'auto', threshold: null } },
         { name: 'district', kind: 'categorical', drift: { test: 'auto', threshold: null } },
       ],
-      monitoring: { windowMs: 7 * 86_400_000, minRows: 30, schedule: { every: '1h' } },
+      monitoring: { window: { kind: 'rows', rows: 90 }, minRows: 30, schedule: { every: '1h' }, blindAlertAfter: 3, minMeasuredShare: 0.5 },
       drift: {
         binning: { strategy: 'quantile', bins: 10 },
         smoothing: { kind: 'constant', epsilon: 1e-4 },
         ksMethod: 'auto',
-        thresholds: { strategy: 'constant' },
+        thresholds: { strategy: 'reference_chunks', k: 3 },
         correction: 'none',
         nullRateShift: 0.1,
+        effectSizeFloor: { ks: 0.1, chi_square: 0.1 },
         referenceSampleLimit: 1_000_000,
         referenceChunks: 10,
       },
-      driftRule: { minDriftedShare: 0.3, anyPsiAtLeast: 0.25, weights: {} },
+      reference: { mode: 'training', periodMs: 365 * 86_400_000 },
+      driftRule: { minDriftedShare: 0.5, anyPsiAtLeast: null, weights: {} },
       retrain: {
         cooldownMs: 86_400_000,
         trainingWindowMs: 365 * 86_400_000,
@@ -84,7 +87,12 @@ describe('parseModelConfig defaults', () => {
         minTrainingRows: 200,
         seed: 42,
         heartbeatTimeoutMs: 60_000,
+        validation: 'stratified',
+        minEpochs: 10,
+        classWeights: 'auto',
+        backoff: { initialMs: 7 * 86_400_000, multiplier: 2, maxMs: 90 * 86_400_000, askAfterRejections: 3, rearmLabelledRows: 200 },
       },
+      qualityGate: { baselineTolerance: 0.25 },
       tuning: {
         trials: 6,
         parallelism: 2,
@@ -104,9 +112,11 @@ describe('parseModelConfig defaults', () => {
       promotion: {
         metric: 'rmse',
         minImprovement: 0,
-        requireConfidentImprovement: false,
+        requireConfidentImprovement: true,
         confidence: 0.95,
         bootstrapResamples: 1000,
+        minHoldoutRows: 200,
+        secondary: [],
         guardrail: null,
       },
       approval: null,
@@ -115,25 +125,45 @@ describe('parseModelConfig defaults', () => {
     expect(parseModelConfig(MINIMAL_YAML, 'minimal.yaml')).toEqual(expected);
   });
 
-  it('defaults the promotion metric by task', () => {
+  it('defaults the promotion metric by task: a proper scoring rule, with ROC AUC and F1 as secondary guards for classifiers', () => {
     const config = parseModelConfig(minimalWith({ task: 'binary_classification' }), '<inline>');
-    expect(config.promotion.metric).toBe('roc_auc');
+    expect(config.promotion.metric).toBe('log_loss');
+    expect(config.promotion.secondary).toEqual([{ metric: 'roc_auc', tolerance: 0.02 }, { metric: 'f1', tolerance: 0.05 }]);
+  });
+
+  it('takes a duration window or the newest rows, and refuses a row window smaller than minRows', () => {
+    expect(parseModelConfig(minimalWith({ monitoring: { window: '30d' } }), '<inline>').monitoring.window).toEqual({ kind: 'duration', ms: 30 * 86_400_000 });
+    expect(parseModelConfig(minimalWith({ monitoring: { windowRows: 500 } }), '<inline>').monitoring.window).toEqual({ kind: 'rows', rows: 500 });
+    expect(onlyIssue(minimalWith({ monitoring: { windowRows: 10 } }))).toEqual({
+      path: 'monitoring.windowRows', message: 'expected at least monitoring.minRows (30), got 10: every check would be not_measured',
+    });
+    expect(onlyIssue(minimalWith({ monitoring: { window: '30d', windowRows: 500 } })).path).toBe('monitoring.windowRows');
+  });
+
+  it('turns the back-off and the quality gate off with null', () => {
+    const config = parseModelConfig(minimalWith({ retrain: { backoff: null }, qualityGate: null }), '<inline>');
+    expect(config.retrain.backoff).toBeNull();
+    expect(config.qualityGate).toBeNull();
   });
 
   it('fills in defaults inside partially given sections', () => {
     const config = parseModelConfig(
       minimalWith({
         monitoring: { window: '30d' },
-        drift: { rule: { anyPsiAtLeast: null } },
+        drift: { rule: { anyPsiAtLeast: 0.25 } },
         features: [{ name: 'area', kind: 'numeric', drift: { test: 'psi' } }],
         alerts: [{ type: 'webhook', url: 'https://example.test/hook' }],
       }),
       '<inline>',
     );
-    expect(config.monitoring).toEqual({ windowMs: 30 * 86_400_000, minRows: 30, schedule: { every: '1h' } });
-    expect(config.driftRule).toEqual({ minDriftedShare: 0.3, anyPsiAtLeast: null, weights: {} });
+    expect(config.monitoring).toEqual({
+      window: { kind: 'duration', ms: 30 * 86_400_000 }, minRows: 30, schedule: { every: '1h' }, blindAlertAfter: 3, minMeasuredShare: 0.5,
+    });
+    expect(config.driftRule).toEqual({ minDriftedShare: 0.5, anyPsiAtLeast: 0.25, weights: {} });
     expect(config.features[0]!.drift).toEqual({ test: 'psi', threshold: null });
-    expect(config.alerts[0]!.events).toEqual(['drift_detected', 'retrain_failed', 'model_promoted', 'model_rejected', 'approval_required']);
+    expect(config.alerts[0]!.events).toEqual([
+      'drift_detected', 'retrain_failed', 'model_promoted', 'model_rejected', 'approval_required', 'monitor_blind', 'retraining_not_helping',
+    ]);
   });
 
   it('fills in the guardrail metric and reference rows, and keeps a guardrail off unless given', () => {
@@ -147,6 +177,8 @@ describe('parseModelConfig defaults', () => {
       requireConfidentImprovement: true,
       confidence: 0.9,
       bootstrapResamples: 1000,
+      minHoldoutRows: 200,
+      secondary: [],
       guardrail: { metric: 'mae', tolerance: 0.5, referenceRows: 500 },
     });
     const explicit = parseModelConfig(minimalWith({ promotion: { guardrail: { metric: 'r2', tolerance: 0, referenceRows: 2000 } } }), '<inline>');
@@ -174,7 +206,7 @@ describe('parseModelConfig defaults', () => {
     first.alerts[0]!.events.pop();
     first.tuning.space.dropout = { type: 'float', min: 0, max: 0.9 };
     const second = parseModelConfig(yaml, '<inline>');
-    expect(second.alerts[0]!.events).toHaveLength(5);
+    expect(second.alerts[0]!.events).toHaveLength(ALERT_EVENTS.length);
     expect(second.tuning.space.dropout).toEqual({ type: 'float', min: 0, max: 0.3 });
   });
 });
@@ -187,7 +219,7 @@ describe('the example config', () => {
       task: 'binary_classification',
       eventTime: 'date',
       label: 'rain',
-      monitoring: { windowMs: 365 * 86_400_000, schedule: { every: '1h' } },
+      monitoring: { window: { kind: 'duration', ms: 365 * 86_400_000 }, schedule: { every: '1h' } },
       tuning: { trials: 6, parallelism: 2 },
       promotion: { metric: 'log_loss', minImprovement: 0.01 },
       alerts: [{ type: 'webhook', url: 'http://127.0.0.1:9999/driftwatch' }],
@@ -219,7 +251,7 @@ describe('parseModelConfig errors', () => {
   it('lists the allowed keys when no known key is close', () => {
     const issue = onlyIssue(minimalWith({ monitoring: { frequency: 3 } }));
     expect(issue.path).toBe('monitoring.frequency');
-    expect(issue.message).toBe("unknown key 'frequency'; expected one of window, minRows, schedule");
+    expect(issue.message).toBe("unknown key 'frequency'; expected one of window, windowRows, minRows, blindAlertAfter, minMeasuredShare, schedule");
   });
 
   it('counts swapped letters as one typo', () => {
@@ -484,7 +516,7 @@ describe('drift settings', () => {
     expect(config.drift).toEqual({
       binning: { strategy: 'evidently', bins: 10 }, smoothing: { kind: 'evidently' }, ksMethod: 'exact',
       thresholds: { strategy: 'reference_chunks', k: 2 }, correction: 'benjamini_hochberg', nullRateShift: null,
-      referenceSampleLimit: 1000, referenceChunks: 5,
+      effectSizeFloor: { ks: 0.1, chi_square: 0.1 }, referenceSampleLimit: 1000, referenceChunks: 5,
     });
     expect(config.driftRule.weights).toEqual({ a: 2 });
   });
@@ -494,5 +526,36 @@ describe('drift settings', () => {
     expect(withThreshold).toThrow(/features\[0\]\.drift\.threshold: a threshold needs an explicit drift\.test/);
     const badWeight = () => parseModelConfig(JSON.stringify({ ...base, drift: { rule: { weights: { b: 1 } } } }), 'x');
     expect(badWeight).toThrow(/drift\.rule\.weights\.b: 'b' is not a feature of this model/);
+  });
+});
+
+describe('seasonality-aware drift settings', () => {
+  const base = { model: 'm', task: 'binary_classification', label: 'y', features: [{ name: 'a', kind: 'numeric' }] };
+  const parse = (changes: Record<string, unknown>) => parseModelConfig(JSON.stringify({ ...base, ...changes }), '<inline>');
+
+  it('learns thresholds, floors p-value effect sizes at 0.1 and lets two features of three decide, by default', () => {
+    const config = parse({});
+    expect(config.drift.thresholds).toEqual({ strategy: 'reference_chunks', k: 3 });
+    expect(config.drift.effectSizeFloor).toEqual({ ks: 0.1, chi_square: 0.1 });
+    expect(config.driftRule).toMatchObject({ minDriftedShare: 0.5, anyPsiAtLeast: null });
+    expect(config.reference).toEqual({ mode: 'training', periodMs: 365 * 86_400_000 });
+  });
+
+  it('reads constant thresholds, effect-size floors and the reference mode and period', () => {
+    const config = parse({
+      drift: { thresholds: { strategy: 'constant' }, effectSizeFloor: { ks: 0.05, chi_square: 0 } },
+      reference: { mode: 'seasonal', period: '52w' },
+    });
+    expect(config.drift.thresholds).toEqual({ strategy: 'constant' });
+    expect(config.drift.effectSizeFloor).toEqual({ ks: 0.05, chi_square: 0 });
+    expect(config.reference).toEqual({ mode: 'seasonal', periodMs: 52 * 604_800_000 });
+    expect(parse({ reference: { mode: 'rolling' } }).reference.mode).toBe('rolling');
+  });
+
+  it('refuses floors outside [0, 1), a zero period and an unknown mode', () => {
+    expect(() => parse({ drift: { effectSizeFloor: { ks: 1 } } })).toThrow(/drift\.effectSizeFloor\.ks: expected a number < 1, got 1/);
+    expect(() => parse({ drift: { effectSizeFloor: { wasserstein: 0.1 } } })).toThrow(/drift\.effectSizeFloor\.wasserstein: unknown key/);
+    expect(() => parse({ reference: { period: '0d' } })).toThrow(/reference\.period: expected a non-zero duration/);
+    expect(() => parse({ reference: { mode: 'yearly' } })).toThrow(/reference\.mode: expected "training", "seasonal" or "rolling", got "yearly"/);
   });
 });

@@ -273,11 +273,16 @@ describe("the 'auto' test choice, thresholds and corrections", () => {
     const reference = Array.from({ length: 400 }, () => ({ a: normal(), b: normal(), c: normal(), d: normal() }));
     const profile = buildReferenceProfile(specs, reference);
     const window = Array.from({ length: 400 }, () => ({ a: normal() + 0.3, b: normal() + 0.15, c: normal(), d: normal() }));
-    const plain = compareToReference(profile, specs, window);
-    const bonferroni = compareToReference(profile, specs, window, { correction: 'bonferroni' });
-    const bh = compareToReference(profile, specs, window, { correction: 'benjamini_hochberg' });
+    // Without the effect-size floor, so that the verdicts are the corrected p-values' alone.
+    const noFloor = { effectSizeFloor: { ks: 0, chi_square: 0 } };
+    const plain = compareToReference(profile, specs, window, noFloor);
+    const bonferroni = compareToReference(profile, specs, window, { ...noFloor, correction: 'bonferroni' });
+    const bh = compareToReference(profile, specs, window, { ...noFloor, correction: 'benjamini_hochberg' });
     expect(bonferroni.map((r) => r.threshold)).toEqual([0.0125, 0.0125, 0.0125, 0.0125]);
     for (const result of bonferroni) expect(result.drifted).toBe(result.score! < 0.0125);
+    // The floor still holds after a correction: a significant but small shift stays undrifted.
+    const floored = compareToReference(profile, specs, window, { correction: 'bonferroni' });
+    for (const result of floored) expect(result.drifted).toBe(result.score! < 0.0125 && result.effectSize! >= 0.1);
     // BH never flags fewer features than Bonferroni, nor more than the uncorrected tests.
     const count = (results: FeatureDriftResult[]) => results.filter((r) => r.drifted).length;
     expect(count(bh)).toBeGreaterThanOrEqual(count(bonferroni));

@@ -101,7 +101,7 @@ describe('buildReferenceProfile, categorical features', () => {
   it('stores the count of each category, with numbers and booleans read as their string form', () => {
     const rows = [{ c: 'a' }, { c: 'a' }, { c: 1 }, { c: '1' }, { c: true }, { c: null }, { c: '' }];
     const reference = buildReferenceProfile([categorical('c')], rows).features.c as CategoricalReference;
-    expect(reference).toEqual({ kind: 'categorical', count: 5, nullCount: 2, counts: { a: 2, '1': 2, true: 1 }, chunkScores: {} });
+    expect(reference).toEqual({ kind: 'categorical', count: 5, nullCount: 2, counts: { a: 2, '1': 2, true: 1 }, chunkScores: {}, chunkEffectSizes: {} });
   });
 
   it('stores a category called __proto__ as an ordinary key', () => {

@@ -48,9 +48,21 @@ describe('evaluateDatasetDrift', () => {
     expect(nulls.reasons).toContain('a: null rate 1% → 40%');
   });
 
-  it('with nothing measured there is no dataset drift, and the reasons say why', () => {
+  it('with nothing measured there is no dataset drift, the verdict is not_measured, and the reasons say why', () => {
     const verdict = evaluateDatasetDrift([feature('a', false, { measured: false, status: 'missing_column', score: null, psi: null })], rule);
-    expect(verdict).toMatchObject({ datasetDrift: false, driftedShare: 0 });
-    expect(verdict.reasons).toEqual(['a: not measured (missing_column)']);
+    expect(verdict).toMatchObject({ datasetDrift: false, driftedShare: 0, verdict: 'not_measured' });
+    expect(verdict.reasons[0]).toBe('a: not measured (missing_column)');
+  });
+
+  it('says not_measured, not "no drift", when too little of the features\' weight was tested', () => {
+    const unmeasured = { measured: false, status: 'insufficient_data' as const, score: null, psi: null, drifted: false };
+    const blind = evaluateDatasetDrift([feature('a', false), feature('b', false, unmeasured), feature('c', false, unmeasured)], rule);
+    expect(blind).toMatchObject({ verdict: 'not_measured', datasetDrift: false });
+    expect(blind.measuredShare).toBeCloseTo(1 / 3, 12);
+    expect(blind.reasons.at(-1)).toMatch(/^not measured: 1 of 3 features could be tested \(33% of their weight/);
+    // Drift seen on the features that could be tested is still drift.
+    expect(evaluateDatasetDrift([feature('a', true), feature('b', false, unmeasured), feature('c', false, unmeasured)], rule).verdict).toBe('drift');
+    expect(evaluateDatasetDrift([feature('a', false), feature('b', false), feature('c', false, unmeasured)], rule).verdict).toBe('no_drift');
+    expect(evaluateDatasetDrift([feature('a', false, unmeasured)], { ...rule, minMeasuredShare: 0.01 }).verdict).toBe('not_measured');
   });
 });

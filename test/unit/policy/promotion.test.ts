@@ -142,3 +142,32 @@ describe('decidePromotion with a guardrail', () => {
     expect(withoutGuardrail.reasons).toHaveLength(1);
   });
 });
+
+describe('decidePromotion with secondary metrics and a short holdout', () => {
+  const rule: PromotionRule = {
+    metric: 'log_loss', minImprovement: 0, secondary: [{ metric: 'roc_auc', tolerance: 0.02 }, { metric: 'f1', tolerance: 0.05 }],
+  };
+
+  it('rejects a challenger that wins on log loss but loses ROC AUC beyond its tolerance', () => {
+    const decision = decidePromotion(rule, {
+      holdoutRows: 300, challenger: { log_loss: 0.4, roc_auc: 0.75, f1: 0.7 }, champion: { log_loss: 0.45, roc_auc: 0.8, f1: 0.7 },
+    });
+    expect(decision.promote).toBe(false);
+    expect(decision.secondary.map((check) => check.status)).toEqual(['breached', 'passed']);
+    expect(decision.reasons).toContain('roc_auc: challenger 0.7500 vs champion 0.8000; worse by 0.0500, more than the tolerance 0.02');
+  });
+
+  it('promotes within the tolerances, and an undefined secondary metric does not block', () => {
+    const decision = decidePromotion(rule, {
+      holdoutRows: 300, challenger: { log_loss: 0.4, roc_auc: 0.79, f1: Number.NaN }, champion: { log_loss: 0.45, roc_auc: 0.8, f1: 0.6 },
+    });
+    expect(decision.promote).toBe(true);
+    expect(decision.secondary.map((check) => check.status)).toEqual(['passed', 'not_checked']);
+  });
+
+  it('repeats why the holdout is short in the reasons', () => {
+    const holdoutNote = 'the holdout has 100 rows, fewer than promotion.minHoldoutRows 200';
+    const decision = decidePromotion(rule, { holdoutRows: 100, holdoutNote, challenger: { log_loss: 0.4 }, champion: { log_loss: 0.45 } });
+    expect(decision.reasons[0]).toBe(holdoutNote);
+  });
+});

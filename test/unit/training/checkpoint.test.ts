@@ -78,10 +78,12 @@ async function checkpointAt(input: TrainInput, epoch: number): Promise<TrainingC
 
 describe('resuming training from a checkpoint', () => {
   it.each([
-    ['binary_classification', 2],
-    ['multiclass_classification', 3],
-  ] as const)('%s: ends bit-identical to an uninterrupted run', async (task, classCount) => {
-    const input = baseInput(task, classCount);
+    ['binary_classification', 2, 'none'],
+    ['multiclass_classification', 3, 'none'],
+    // The weighted loss must resume as exactly as the built-in one.
+    ['binary_classification', 2, 'balanced'],
+  ] as const)('%s (%i classes), class weights %s: ends bit-identical to an uninterrupted run', async (task, classCount, classWeights) => {
+    const input = { ...baseInput(task, classCount), classWeights };
     const straightProgress: EpochProgress[] = [];
     const straight = await trainModel({ ...input, onEpoch: (progress) => void straightProgress.push(progress) });
     expect(straight.resumedFromEpoch).toBeNull();
@@ -106,6 +108,8 @@ describe('resuming training from a checkpoint', () => {
     expect(resumed.validationLoss).toBe(straight.validationLoss);
     expect(resumed.artifact.weightDataBase64).toBe(straight.artifact.weightDataBase64);
     expect(resumed.artifact.classCount).toBe(straight.artifact.classCount);
+    expect(resumed.artifact.classWeights).toEqual(straight.artifact.classWeights);
+    expect(resumed.classWeights === null).toBe(classWeights === 'none');
   });
 
   it('finishes at once from the checkpoint of the last epoch', async () => {
@@ -130,6 +134,8 @@ describe('resuming training from a checkpoint', () => {
     const twoEpochs = { ...input.hyperparameters, epochs: 2 };
     const otherData = trainModel({ ...input, hyperparameters: twoEpochs, labels: flippedLabels, resumeFrom: checkpoint });
     await expect(otherData).rejects.toThrow(/rows, labels or features differ/);
+    const otherSplit = trainModel({ ...input, hyperparameters: twoEpochs, validationStrategy: 'recent', classWeights: 'balanced', resumeFrom: checkpoint });
+    await expect(otherSplit).rejects.toThrow(/validationStrategy is "recent" here but "stratified" in the checkpoint; class weights is \[[0-9.,]+\] here but null/);
   });
 
   it('rejects checkpoint() once onEpoch has settled', async () => {

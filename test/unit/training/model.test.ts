@@ -6,8 +6,10 @@ import {
   type EpochProgress,
   type FeatureInput,
   type Hyperparameters,
+  type ModelArtifact,
   type TrainResult,
   predict,
+  splitForValidation,
   trainModel,
 } from '../../../src/training';
 
@@ -214,5 +216,129 @@ describe('trainModel for multiclass_classification', () => {
     await expect(labelled([0, 1, 2, 1.5, 0, 1, 2, 0, 1, 2])).rejects.toThrow(/class indices 0, 1, 2, \.\.\., got 1\.5 at row 3/);
     await expect(labelled([0, 1, 2, 0, -1, 1, 2, 0, 1, 2])).rejects.toThrow(/got -1 at row 4/);
     await expect(labelled(Array.from({ length: 10 }, () => 0))).rejects.toThrow(/only class 0/);
+  });
+});
+
+describe('splitForValidation', () => {
+  // Label rate drifts over time: 10% positives in the first 80% of rows, 60% in the last 20%.
+  const labels = Array.from({ length: 500 }, (_, i) => (i < 400 ? (i % 10 === 0 ? 1 : 0) : i % 5 < 3 ? 1 : 0));
+  const positives = (indexes: number[]) => indexes.filter((i) => labels[i] === 1).length;
+
+  it("'stratified' gives every class its share, at random and reproducibly", () => {
+    const { trainIndexes, validationIndexes } = splitForValidation('binary_classification', labels, 0.2, 'stratified', 7);
+    expect(validationIndexes).toHaveLength(100);
+    expect(trainIndexes).toHaveLength(400);
+    expect([...trainIndexes, ...validationIndexes].sort((a, b) => a - b)).toEqual(Array.from({ length: 500 }, (_, i) => i));
+    // 100 positives of 500: exactly 20 validate.
+    expect(positives(validationIndexes)).toBe(20);
+    expect(validationIndexes.some((i) => i < 400)).toBe(true);
+    expect(splitForValidation('binary_classification', labels, 0.2, 'stratified', 7).validationIndexes).toEqual(validationIndexes);
+    expect(splitForValidation('binary_classification', labels, 0.2, 'stratified', 8).validationIndexes).not.toEqual(validationIndexes);
+  });
+
+  it("'recent' validates on the last rows, whatever their label rate", () => {
+    const { trainIndexes, validationIndexes } = splitForValidation('binary_classification', labels, 0.2, 'recent', 7);
+    expect(validationIndexes).toEqual(Array.from({ length: 100 }, (_, i) => 400 + i));
+    expect(trainIndexes).toEqual(Array.from({ length: 400 }, (_, i) => i));
+    expect(positives(validationIndexes)).toBe(60);
+  });
+
+  it('keeps a row of every class with two or more rows in training, and single rows whole', () => {
+    const rare = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 2];
+    const { trainIndexes, validationIndexes } = splitForValidation('multiclass_classification', rare, 0.5, 'stratified', 1);
+    expect(validationIndexes).toHaveLength(5);
+    expect(trainIndexes).toContain(10);
+    expect(trainIndexes.filter((i) => rare[i] === 1)).toHaveLength(1);
+  });
+
+  it('draws a plain random subset for regression', () => {
+    const values = Array.from({ length: 50 }, (_, i) => i);
+    const { validationIndexes } = splitForValidation('regression', values, 0.2, 'stratified', 3);
+    expect(validationIndexes).toHaveLength(10);
+    expect(validationIndexes).not.toEqual(Array.from({ length: 10 }, (_, i) => 40 + i));
+  });
+});
+
+describe('trainModel early stopping and class weights', () => {
+  const small: Hyperparameters = { ...hyperparameters, hiddenUnits: 32, learningRate: 0.05, epochs: 30, dropout: 0 };
+
+  it('fits the preprocessor on the training part of a stratified split only', async () => {
+    const { rows, labels } = syntheticClassification(200, 12);
+    const { artifact, trainingRows, validationRows } = await trainModel({
+      task: 'binary_classification', features, rows, labels, hyperparameters: { ...hyperparameters, epochs: 1 }, seed: 5,
+    });
+    const { trainIndexes } = splitForValidation('binary_classification', labels, 0.2, 'stratified', 5);
+    expect([trainingRows, validationRows]).toEqual([160, 40]);
+    const x1Mean = trainIndexes.reduce((sum, i) => sum + rows[i]!.x1, 0) / trainIndexes.length;
+    expect(artifact.preprocessor.features[0]).toMatchObject({ name: 'x1', mean: x1Mean });
+  });
+
+  it('never stops before minEpochs, and keeps the best epoch', async () => {
+    // Labels independent of the features: validation loss rises after the first epochs.
+    const random = createRng(13);
+    const { rows } = syntheticClassification(300, 13);
+    const labels = rows.map(() => (random() < 0.5 ? 1 : 0));
+    const run = (minEpochs?: number) => {
+      const valLosses: number[] = [];
+      const training = trainModel({
+        task: 'binary_classification', features, rows, labels, hyperparameters: small, seed: 2, ...(minEpochs !== undefined && { minEpochs }),
+        onEpoch: (p) => void valLosses.push(p.valLoss!),
+      });
+      return training.then((result) => ({ result, valLosses }));
+    };
+    const early = await run(1);
+    expect(early.result.epochsTrained).toBeLessThan(10);
+    const { result, valLosses } = await run();
+    expect(result.epochsTrained).toBeGreaterThanOrEqual(10);
+    expect(result.epochsTrained).toBeLessThan(small.epochs);
+    expect(result.validationLoss).toBe(Math.min(...valLosses));
+    // The artifact holds the best epoch's weights: its log loss on the validation rows is that epoch's loss.
+    const { validationIndexes } = splitForValidation('binary_classification', labels, 0.2, 'stratified', 2);
+    const probabilities = await predict(result.artifact, validationIndexes.map((i) => rows[i]!));
+    const { log_loss } = scorePredictions('binary_classification', validationIndexes.map((i) => labels[i]!), probabilities);
+    expect(log_loss).toBeCloseTo(result.validationLoss!, 5);
+    expect(valLosses.at(-1)).not.toBeCloseTo(result.validationLoss!, 5);
+  });
+
+  it("weights a rare class ('auto') and predicts probabilities calibrated to the training prior", async () => {
+    // About 9% positives, more likely with larger x1.
+    const rareLabels = (rows: Array<{ x1: number }>, seed: number) => {
+      const random = createRng(seed);
+      return rows.map((row) => (random() < 1 / (1 + Math.exp(-(2 * row.x1 - 4))) ? 1 : 0));
+    };
+    const { rows } = syntheticClassification(1000, 17);
+    const labels = rareLabels(rows, 17);
+    const heldOut = syntheticClassification(2000, 18).rows;
+    const heldOutLabels = rareLabels(heldOut, 18);
+    const base = { task: 'binary_classification' as const, features, rows, labels, hyperparameters: { ...small, epochs: 20 }, seed: 3 };
+    const weighted = await trainModel(base);
+    const { trainIndexes } = splitForValidation('binary_classification', labels, 0.2, 'stratified', 3);
+    const trainingPositives = trainIndexes.filter((i) => labels[i] === 1).length;
+    // scikit-learn's 'balanced': n / (2 · n_k).
+    const n = trainIndexes.length;
+    expect(weighted.classWeights).toEqual([n / (2 * (n - trainingPositives)), n / (2 * trainingPositives)]);
+    expect(weighted.artifact.classWeights).toEqual(weighted.classWeights);
+    const unweighted = await trainModel({ ...base, classWeights: 'none' });
+    expect(unweighted.classWeights).toBeNull();
+    expect(unweighted.artifact).not.toHaveProperty('classWeights');
+
+    const logLoss = async (artifact: ModelArtifact) =>
+      scorePredictions('binary_classification', heldOutLabels, await predict(artifact, heldOut)).log_loss!;
+    const { classWeights: _, ...uncorrected } = weighted.artifact;
+    // Without the correction the weighted model overstates the rare class badly; with it, it is as calibrated as an unweighted model.
+    expect(await logLoss(uncorrected)).toBeGreaterThan(1.5 * (await logLoss(unweighted.artifact)));
+    expect(await logLoss(weighted.artifact)).toBeLessThan(1.05 * (await logLoss(unweighted.artifact)));
+  });
+
+  it('leaves balanced labels unweighted and refuses weights for regression', async () => {
+    const { rows, labels } = syntheticClassification(100, 3);
+    const result = await trainModel({ task: 'binary_classification', features, rows, labels, hyperparameters: { ...hyperparameters, epochs: 1 }, seed: 1 });
+    expect(result.classWeights).toBeNull();
+    await expect(
+      trainModel({ task: 'regression', features, rows, labels, hyperparameters, seed: 1, classWeights: 'balanced' }),
+    ).rejects.toThrow(/'balanced' needs a classification task/);
+    await expect(trainModel({ task: 'binary_classification', features, rows, labels, hyperparameters, seed: 1, minEpochs: -1 })).rejects.toThrow(
+      /minEpochs must be an integer >= 0/,
+    );
   });
 });

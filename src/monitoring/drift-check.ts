@@ -1,0 +1,187 @@
+/**
+ * One drift check of a model: which rows it sees (the latest window, widened to late rows), what it
+ * compares them with (the champion's training window, the same span one period earlier, or the
+ * window before), the per-feature tests and the dataset verdict. Everything it reads or writes goes
+ * through DriftCheckStore, so the logic is tested without PostgreSQL; the activity is an adapter.
+ */
+import type { ModelConfig, RetrainBackoff } from '../config';
+import { buildReferenceProfile, compareToReference, correctPValueThresholds, tableFromRows } from '../drift';
+import type { FeatureDriftResult, FeatureReference, ReferenceProfile } from '../drift';
+import { evaluateDatasetDrift } from '../policy/dataset-drift';
+import type { DriftReportInput, ReferenceUsed } from '../store/drift-reports';
+import type { FeatureWindow } from '../store/feature-store';
+import type { DriftCheckResult, FeatureDriftSummary } from '../../workflows/definitions';
+import { CADENCE_SAMPLE_ROWS, estimateCadence, windowAdvice } from './cadence';
+
+/** The monitor's policy settings travel with each check, so the workflow never reads the config itself. */
+export interface MonitorPolicy { blindAlertAfter: number; backoff: RetrainBackoff | null }
+
+export type DriftComputation = Omit<DriftCheckResult, 'retrain'> & { retrainBlockedBy: string | null; policy: MonitorPolicy };
+
+/** The reads and writes of one model's check; every read is pinned to the window's row-ID horizon. */
+export interface DriftCheckStore {
+  champion(): Promise<{ version: number; referenceProfile: ReferenceProfile } | null>;
+  /** The stored reference values of a numeric feature (kept outside the JSON profile). */
+  referenceValues(version: number, feature: string, stored: FeatureReference): Promise<FeatureReference>;
+  latestWindow(): Promise<FeatureWindow | null>;
+  /** The same horizon over another range: start exclusive, end inclusive. */
+  windowBetween(start: Date, end: Date, asOfRowId: string): Promise<FeatureWindow>;
+  /** The start (exclusive) of the `rows` rows before `before`. */
+  startOfRowsBefore(before: string, asOfRowId: string, rows: number): Promise<Date>;
+  latestCheckedHorizon(): Promise<{ id: number; asOfRowId: string; windowEnd: string } | null>;
+  lateRowsSince(previous: { asOfRowId: string; windowEnd: string }, asOfRowId: string): Promise<{ count: number; oldestEventTime: string | null }>;
+  findSameCheck(identity: { championVersion: number; windowStart: string; windowEnd: string; rowCount: number; asOfRowId: string }): Promise<number | null>;
+  windowColumn(window: FeatureWindow, feature: string): Promise<{ values: unknown[]; present: boolean }>;
+  windowRows(window: FeatureWindow): Promise<Array<Record<string, unknown>>>;
+  labelledRows(asOfRowId: string): Promise<number>;
+  newestEventTimes(limit: number): Promise<number[]>;
+  insertReport(report: DriftReportInput): Promise<number>;
+  retrainBlocker(cooldownMs: number): Promise<string | null>;
+}
+
+export async function runDriftCheck(
+  store: DriftCheckStore,
+  config: ModelConfig,
+  request: { source: string; checkedAt: string },
+): Promise<DriftComputation> {
+  const modelName = config.model;
+  const policy: MonitorPolicy = { blindAlertAfter: config.monitoring.blindAlertAfter, backoff: config.retrain.backoff };
+  const nothingChecked = {
+    modelName, checkedAt: request.checkedAt, verdict: null, reportId: null, window: null, datasetDrift: false, driftedShare: 0,
+    measuredShare: 0, labelledRows: 0, features: [], retrainBlockedBy: null, policy,
+  };
+  const champion = await store.champion();
+  if (!champion) {
+    return { ...nothingChecked, outcome: 'no_champion', championVersion: null,
+      reasons: [`no champion yet: start a bootstrap retrain of ${modelName} first`] };
+  }
+  const latest = await store.latestWindow();
+  if (!latest || latest.rowCount === 0) {
+    return { ...nothingChecked, outcome: 'no_data', championVersion: champion.version, reasons: ['no feature rows ingested yet'] };
+  }
+  const { window, lateRows, lateNote } = await widenToLateRows(store, latest);
+  const labelledRows = await store.labelledRows(window.asOfRowId);
+  const windowSummary = { start: window.start, end: window.end, rows: window.rowCount, lateRows };
+  const sameCheck = await store.findSameCheck({
+    championVersion: champion.version, windowStart: window.start, windowEnd: window.end, rowCount: window.rowCount, asOfRowId: window.asOfRowId,
+  });
+  if (sameCheck !== null) {
+    return { ...nothingChecked, outcome: 'unchanged', championVersion: champion.version, reportId: sameCheck, window: windowSummary, labelledRows,
+      reasons: [`these rows were already checked in drift report #${sameCheck}`] };
+  }
+
+  const { profile, used, referenceNote } = await chooseReference(store, config, champion, window);
+  // A window-sized reference (seasonal, rolling) has no chunks of its own to learn thresholds from.
+  const thresholds = used.mode === 'training' ? config.drift.thresholds : { strategy: 'constant' as const };
+  const options = { ...config.drift, thresholds, minRows: config.monitoring.minRows, monitoringWindow: config.monitoring.window };
+  const perFeature: FeatureDriftResult[] = [];
+  for (const spec of config.features) {
+    // One column at a time, so memory holds the reference profile and one window column.
+    const column = await store.windowColumn(window, spec.name);
+    const table = { rowCount: window.rowCount, columns: column.present ? { [spec.name]: column.values } : {} };
+    const stored = Object.hasOwn(profile.features, spec.name) ? profile.features[spec.name]! : undefined;
+    const reference = stored && used.mode === 'training' ? await store.referenceValues(champion.version, spec.name, stored) : stored;
+    const featureProfile = { ...profile, features: reference ? { [spec.name]: reference } : {} };
+    perFeature.push(...compareToReference(featureProfile, [spec], table, { ...options, correction: 'none' }));
+  }
+  const results = correctPValueThresholds(perFeature, config.drift.correction);
+  const verdict = evaluateDatasetDrift(results, { ...config.driftRule, minMeasuredShare: config.monitoring.minMeasuredShare });
+  const reasons = [...verdict.reasons];
+  if (lateNote) reasons.push(lateNote);
+  if (referenceNote) reasons.push(referenceNote);
+  if (verdict.verdict === 'not_measured') reasons.push(await blindnessFix(store, config));
+  const reportId = await store.insertReport({
+    modelName, championVersion: champion.version, windowStart: window.start, windowEnd: window.end, rowCount: window.rowCount,
+    features: results, driftedShare: verdict.driftedShare, datasetDrift: verdict.datasetDrift, reasons, source: request.source,
+    asOfRowId: window.asOfRowId, lateRows, verdict: verdict.verdict, measuredShare: verdict.measuredShare, reference: used,
+  });
+  const features: FeatureDriftSummary[] = results.map((r) => ({
+    feature: r.feature, test: r.test, scoreKind: r.scoreKind, score: r.score, threshold: r.threshold, thresholdSource: r.thresholdSource,
+    psi: r.psi, drifted: r.drifted, status: r.status,
+    ...(r.effectSize !== undefined && { effectSize: r.effectSize, effectSizeFloor: r.effectSizeFloor }),
+    ...(r.thresholdDetail !== undefined && { thresholdDetail: r.thresholdDetail }),
+  }));
+  return {
+    modelName, checkedAt: request.checkedAt, outcome: 'checked', verdict: verdict.verdict, reportId, championVersion: champion.version,
+    window: windowSummary, datasetDrift: verdict.datasetDrift, driftedShare: verdict.driftedShare, measuredShare: verdict.measuredShare,
+    labelledRows, features, reasons, policy,
+    retrainBlockedBy: verdict.datasetDrift ? await store.retrainBlocker(config.retrain.cooldownMs) : null,
+  };
+}
+
+/**
+ * Rows that arrived since the last check with an event time it had already covered were never
+ * tested: the window reaches back to the oldest of them, so this check sees every one.
+ */
+async function widenToLateRows(store: DriftCheckStore, latest: FeatureWindow): Promise<{ window: FeatureWindow; lateRows: number; lateNote: string | null }> {
+  const previous = await store.latestCheckedHorizon();
+  if (!previous) return { window: latest, lateRows: 0, lateNote: null };
+  const late = await store.lateRowsSince(previous, latest.asOfRowId);
+  if (late.count === 0 || late.oldestEventTime === null) return { window: latest, lateRows: 0, lateNote: null };
+  const oldest = new Date(late.oldestEventTime);
+  const window = oldest.getTime() > Date.parse(latest.start)
+    ? latest
+    : await store.windowBetween(new Date(oldest.getTime() - 1), new Date(latest.end), latest.asOfRowId);
+  const widened = window === latest ? '' : `; the window reaches back to ${window.start} to include them`;
+  return {
+    window,
+    lateRows: late.count,
+    lateNote: `${late.count} late row${late.count === 1 ? '' : 's'} (event time up to ${previous.windowEnd}, `
+      + `arrived after drift report #${previous.id})${widened}`,
+  };
+}
+
+/**
+ * The reference of the configured mode. Seasonal and rolling references are read at check time and
+ * are window-sized, so their thresholds are the tests' constant ones (the champion's learned ones
+ * measure how a window differs from a whole training period, far more than from the same season);
+ * with too few rows (no history one period back yet) the check falls back to the training window
+ * and says so.
+ */
+async function chooseReference(
+  store: DriftCheckStore,
+  config: ModelConfig,
+  champion: { version: number; referenceProfile: ReferenceProfile },
+  window: FeatureWindow,
+): Promise<{ profile: ReferenceProfile; used: ReferenceUsed; referenceNote: string | null }> {
+  const training = { profile: champion.referenceProfile, used: { mode: 'training' as const, rows: champion.referenceProfile.rowCount } };
+  const { mode } = config.reference;
+  if (mode === 'training') return { ...training, referenceNote: null };
+  const span = await referenceSpan(store, config, window);
+  const rows = await store.windowRows(span);
+  const used: ReferenceUsed = { mode, start: span.start, end: span.end, rows: rows.length };
+  if (rows.length < config.monitoring.minRows) {
+    return {
+      ...training,
+      referenceNote: `the ${mode} reference (${span.start} → ${span.end}) has ${rows.length} rows, fewer than monitoring.minRows `
+        + `${config.monitoring.minRows}: compared with the champion's training window instead`,
+    };
+  }
+  const fresh = buildReferenceProfile(config.features, tableFromRows(rows, config.features.map((f) => f.name)), {
+    sampleLimit: config.drift.referenceSampleLimit, binning: config.drift.binning, smoothing: config.drift.smoothing, chunks: 0,
+  });
+  return { profile: fresh, used, referenceNote: null };
+}
+
+async function referenceSpan(store: DriftCheckStore, config: ModelConfig, window: FeatureWindow): Promise<FeatureWindow> {
+  const start = new Date(window.start);
+  const end = new Date(window.end);
+  if (config.reference.mode === 'seasonal') {
+    const { periodMs } = config.reference;
+    return store.windowBetween(new Date(start.getTime() - periodMs), new Date(end.getTime() - periodMs), window.asOfRowId);
+  }
+  const spec = config.monitoring.window;
+  const rollingStart = spec.kind === 'duration'
+    ? new Date(start.getTime() - spec.ms)
+    : await store.startOfRowsBefore(window.start, window.asOfRowId, spec.rows);
+  return store.windowBetween(rollingStart, start, window.asOfRowId);
+}
+
+/** What to change when a check could not see: the cadence-based window advice, or the features' own problems. */
+async function blindnessFix(store: DriftCheckStore, config: ModelConfig): Promise<string> {
+  const cadence = estimateCadence(await store.newestEventTimes(CADENCE_SAMPLE_ROWS));
+  const advice = cadence ? windowAdvice(config.monitoring.window, config.monitoring.minRows, cadence) : null;
+  if (advice) return `fix: ${advice.message}`;
+  return 'fix: the features above were not tested; see their statuses (a missing column, all nulls or wrong types need the feed fixed; '
+    + 'too few values need a longer monitoring.window or a lower monitoring.minRows)';
+}

@@ -1,0 +1,146 @@
+/**
+ * Back-off of drift-triggered retrains inside one drift incident. When challengers keep losing
+ * under persistent drift, retraining again on much the same rows only repeats the loss: each
+ * rejected challenger pushes the next automatic retrain back (exponentially, up to a cap), and
+ * after enough of them the monitor stops and asks a person. Time is the data's event time (the
+ * window end of the checks), so a replay or a backfill of old data backs off as live data would.
+ * Pure and deterministic: the monitor workflow keeps the state in its drift incident.
+ */
+import type { RetrainBackoff } from '../config';
+
+export type { RetrainBackoff };
+
+/** A retrain started while the incident was open that did not help: rejected, or a broken challenger. */
+export interface RejectedRetrain {
+  runId: string;
+  outcome: 'rejected' | 'failed_quality_gate';
+  reason: string;
+  challengerVersion: number | null;
+  /** Window end of the check the retrain started from: its back-off counts from here. Null when no check had a window. */
+  dataTime: string | null;
+  /** Labelled rows at that check: later checks with enough more re-arm retrains. */
+  labelledRows: number;
+}
+
+export interface RetrainBackoffState {
+  /** Retrains that did not help since the incident opened or was last re-armed, oldest first. */
+  rejected: RejectedRetrain[];
+  /** Every feature that drifted in a check of the incident: one outside this set is a changed drift pattern. */
+  driftedFeatures: string[];
+  /** retraining_not_helping went out for the current run of rejections. */
+  askedPerson: boolean;
+}
+
+export const FRESH_BACKOFF: RetrainBackoffState = { rejected: [], driftedFeatures: [], askedPerson: false };
+
+export type RearmCause =
+  | { kind: 'manual'; requestedBy: string }
+  | { kind: 'new_labelled_rows'; newRows: number }
+  | { kind: 'new_drifted_features'; features: string[] };
+
+/** What a drifted check of the incident may do about retraining. */
+export type RetrainGate =
+  | { kind: 'open'; rearmedBy: RearmCause | null }
+  | { kind: 'backing_off'; until: string; reason: string }
+  | { kind: 'stopped'; reason: string };
+
+export interface DriftedCheck {
+  /** Event time of the check's window end. */
+  windowEnd: string;
+  labelledRows: number;
+  driftedFeatures: string[];
+}
+
+/** initialMs · multiplier^(rejections − 1), capped at maxMs; 0 before any rejection. */
+export function backoffDelayMs(policy: RetrainBackoff, rejections: number): number {
+  if (rejections <= 0) return 0;
+  return Math.min(policy.initialMs * policy.multiplier ** (rejections - 1), policy.maxMs);
+}
+
+/** The data time before which no drift-triggered retrain starts; null when nothing holds it back. */
+export function retrainNotBefore(policy: RetrainBackoff, state: RetrainBackoffState): string | null {
+  const last = state.rejected.at(-1);
+  if (!last || last.dataTime === null) return null;
+  return new Date(Date.parse(last.dataTime) + backoffDelayMs(policy, state.rejected.length)).toISOString();
+}
+
+/**
+ * Called on every drifted check of an open incident (whether or not a retrain may start for other
+ * reasons, such as the cooldown): re-arms on new labelled rows or a newly drifting feature, records
+ * the check's drifted features, and says whether a drift-triggered retrain may start. A null policy
+ * (back-off disabled) always lets it start.
+ */
+export function gateDriftRetrain(
+  policy: RetrainBackoff | null,
+  current: RetrainBackoffState,
+  check: DriftedCheck,
+): { state: RetrainBackoffState; gate: RetrainGate } {
+  const rearmedBy = policy ? rearmCause(policy, current, check) : null;
+  const driftedFeatures = [...current.driftedFeatures, ...check.driftedFeatures.filter((f) => !current.driftedFeatures.includes(f))];
+  const state: RetrainBackoffState = rearmedBy
+    ? { rejected: [], driftedFeatures, askedPerson: false }
+    : { ...current, driftedFeatures };
+  if (!policy || state.rejected.length === 0) return { state, gate: { kind: 'open', rearmedBy } };
+
+  const rejections = state.rejected.length;
+  const challengers = `${rejections} rejected challenger${rejections === 1 ? '' : 's'}`;
+  const rearms = describeRearming(policy, state.rejected.at(-1)!, check.labelledRows);
+  if (rejections >= policy.askAfterRejections) {
+    return {
+      state,
+      gate: { kind: 'stopped', reason: `automatic retrains stopped after ${challengers} in this incident (retraining_not_helping); ${rearms}` },
+    };
+  }
+  const until = retrainNotBefore(policy, state);
+  if (until !== null && Date.parse(check.windowEnd) < Date.parse(until)) {
+    return { state, gate: { kind: 'backing_off', until, reason: `backing off until ${until} after ${challengers}; ${rearms}` } };
+  }
+  return { state, gate: { kind: 'open', rearmedBy: null } };
+}
+
+/**
+ * Records a retrain of the incident that did not help. `askPerson` is true once, when the rejections
+ * reach policy.askAfterRejections: the monitor then sends retraining_not_helping.
+ */
+export function recordRejectedRetrain(
+  policy: RetrainBackoff | null,
+  current: RetrainBackoffState,
+  rejected: RejectedRetrain,
+): { state: RetrainBackoffState; askPerson: boolean } {
+  const state = { ...current, rejected: [...current.rejected, rejected] };
+  const askPerson = policy !== null && !current.askedPerson && state.rejected.length >= policy.askAfterRejections;
+  return { state: askPerson ? { ...state, askedPerson: true } : state, askPerson };
+}
+
+/** A person asked for a retrain: the back-off and the rejection count start again. */
+export function rearmManually(current: RetrainBackoffState): RetrainBackoffState {
+  return { ...current, rejected: [], askedPerson: false };
+}
+
+export function describeRearmCause(cause: RearmCause): string {
+  switch (cause.kind) {
+    case 'manual':
+      return `re-armed by a manual request from ${cause.requestedBy}`;
+    case 'new_labelled_rows':
+      return `re-armed by ${cause.newRows} new labelled rows since the last rejected challenger`;
+    case 'new_drifted_features':
+      return `re-armed by a changed drift pattern: ${cause.features.join(', ')} now drift${cause.features.length === 1 ? 's' : ''}`;
+  }
+}
+
+/** What re-arms automatic retrains, with the numbers: said in every back-off reason and in retraining_not_helping. */
+export function describeRearming(policy: RetrainBackoff, lastRejected: RejectedRetrain, labelledRowsNow: number): string {
+  const needed = lastRejected.labelledRows + policy.rearmLabelledRows;
+  return `re-armed by a manual retrain (forceRetrain), ${policy.rearmLabelledRows} new labelled rows `
+    + `(${needed} labelled rows in all, ${labelledRowsNow} now) or a feature drifting that has not drifted in this incident`;
+}
+
+function rearmCause(policy: RetrainBackoff, state: RetrainBackoffState, check: DriftedCheck): RearmCause | null {
+  const last = state.rejected.at(-1);
+  if (!last) return null;
+  const newRows = check.labelledRows - last.labelledRows;
+  if (newRows >= policy.rearmLabelledRows) return { kind: 'new_labelled_rows', newRows };
+  const features = check.driftedFeatures.filter((f) => !state.driftedFeatures.includes(f));
+  if (features.length > 0) return { kind: 'new_drifted_features', features };
+  return null;
+}

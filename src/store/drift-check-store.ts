@@ -1,0 +1,41 @@
+/** The PostgreSQL side of one model's drift check (src/monitoring/drift-check.ts). */
+import type { MonitoringWindow } from '../config';
+import type { DriftCheckStore } from '../monitoring/drift-check';
+import type { Db } from './db';
+import { findSameCheck, insertDriftReport, latestCheckedHorizon } from './drift-reports';
+import {
+  countLabelledRows,
+  lateRowsSince,
+  latestWindow,
+  newestEventTimes,
+  readWindowColumn,
+  readWindowRows,
+  startOfRowsBefore,
+  windowBetween,
+} from './feature-store';
+import { getChampionReference, withReferenceValues } from './registry';
+import { cooldownUntil, runningRetrain } from './retrains';
+
+export function createDriftCheckStore(db: Db, modelName: string, window: MonitoringWindow): DriftCheckStore {
+  return {
+    champion: () => getChampionReference(db, modelName),
+    referenceValues: (version, feature, stored) => withReferenceValues(db, modelName, version, feature, stored),
+    latestWindow: () => latestWindow(db, modelName, window),
+    windowBetween: (start, end, asOfRowId) => windowBetween(db, modelName, start, end, asOfRowId),
+    startOfRowsBefore: (before, asOfRowId, rows) => startOfRowsBefore(db, modelName, before, asOfRowId, rows),
+    latestCheckedHorizon: () => latestCheckedHorizon(db, modelName),
+    lateRowsSince: (previous, asOfRowId) => lateRowsSince(db, modelName, previous, asOfRowId),
+    findSameCheck: (identity) => findSameCheck(db, modelName, identity),
+    windowColumn: (featureWindow, feature) => readWindowColumn(db, modelName, featureWindow, feature),
+    windowRows: (featureWindow) => readWindowRows(db, modelName, featureWindow),
+    labelledRows: (asOfRowId) => countLabelledRows(db, modelName, asOfRowId),
+    newestEventTimes: (limit) => newestEventTimes(db, modelName, limit),
+    insertReport: (report) => insertDriftReport(db, report),
+    async retrainBlocker(cooldownMs) {
+      const running = await runningRetrain(db, modelName);
+      if (running) return `retrain ${running.workflowId} is already running`;
+      const until = await cooldownUntil(db, modelName, cooldownMs);
+      return until ? `cooling down until ${until} after the last retrain` : null;
+    },
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * Decisions of the monitor that must hold on seasonal data and a live feed: a seasonal reference
+ * does not alarm on a repeated season (while a whole-year reference with constant thresholds does),
+ * a unit change is still caught, and late rows make the next check run again.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { parseModelConfig } from '../../src/config';
+import { runDriftCheck } from '../../src/monitoring/drift-check';
+import { createDriftCheckStore } from '../../src/store/drift-check-store';
+import { startHarness, testModelConfig, type Harness } from './harness';
+import { seasonalDailyRows, syntheticRows } from './synthetic';
+
+let harness: Harness;
+
+beforeAll(async () => {
+  harness = await startHarness('monitor_trust');
+});
+
+afterAll(async () => {
+  await harness?.close();
+});
+
+function seasonalYaml(model: string, extra: string): string {
+  return `
+model: ${model}
+task: binary_classification
+label: rain
+features:
+  - { name: temp, kind: numeric }
+  - { name: temp_min, kind: numeric }
+  - { name: wind, kind: numeric }
+monitoring:
+  window: 30d
+retrain:
+  cooldown: 0s
+  trainingWindow: 730d
+  minTrainingRows: 100
+tuning:
+  trials: 2
+  parallelism: 2
+  space:
+    learningRate: { type: float, min: 0.01, max: 0.05, log: true }
+    hiddenUnits: { type: int, min: 8, max: 16 }
+${extra}`;
+}
+
+const monthStarts = (year: number) => Array.from({ length: 12 }, (_, m) => new Date(Date.UTC(year, m, 1)).toISOString());
+
+it('a seasonal reference does not alarm on a repeated season; a whole-year reference with constant thresholds does', async () => {
+  const seasonal = parseModelConfig(seasonalYaml('seasonal', 'reference: { mode: seasonal, period: 365d }'), '<seasonal>');
+  const control = parseModelConfig(seasonalYaml('seasonal-control', 'drift: { thresholds: { strategy: constant } }'), '<control>');
+  await harness.registerModel(seasonal);
+  await harness.registerModel(control);
+  const history = seasonalDailyRows({ start: '2021-01-01T12:00:00Z', days: 730, seed: 7 });
+  const thirdYear = seasonalDailyRows({ start: '2023-01-01T12:00:00Z', days: 365, seed: 8 });
+  for (const model of [seasonal.model, control.model]) {
+    await harness.ingest(model, history);
+    expect((await harness.bootstrap(model)).outcome).toBe('promoted');
+  }
+
+  const seasonalVerdicts: string[] = [];
+  const controlVerdicts: string[] = [];
+  const controlStore = createDriftCheckStore(harness.db, control.model, control.monitoring.window);
+  for (const [index, monthStart] of monthStarts(2023).entries()) {
+    const next = index === 11 ? '2024-01-01T00:00:00Z' : monthStarts(2023)[index + 1]!;
+    const month = thirdYear.filter((row) => (row.event_time as string) >= monthStart && (row.event_time as string) < next);
+    await harness.ingest(seasonal.model, month);
+    await harness.ingest(control.model, month);
+    const check = await harness.checkDrift(seasonal.model);
+    expect(check.outcome).toBe('checked');
+    seasonalVerdicts.push(check.verdict!);
+    // The control only needs the statistics: run its check directly, so that no retrain starts.
+    const controlCheck = await runDriftCheck(controlStore, control, { source: 'test', checkedAt: new Date().toISOString() });
+    controlVerdicts.push(controlCheck.verdict!);
+  }
+  const alarms = (verdicts: string[]) => verdicts.filter((verdict) => verdict === 'drift').length;
+  expect(seasonalVerdicts.every((verdict) => verdict !== 'not_measured')).toBe(true);
+  expect(alarms(seasonalVerdicts)).toBeLessThanOrEqual(1);
+  expect(alarms(controlVerdicts)).toBeGreaterThanOrEqual(6);
+
+  // The same months a year later, but reported in °F: the seasonal reference catches the unit change.
+  const fahrenheit = seasonalDailyRows({ start: '2024-01-01T12:00:00Z', days: 31, seed: 9, fahrenheitFrom: '2024-01-01' });
+  await harness.ingest(seasonal.model, fahrenheit);
+  const shifted = await harness.checkDrift(seasonal.model);
+  expect(shifted.verdict).toBe('drift');
+  expect(shifted.features.filter((f) => f.drifted).map((f) => f.feature)).toEqual(expect.arrayContaining(['temp', 'temp_min']));
+});
+
+it('rows that arrive late inside an already-checked window make the next check run again, and the report counts them', async () => {
+  const model = 'late-rows';
+  await harness.registerModel(testModelConfig(model, 'http://127.0.0.1:9/unused'));
+  await harness.ingest(model, syntheticRows({ start: '2026-01-01T00:00:00Z', rows: 960, seed: 21 }));
+  expect((await harness.bootstrap(model)).outcome).toBe('promoted');
+
+  const first = await harness.checkDrift(model);
+  expect(first.outcome).toBe('checked');
+  expect(first.window?.lateRows).toBe(0);
+  expect((await harness.checkDrift(model)).outcome).toBe('unchanged');
+
+  // 30 rows stamped inside the window that was just checked (a delayed upstream batch).
+  const late = syntheticRows({ start: '2026-02-05T00:30:00Z', rows: 30, seed: 22 });
+  await harness.ingest(model, late);
+  const again = await harness.checkDrift(model);
+  expect(again.outcome).toBe('checked');
+  expect(again.reportId).not.toBe(first.reportId);
+  expect(again.window).toMatchObject({ end: first.window!.end, rows: first.window!.rows + 30, lateRows: 30 });
+  expect(again.reasons.join(' ')).toContain(`30 late rows`);
+
+  // Back-dated to before the window: the next check reaches back to include them.
+  await harness.ingest(model, syntheticRows({ start: '2026-01-02T00:30:00Z', rows: 5, seed: 23 }));
+  const reachedBack = await harness.checkDrift(model);
+  expect(reachedBack.outcome).toBe('checked');
+  expect(reachedBack.window?.lateRows).toBe(5);
+  expect(Date.parse(reachedBack.window!.start)).toBeLessThan(Date.parse('2026-01-02T00:30:00Z'));
+  expect((await harness.checkDrift(model)).outcome).toBe('unchanged');
+});

@@ -1,0 +1,143 @@
+/**
+ * The drift check's logic against an in-memory store: which rows a check sees, what it compares
+ * them with, and what it says when it cannot see.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseModelConfig, type ModelConfig } from '../../../src/config';
+import { buildReferenceProfile, tableFromRows } from '../../../src/drift';
+import { runDriftCheck, type DriftCheckStore } from '../../../src/monitoring/drift-check';
+import type { DriftReportInput } from '../../../src/store/drift-reports';
+import type { FeatureWindow } from '../../../src/store/feature-store';
+import { createRng } from '../../../src/tuning/random';
+
+const DAY = 86_400_000;
+
+interface Row { id: number; time: number; features: Record<string, unknown> }
+
+function dailyRows(firstId: number, start: string, days: number, seed: number, shift = 0): Row[] {
+  const rng = createRng(seed);
+  return Array.from({ length: days }, (_, i) => ({
+    id: firstId + i, time: Date.parse(start) + i * DAY, features: { x: rng() + shift, y: rng() * 2 },
+  }));
+}
+
+/** The store's SQL semantics over an array: windows are (start, end], pinned to a row-ID horizon. */
+function memoryStore(config: ModelConfig, rows: Row[], referenceRows: Row[]) {
+  const reports: Array<DriftReportInput & { id: number }> = [];
+  const profile = buildReferenceProfile(config.features, tableFromRows(referenceRows.map((r) => r.features), ['x', 'y']));
+  const inWindow = (w: FeatureWindow) => rows
+    .filter((r) => r.time > Date.parse(w.start) && r.time <= Date.parse(w.end) && r.id <= Number(w.asOfRowId))
+    .sort((a, b) => a.time - b.time || a.id - b.id);
+  const between = (start: Date, end: Date, asOfRowId: string): FeatureWindow => {
+    const window = { start: start.toISOString(), end: end.toISOString(), rowCount: 0, asOfRowId };
+    return { ...window, rowCount: inWindow(window).length };
+  };
+  const newestFirst = (asOf: number, before = Infinity) => rows
+    .filter((r) => r.id <= asOf && r.time <= before).sort((a, b) => b.time - a.time || b.id - a.id);
+  const store: DriftCheckStore = {
+    champion: async () => ({ version: 1, referenceProfile: profile }),
+    referenceValues: async (_version, _feature, stored) => stored,
+    async latestWindow() {
+      const asOf = Math.max(...rows.map((r) => r.id));
+      const sorted = newestFirst(asOf);
+      const end = new Date(sorted[0]!.time);
+      const spec = config.monitoring.window;
+      const start = spec.kind === 'duration' ? new Date(end.getTime() - spec.ms) : new Date(sorted[spec.rows]?.time ?? 0);
+      return between(start, end, String(asOf));
+    },
+    windowBetween: async (start, end, asOfRowId) => between(start, end, asOfRowId),
+    startOfRowsBefore: async (before, asOfRowId, count) => new Date(newestFirst(Number(asOfRowId), Date.parse(before))[count]?.time ?? 0),
+    latestCheckedHorizon: async () => {
+      const last = reports.at(-1);
+      return last ? { id: last.id, asOfRowId: last.asOfRowId, windowEnd: last.windowEnd } : null;
+    },
+    async lateRowsSince(previous, asOfRowId) {
+      const late = rows.filter((r) => r.id > Number(previous.asOfRowId) && r.id <= Number(asOfRowId) && r.time <= Date.parse(previous.windowEnd));
+      const oldest = Math.min(...late.map((r) => r.time));
+      return { count: late.length, oldestEventTime: late.length > 0 ? new Date(oldest).toISOString() : null };
+    },
+    findSameCheck: async (identity) => reports.find((r) => r.windowStart === identity.windowStart && r.windowEnd === identity.windowEnd
+      && r.rowCount === identity.rowCount && r.asOfRowId === identity.asOfRowId)?.id ?? null,
+    async windowColumn(window, feature) {
+      const values = inWindow(window).map((r) => r.features[feature]);
+      return { values, present: values.length > 0 };
+    },
+    windowRows: async (window) => inWindow(window).map((r) => r.features),
+    labelledRows: async () => 0,
+    newestEventTimes: async (limit) => newestFirst(Infinity).slice(0, limit).map((r) => r.time),
+    async insertReport(report) {
+      reports.push({ ...report, id: reports.length + 1 });
+      return reports.length;
+    },
+    retrainBlocker: async () => null,
+  };
+  return { store, reports, rows };
+}
+
+function config(extra: string): ModelConfig {
+  return parseModelConfig(`
+model: m
+task: binary_classification
+label: label
+features:
+  - { name: x, kind: numeric }
+  - { name: y, kind: numeric }
+${extra}`, '<test>');
+}
+
+const check = (store: DriftCheckStore, model: ModelConfig) => runDriftCheck(store, model, { source: 'test', checkedAt: '2025-01-01T00:00:00Z' });
+
+describe('runDriftCheck', () => {
+  it('is not_measured, never "no drift", when the window cannot hold minRows, and names the fix', async () => {
+    const model = config('monitoring: { window: 7d, minRows: 30 }');
+    const reference = dailyRows(1, '2023-01-01', 365, 1);
+    const { store, reports } = memoryStore(model, [...reference, ...dailyRows(366, '2024-01-01', 60, 2)], reference);
+    const result = await check(store, model);
+    expect(result).toMatchObject({ outcome: 'checked', verdict: 'not_measured', datasetDrift: false, measuredShare: 0 });
+    expect(result.features.map((f) => f.status)).toEqual(['insufficient_data', 'insufficient_data']);
+    expect(result.reasons.join('\n')).toContain('fix: monitoring.window 7d holds about 7 rows');
+    expect(reports[0]?.verdict).toBe('not_measured');
+  });
+
+  it('checks the newest rows by default (window: auto), so daily data is measured', async () => {
+    const model = config('');
+    const reference = dailyRows(1, '2023-01-01', 365, 1);
+    const { store } = memoryStore(model, [...reference, ...dailyRows(366, '2024-01-01', 120, 2)], reference);
+    const result = await check(store, model);
+    expect(model.monitoring.window).toEqual({ kind: 'rows', rows: 90 });
+    expect(result).toMatchObject({ verdict: 'no_drift', measuredShare: 1, window: { rows: 90, lateRows: 0 } });
+  });
+
+  it('sees late rows: a repeated check runs again, reaches back to them and counts them', async () => {
+    const model = config('monitoring: { window: 30d }');
+    const reference = dailyRows(1, '2023-01-01', 365, 1);
+    const memory = memoryStore(model, [...reference, ...dailyRows(366, '2024-01-01', 60, 2)], reference);
+    const first = await check(memory.store, model);
+    expect((await check(memory.store, model)).outcome).toBe('unchanged');
+    // Ten rows stamped in January arrive after the check of the window ending in late February.
+    memory.rows.push(...dailyRows(1000, '2024-01-05T06:00:00Z', 10, 3));
+    const again = await check(memory.store, model);
+    expect(again.outcome).toBe('checked');
+    expect(again.window).toMatchObject({ end: first.window!.end, lateRows: 10 });
+    // Every row from the oldest late one on: the late rows and the on-time rows of January 6 to 30.
+    expect(again.window!.rows).toBe(first.window!.rows + 10 + 25);
+    expect(Date.parse(again.window!.start)).toBeLessThan(Date.parse('2024-01-05T06:00:00Z'));
+    expect(again.reasons.join('\n')).toMatch(/10 late rows .* arrived after drift report #1\); the window reaches back/);
+  });
+
+  it('compares with the same span one period earlier (seasonal), and falls back to the training window without such history', async () => {
+    const model = config('monitoring: { window: 30d }\nreference: { mode: seasonal, period: 365d }');
+    const history = dailyRows(1, '2022-01-01', 730, 1);
+    // The window is shifted by 0.6 against every year: the seasonal reference sees it.
+    const { store, reports } = memoryStore(model, [...history, ...dailyRows(800, '2024-01-01', 40, 2, 0.6)], history.slice(0, 365));
+    const seasonal = await check(store, model);
+    expect(reports[0]?.reference).toMatchObject({ mode: 'seasonal', rows: 30 });
+    expect(seasonal.features.find((f) => f.feature === 'x')?.drifted).toBe(true);
+
+    // 380 days: one period before the window holds only the first 14 days.
+    const young = memoryStore(model, [...dailyRows(1, '2024-01-01', 380, 4)], dailyRows(1, '2024-01-01', 300, 4));
+    const fallback = await check(young.store, model);
+    expect(young.reports[0]?.reference.mode).toBe('training');
+    expect(fallback.reasons.join('\n')).toContain("compared with the champion's training window instead");
+  });
+});

@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import {
+  FRESH_BACKOFF,
+  backoffDelayMs,
+  describeRearmCause,
+  gateDriftRetrain,
+  rearmManually,
+  recordRejectedRetrain,
+  retrainNotBefore,
+  type RejectedRetrain,
+  type RetrainBackoff,
+  type RetrainBackoffState,
+} from '../../../src/policy/retrain-backoff';
+
+const DAY = 24 * 60 * 60 * 1000;
+const POLICY: RetrainBackoff = { initialMs: 7 * DAY, multiplier: 2, maxMs: 20 * DAY, askAfterRejections: 3, rearmLabelledRows: 200 };
+
+const rejected = (dataTime: string, labelledRows = 1000, n = 1): RejectedRetrain => ({
+  runId: `run-${n}`, outcome: 'rejected', reason: `not better (${n})`, challengerVersion: 1 + n, dataTime, labelledRows,
+});
+const check = (windowEnd: string, driftedFeatures = ['x1'], labelledRows = 1000) => ({ windowEnd, labelledRows, driftedFeatures });
+
+/** The state after the opening check (features x1) and `count` rejections, the last started at `dataTime`. */
+function afterRejections(count: number, dataTime = '2026-01-01T00:00:00.000Z'): RetrainBackoffState {
+  let state = gateDriftRetrain(POLICY, FRESH_BACKOFF, check(dataTime)).state;
+  for (let n = 1; n <= count; n += 1) state = recordRejectedRetrain(POLICY, state, rejected(dataTime, 1000, n)).state;
+  return state;
+}
+
+describe('retrain back-off', () => {
+  it('doubles from the initial delay and stops at the cap', () => {
+    expect([0, 1, 2, 3, 4].map((n) => backoffDelayMs(POLICY, n) / DAY)).toEqual([0, 7, 14, 20, 20]);
+  });
+
+  it('lets the first drifted check retrain and records its drifted features', () => {
+    const { state, gate } = gateDriftRetrain(POLICY, FRESH_BACKOFF, check('2026-01-01T00:00:00Z', ['x1', 'x2']));
+    expect(gate).toEqual({ kind: 'open', rearmedBy: null });
+    expect(state.driftedFeatures).toEqual(['x1', 'x2']);
+  });
+
+  it('backs off in data time from the rejected retrain\'s check, then lets a later check retrain', () => {
+    const state = afterRejections(1);
+    expect(retrainNotBefore(POLICY, state)).toBe('2026-01-08T00:00:00.000Z');
+    const inside = gateDriftRetrain(POLICY, state, check('2026-01-07T23:59:59.000Z'));
+    expect(inside.gate).toMatchObject({ kind: 'backing_off', until: '2026-01-08T00:00:00.000Z' });
+    expect(inside.gate.kind !== 'open' && inside.gate.reason).toMatch(/^backing off until 2026-01-08T00:00:00.000Z after 1 rejected challenger; re-armed by/);
+    expect(gateDriftRetrain(POLICY, state, check('2026-01-08T00:00:00.000Z')).gate).toEqual({ kind: 'open', rearmedBy: null });
+  });
+
+  it('grows the wait with each rejection', () => {
+    const state = afterRejections(2);
+    expect(retrainNotBefore(POLICY, state)).toBe('2026-01-15T00:00:00.000Z');
+    expect(gateDriftRetrain(POLICY, state, check('2026-01-10T00:00:00Z')).gate.kind).toBe('backing_off');
+  });
+
+  it('asks a person once at askAfterRejections and stops automatic retrains, whatever the data time', () => {
+    const two = afterRejections(2);
+    const third = recordRejectedRetrain(POLICY, two, rejected('2026-01-01T00:00:00.000Z', 1000, 3));
+    expect(third.askPerson).toBe(true);
+    expect(recordRejectedRetrain(POLICY, third.state, rejected('2026-01-01T00:00:00.000Z', 1000, 4)).askPerson).toBe(false);
+    const gate = gateDriftRetrain(POLICY, third.state, check('2027-01-01T00:00:00Z')).gate;
+    expect(gate.kind).toBe('stopped');
+    expect(gate.kind !== 'open' && gate.reason).toContain('automatic retrains stopped after 3 rejected challengers');
+  });
+
+  it('counts quality-gate failures like rejections', () => {
+    let state = afterRejections(2);
+    const step = recordRejectedRetrain(POLICY, state, { ...rejected('2026-01-01T00:00:00.000Z', 1000, 3), outcome: 'failed_quality_gate' });
+    state = step.state;
+    expect(step.askPerson).toBe(true);
+    expect(state.rejected.map((r) => r.outcome)).toEqual(['rejected', 'rejected', 'failed_quality_gate']);
+  });
+
+  it('re-arms on enough new labelled rows since the last rejected retrain, not on fewer', () => {
+    const stopped = afterRejections(3);
+    expect(gateDriftRetrain(POLICY, stopped, check('2026-01-02T00:00:00Z', ['x1'], 1199)).gate.kind).toBe('stopped');
+    const rearmed = gateDriftRetrain(POLICY, stopped, check('2026-01-02T00:00:00Z', ['x1'], 1200));
+    expect(rearmed.gate).toEqual({ kind: 'open', rearmedBy: { kind: 'new_labelled_rows', newRows: 200 } });
+    expect(rearmed.state).toMatchObject({ rejected: [], askedPerson: false });
+  });
+
+  it('re-arms on a feature that had not drifted in the incident, and remembers it', () => {
+    const backingOff = afterRejections(1);
+    const rearmed = gateDriftRetrain(POLICY, backingOff, check('2026-01-02T00:00:00Z', ['x1', 'x3']));
+    expect(rearmed.gate).toEqual({ kind: 'open', rearmedBy: { kind: 'new_drifted_features', features: ['x3'] } });
+    expect(describeRearmCause({ kind: 'new_drifted_features', features: ['x3'] })).toBe('re-armed by a changed drift pattern: x3 now drifts');
+    expect(rearmed.state.driftedFeatures).toEqual(['x1', 'x3']);
+    // The same pattern again after another rejection is not a change.
+    const again = recordRejectedRetrain(POLICY, rearmed.state, rejected('2026-01-02T00:00:00.000Z')).state;
+    expect(gateDriftRetrain(POLICY, again, check('2026-01-03T00:00:00Z', ['x3'])).gate.kind).toBe('backing_off');
+  });
+
+  it('a feature that stops drifting and drifts again is no change', () => {
+    const state = afterRejections(1);
+    expect(gateDriftRetrain(POLICY, state, check('2026-01-02T00:00:00Z', [])).gate.kind).toBe('backing_off');
+    expect(gateDriftRetrain(POLICY, state, check('2026-01-03T00:00:00Z', ['x1'])).gate.kind).toBe('backing_off');
+  });
+
+  it('re-arms on a manual request, keeping the incident\'s drifted features', () => {
+    const stopped = afterRejections(3);
+    const rearmed = rearmManually(stopped);
+    expect(rearmed).toEqual({ rejected: [], driftedFeatures: ['x1'], askedPerson: false });
+    expect(gateDriftRetrain(POLICY, rearmed, check('2026-01-01T00:00:00Z')).gate.kind).toBe('open');
+  });
+
+  it('without a back-off policy every drifted check may retrain and nobody is asked', () => {
+    let state = gateDriftRetrain(null, FRESH_BACKOFF, check('2026-01-01T00:00:00Z')).state;
+    for (let n = 1; n <= 5; n += 1) {
+      const step = recordRejectedRetrain(null, state, rejected('2026-01-01T00:00:00.000Z', 1000, n));
+      expect(step.askPerson).toBe(false);
+      state = step.state;
+    }
+    expect(gateDriftRetrain(null, state, check('2026-01-01T00:00:00Z')).gate).toEqual({ kind: 'open', rearmedBy: null });
+  });
+
+  it('a rejection without a data time counts but does not delay', () => {
+    const state = recordRejectedRetrain(POLICY, FRESH_BACKOFF, { ...rejected('x'), dataTime: null }).state;
+    expect(retrainNotBefore(POLICY, state)).toBeNull();
+    expect(gateDriftRetrain(POLICY, state, check('2026-01-01T00:00:00Z')).gate.kind).toBe('open');
+  });
+});

@@ -1,0 +1,224 @@
+/**
+ * The real monitor and retrain workflows on a Temporal dev server, with fake activities: scripted
+ * drift checks, retrains that always end rejected, recorded alerts. Covers the blind monitor and
+ * the drift incident's retrain back-off without PostgreSQL or training.
+ */
+import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveTemporalCli } from '../../src/temporal';
+import type { modelMonitorWorkflow } from '../../workflows';
+import {
+  SEARCH_ATTRIBUTES,
+  checkDriftUpdate,
+  forceRetrainUpdate,
+  monitorStatusQuery,
+  monitorWorkflowId,
+  retrainWorkflowId,
+  trainingTaskQueue,
+  type DriftCheckRequest,
+} from '../../workflows/definitions';
+import type { MonitorState } from '../../workflows/monitor';
+import { checksOf, createFakeWorld, day, type Check } from './fake-activities';
+
+const TASK_QUEUE = 'monitor-workflow-tests';
+const DAY_MS = 24 * 60 * 60 * 1000;
+const world = createFakeWorld();
+let env: TestWorkflowEnvironment;
+let workers: Worker[] = [];
+let running: Promise<unknown> = Promise.resolve();
+
+beforeAll(async () => {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: resolveTemporalCli() },
+      searchAttributes: [...SEARCH_ATTRIBUTES],
+      extraArgs: ['--log-level', 'error'],
+    },
+  });
+  const namespace = env.namespace ?? 'default';
+  workers = [
+    await Worker.create({
+      connection: env.nativeConnection, namespace, taskQueue: TASK_QUEUE,
+      workflowsPath: path.join(__dirname, '..', '..', 'workflows', 'index.ts'), activities: world.orchestration,
+    }),
+    await Worker.create({ connection: env.nativeConnection, namespace, taskQueue: trainingTaskQueue(TASK_QUEUE), activities: world.training }),
+  ];
+  running = Promise.all(workers.map((worker) => worker.run()));
+});
+
+afterAll(async () => {
+  for (const worker of workers) worker.shutdown();
+  await running;
+  await env?.teardown();
+});
+
+type Monitor = WorkflowHandle<typeof modelMonitorWorkflow>;
+
+async function startMonitor(modelName: string, ...checks: Check[]): Promise<Monitor> {
+  world.script(modelName, ...checks);
+  return env.client.workflow.start<typeof modelMonitorWorkflow>('modelMonitorWorkflow', {
+    workflowId: monitorWorkflowId(modelName), taskQueue: TASK_QUEUE, args: [{ modelName }],
+  });
+}
+
+const check = (monitor: Monitor, request: DriftCheckRequest = {}) => monitor.executeUpdate(checkDriftUpdate, { args: [{ source: 'test', ...request }] });
+const status = async (monitor: Monitor) => (await monitor.query(monitorStatusQuery)) as MonitorState;
+
+async function eventually<T>(read: () => Promise<T> | T, accept: (value: T) => boolean, what: string): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const value = await read();
+    if (accept(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Waits until the monitor has recorded the rejection of the model's latest retrain in its incident. */
+async function rejectionRecorded(monitor: Monitor, modelName: string): Promise<void> {
+  const retrain = env.client.workflow.getHandle(retrainWorkflowId(modelName));
+  expect((await retrain.result()).outcome).toBe('rejected');
+  const { runId } = await retrain.describe();
+  await eventually(() => status(monitor), (s) => s.incident?.retrains.rejected.some((r) => r.runId === runId) ?? false, `rejection of ${runId}`);
+}
+
+const alertsOf = (modelName: string, event: string) => world.alerts(modelName).filter((a) => a.event === event);
+
+describe('monitor workflow with stubbed activities', () => {
+  it('alerts monitor_blind once after blindAlertAfter not_measured checks, and resolves it when the monitor sees again', async () => {
+    const model = 'blind';
+    const checks = checksOf(model, { blindAlertAfter: 3 });
+    const monitor = await startMonitor(model, ...[1, 2, 3, 4].map((d) => checks.notMeasured(day(d))), checks.clean(day(5)));
+    const first = await check(monitor);
+    expect(first.retrain).toMatchObject({ started: false, reason: 'drift not measured: too few features could be tested' });
+    await check(monitor);
+    expect((await status(monitor)).blindness).toMatchObject({ notMeasuredChecks: 2, blind: false });
+    await check(monitor);
+    expect((await status(monitor)).blindness).toMatchObject({ notMeasuredChecks: 3, blind: true, since: first.checkedAt });
+    await check(monitor);
+    expect((await status(monitor)).blindness).toMatchObject({ notMeasuredChecks: 4, blind: true });
+    await check(monitor);
+    expect((await status(monitor)).blindness).toEqual({ notMeasuredChecks: 0, blind: false, since: null, dedupKey: null });
+
+    // Alerts go out in order, so once the resolve is there a repeated trigger would be too.
+    const blindAlerts = await eventually(() => alertsOf(model, 'monitor_blind'), (a) => a.some((x) => x.incident?.action === 'resolve'), 'the resolve');
+    const dedupKey = `driftwatch/blind/blind/${first.reportId}`;
+    expect(blindAlerts.map((a) => a.incident)).toEqual([{ dedupKey, action: 'trigger' }, { dedupKey, action: 'resolve' }]);
+    const [trigger] = blindAlerts;
+    expect(trigger).toMatchObject({ severity: 'warning', details: { notMeasuredChecks: 3 } });
+    expect(trigger!.summary).toContain('3 consecutive checks');
+    expect(trigger!.summary).toContain('insufficient_data');
+    expect(trigger!.summary).toContain('suggested window: 30d');
+    expect(alertsOf(model, 'drift_resolved')).toEqual([]);
+  });
+
+  it('backs a drift-triggered retrain off after a rejected challenger, in the data\'s event time', async () => {
+    const model = 'backoff';
+    const checks = checksOf(model);
+    const monitor = await startMonitor(model, checks.drifted(day(0)), checks.drifted(day(3)), checks.drifted(day(7)), checks.drifted(day(10)));
+    expect((await check(monitor)).retrain).toMatchObject({ started: true, reason: 'dataset drift' });
+    await rejectionRecorded(monitor, model);
+
+    const inside = await check(monitor);
+    expect(inside.retrain.started).toBe(false);
+    expect(inside.retrain.reason).toMatch(/^backing off until 2026-01-08T00:00:00\.000Z after 1 rejected challenger; re-armed by a manual retrain/);
+    expect((await check(monitor)).retrain).toMatchObject({ started: true, reason: 'dataset drift' });
+    await rejectionRecorded(monitor, model);
+
+    const doubled = await check(monitor);
+    expect(doubled.retrain.reason).toMatch(/^backing off until 2026-01-22T00:00:00\.000Z after 2 rejected challengers;/);
+    expect(world.retrainsStarted(model)).toBe(2);
+    expect(alertsOf(model, 'drift_detected')).toHaveLength(1);
+    expect(alertsOf(model, 'retraining_not_helping')).toEqual([]);
+  });
+
+  it('after askAfterRejections rejections asks a person once, with the evidence, and retrains no more', async () => {
+    const model = 'not-helping';
+    const checks = checksOf(model, { backoff: { initialMs: DAY_MS, askAfterRejections: 2 } });
+    const monitor = await startMonitor(model, checks.drifted(day(0)), checks.drifted(day(1)), checks.drifted(day(60)), checks.drifted(day(400)));
+    for (let n = 0; n < 2; n += 1) {
+      expect((await check(monitor)).retrain.started).toBe(true);
+      await rejectionRecorded(monitor, model);
+    }
+    const [ask] = await eventually(() => alertsOf(model, 'retraining_not_helping'), (a) => a.length > 0, 'retraining_not_helping');
+    expect(ask).toMatchObject({ severity: 'warning', details: { driftedFeatures: ['x1', 'x2'], rearm: { labelledRowsAtLastRejection: 1000, rearmLabelledRows: 200 } } });
+    expect((ask!.details.rejected as unknown[])).toHaveLength(2);
+    expect(ask!.summary).toMatch(/^Retraining is not helping not-helping: 2 challengers in a row did not replace champion v1 \(2 rejected, 0 failed the quality gate\)/);
+    expect(ask!.summary).toContain('forceRetrain');
+    expect(ask!.summary).toContain('log_loss');
+
+    for (let n = 0; n < 2; n += 1) {
+      const stopped = await check(monitor);
+      expect(stopped.retrain.started).toBe(false);
+      expect(stopped.retrain.reason).toMatch(/^automatic retrains stopped after 2 rejected challengers in this incident/);
+    }
+    expect(world.retrainsStarted(model)).toBe(2);
+    expect(alertsOf(model, 'retraining_not_helping')).toHaveLength(1);
+  });
+
+  it('re-arms on enough new labelled rows', async () => {
+    const model = 'rearm-labels';
+    const checks = checksOf(model, { backoff: { askAfterRejections: 1 } });
+    const monitor = await startMonitor(model,
+      checks.drifted(day(0), { labelledRows: 1000 }), checks.drifted(day(30), { labelledRows: 1150 }), checks.drifted(day(31), { labelledRows: 1200 }));
+    await check(monitor);
+    await rejectionRecorded(monitor, model);
+    expect((await check(monitor)).retrain.reason).toContain('(1200 labelled rows in all, 1150 now)');
+    expect((await check(monitor)).retrain).toMatchObject({
+      started: true, reason: 'dataset drift; re-armed by 200 new labelled rows since the last rejected challenger',
+    });
+    await rejectionRecorded(monitor, model);
+    // A new run of rejections asks again.
+    await eventually(() => alertsOf(model, 'retraining_not_helping'), (a) => a.length === 2, 'a second retraining_not_helping');
+  });
+
+  it('re-arms when a feature drifts that had not drifted in the incident', async () => {
+    const model = 'rearm-pattern';
+    const checks = checksOf(model, { backoff: { askAfterRejections: 1 } });
+    const monitor = await startMonitor(model,
+      checks.drifted(day(0), { features: ['x1'] }), checks.drifted(day(30), { features: ['x1'] }), checks.drifted(day(31), { features: ['x1', 'x3'] }));
+    await check(monitor);
+    await rejectionRecorded(monitor, model);
+    expect((await check(monitor)).retrain.started).toBe(false);
+    expect((await check(monitor)).retrain).toMatchObject({ started: true, reason: 'dataset drift; re-armed by a changed drift pattern: x3 now drifts' });
+    await eventually(() => world.retrainsStarted(model), (n) => n === 2, 'the second retrain');
+  });
+
+  it('re-arms on a manual request', async () => {
+    const model = 'rearm-manual';
+    const checks = checksOf(model, { backoff: { initialMs: DAY_MS, askAfterRejections: 2 } });
+    const monitor = await startMonitor(model, ...[0, 1, 30, 30].map((d) => checks.drifted(day(d))));
+    for (let n = 0; n < 2; n += 1) {
+      await check(monitor);
+      await rejectionRecorded(monitor, model);
+    }
+    expect((await check(monitor)).retrain.reason).toMatch(/^automatic retrains stopped after 2 rejected challengers/);
+
+    expect(await monitor.executeUpdate(forceRetrainUpdate, { args: [{ requestedBy: 'alice' }] })).toMatchObject({ started: true, reason: 'requested by alice' });
+    await rejectionRecorded(monitor, model);
+    // The manual retrain's rejection starts a new run: one rejection, backing off from the latest check's window end.
+    expect((await check(monitor)).retrain.reason).toMatch(/^backing off until 2026-02-01T00:00:00\.000Z after 1 rejected challenger;/);
+    expect(world.retrainsStarted(model)).toBe(3);
+  });
+
+  it('carries the incident and its back-off across continue-as-new', async () => {
+    const model = 'carried';
+    const checks = checksOf(model);
+    const unchanged = (): Check => ({ ...checks.clean(day(0)), outcome: 'unchanged', verdict: null, reasons: ['window already reported'] });
+    // 200 handled requests end a run (REQUESTS_PER_RUN).
+    const monitor = await startMonitor(model, checks.drifted(day(0)), ...Array.from({ length: 199 }, unchanged), checks.drifted(day(3)));
+    const { runId: firstRun } = await monitor.describe();
+    await check(monitor);
+    await rejectionRecorded(monitor, model);
+    for (let n = 0; n < 199; n += 1) await check(monitor);
+    await eventually(() => monitor.describe(), (d) => d.runId !== firstRun && d.status.name === 'RUNNING', 'the next run');
+
+    const carried = await status(monitor);
+    expect(carried).toMatchObject({ checks: 200, incident: { driftedChecks: 1, retrains: { rejected: [{ outcome: 'rejected' }] } } });
+    expect((await check(monitor)).retrain.reason).toMatch(/^backing off until 2026-01-08T00:00:00\.000Z after 1 rejected challenger;/);
+  }, 120_000);
+});
