@@ -7,6 +7,7 @@ import {
   proxyActivities,
   setHandler,
   startChild,
+  upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
@@ -214,7 +215,17 @@ async function checkDrift(monitor: Monitor, request: DriftCheckRequest): Promise
   const sight = blindnessAfterCheck(modelName, before, report, policy.blindAlertAfter);
   state.blindness = sight.episode;
   alertBlindness(monitor, sight.transition, before, sight.episode, result);
+  if (result.outcome === 'checked') upsertMemo({ lastCheck: memoOfCheck(result, state) });
   return result;
+}
+
+/** The workflow page in the Temporal UI shows the memo: the last verdict, never a blind "no drift". */
+function memoOfCheck(check: DriftCheckResult, state: MonitorState): string {
+  const verdict = check.verdict === 'not_measured'
+    ? `NOT MEASURED (${Math.round(check.measuredShare * 100)}% of the features tested; ${state.blindness.notMeasuredChecks} such checks in a row)`
+    : check.verdict === 'drift' ? `drift (${Math.round(check.driftedShare * 100)}% of the measured features)` : 'no drift';
+  return `${check.checkedAt}, drift report #${check.reportId}, window ${check.window?.start} → ${check.window?.end}: ${verdict}; `
+    + `retrain ${check.retrain.started ? 'started' : `not started: ${check.retrain.reason}`}`;
 }
 
 /**

@@ -12,7 +12,7 @@ import { getChampionVersion, getVersionLineage, listAliasHistory, listAliases, l
 import { listRetrains } from '../store/retrains';
 import { listTrials } from '../store/trials';
 import { CliError, currentUser, type CliContext } from './context';
-import { count, duration, indent, num, percent, table, time, windowText } from './format';
+import { count, duration, indent, num, percent, table, time, verdictText, windowText } from './format';
 
 /** Shown after ingest; the rest are in ingest_rejections. */
 const MAX_REJECTIONS_SHOWN = 20;
@@ -237,8 +237,9 @@ export async function driftHistory(ctx: CliContext, model: string, limit: number
     ctx.say(`No drift reports for '${model}' yet: run 'driftwatch check ${model}' or create a schedule.`);
     return;
   }
-  ctx.say(table(['id', 'window', 'rows', 'drifted share', 'dataset drift', 'champion'], reports.map((r) => [
-    r.id, `${time(r.windowStart)} -> ${time(r.windowEnd)}`, r.rowCount, percent(r.driftedShare), r.datasetDrift, `v${r.championVersion}`,
+  ctx.say(table(['id', 'window', 'rows', 'late', 'reference', 'measured', 'drifted share', 'dataset drift', 'champion'], reports.map((r) => [
+    r.id, `${time(r.windowStart)} -> ${time(r.windowEnd)}`, r.rowCount, r.lateRows, r.reference?.mode ?? 'training',
+    r.measuredShare === null ? '' : percent(r.measuredShare), percent(r.driftedShare), verdictText(r.verdict, r.datasetDrift), `v${r.championVersion}`,
   ])));
 }
 

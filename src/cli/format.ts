@@ -2,6 +2,7 @@
  * Small text helpers for the command line: aligned tables, numbers, times and durations.
  */
 import type { MonitoringWindow } from '../config';
+import type { DriftVerdict } from '../policy/dataset-drift';
 
 export type Cell = string | number | boolean | null | undefined;
 
@@ -49,6 +50,12 @@ export function duration(ms: number): string {
   if (ms === 0) return '0s';
   for (const [unit, size] of DURATION_UNITS) if (ms % size === 0) return `${ms / size}${unit}`;
   return `${ms}ms`;
+}
+
+/** A check's verdict for people: an unmeasured check must never read as "no". */
+export function verdictText(verdict: DriftVerdict | null | undefined, datasetDrift: boolean): string {
+  if (verdict === 'not_measured') return 'NOT MEASURED (too few features tested; this is not "no drift")';
+  return (verdict ?? (datasetDrift ? 'drift' : 'no_drift')) === 'drift' ? 'yes' : 'no';
 }
 
 export function windowText(window: MonitoringWindow): string {

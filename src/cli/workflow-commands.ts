@@ -18,6 +18,7 @@ import { getChampionVersion } from '../store/registry';
 import {
   approveUpdate,
   checkDriftUpdate,
+  forceRetrainUpdate,
   rejectUpdate,
   monitorStatusQuery,
   monitorWorkflowId,
@@ -41,7 +42,7 @@ import type { retrainWorkflow } from '../../workflows/retrain';
 import type { rollbackWorkflow } from '../../workflows/rollback';
 import { CliError, currentUser, errorText, workflowStatus, type CliContext } from './context';
 import { scheduleText } from './data-commands';
-import { duration, num, percent, table, time } from './format';
+import { duration, num, percent, table, time, verdictText } from './format';
 
 const PROGRESS_POLL_MS = 2_000;
 const QUERY_DEADLINE_MS = 5_000;
@@ -164,7 +165,8 @@ function printCheck(ctx: CliContext, result: DriftCheckResult): void {
     ctx.say();
   }
   if (result.outcome === 'checked') {
-    ctx.say(`Dataset drift: ${result.datasetDrift ? 'yes' : 'no'} (${percent(result.driftedShare)} of features drifted)`);
+    ctx.say(`Dataset drift: ${verdictText(result.verdict, result.datasetDrift)} (${percent(result.driftedShare)} of the measured features drifted, `
+      + `${percent(result.measuredShare)} measured${result.window?.lateRows ? `; ${result.window.lateRows} late rows` : ''})`);
   }
   for (const reason of result.reasons) ctx.say(`  - ${reason}`);
   // Without a champion or data the reasons above already say why no retrain started.
@@ -190,21 +192,34 @@ export async function retrain(ctx: CliContext, model: string, flags: { by?: stri
   const client = await ctx.client();
   const { taskQueue } = ctx.settings;
   const workflowId = retrainWorkflowId(model);
-  let handle;
-  try {
-    handle = await client.workflow.start<typeof retrainWorkflow>('retrainWorkflow', {
-      workflowId, taskQueue, args: [input], workflowIdConflictPolicy: 'FAIL',
-    });
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) throw new CliError(`a retrain of ${model} is already running: ${workflowId}`);
-    throw err;
-  }
   await ctx.warnIfNoWorker([
     { name: taskQueue, kind: 'workflow' },
     { name: taskQueue, kind: 'activity' },
     { name: trainingTaskQueue(taskQueue), kind: 'activity' },
   ]);
-  const runId = handle.firstExecutionRunId;
+  let handle;
+  if (input.trigger === 'manual') {
+    // Through the monitor, like forceRetrain from the UI: it serialises the request with the drift
+    // checks, and a person asking for a retrain re-arms a drift incident that had stopped retraining.
+    const started = await client.workflow.executeUpdateWithStart(forceRetrainUpdate, {
+      args: [{ requestedBy: input.requestedBy!, ...(input.reason === undefined ? {} : { reason: input.reason }) }],
+      startWorkflowOperation: new WithStartWorkflowOperation<typeof modelMonitorWorkflow>('modelMonitorWorkflow', {
+        workflowId: monitorWorkflowId(model), taskQueue, args: [{ modelName: model }], workflowIdConflictPolicy: 'USE_EXISTING',
+      }),
+    });
+    if (!started.started) throw new CliError(`a retrain of ${model} is already running: ${started.workflowId ?? workflowId}`);
+    handle = client.workflow.getHandle<typeof retrainWorkflow>(workflowId);
+  } else {
+    try {
+      handle = await client.workflow.start<typeof retrainWorkflow>('retrainWorkflow', {
+        workflowId, taskQueue, args: [input], workflowIdConflictPolicy: 'FAIL',
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new CliError(`a retrain of ${model} is already running: ${workflowId}`);
+      throw err;
+    }
+  }
+  const runId = (await handle.describe()).runId;
   const started = { workflowId, runId, trigger: input.trigger, requestedBy: input.requestedBy, url: workflowUrl(ctx, workflowId, runId) };
   ctx.say(`Started ${workflowId} (${input.trigger}${champion === null ? ': no champion yet' : `, champion v${champion}`}), requested by ${input.requestedBy}`);
   ctx.say(`  ${started.url}`);
@@ -430,7 +445,7 @@ export async function status(ctx: CliContext, model: string): Promise<void> {
 function printLastCheck(ctx: CliContext, status: MonitorStatus): void {
   const last = status.lastCheck;
   if (last) {
-    const drift = last.outcome === 'checked' ? `, dataset drift ${last.datasetDrift ? 'yes' : 'no'} (${percent(last.driftedShare)})` : '';
+    const drift = last.outcome === 'checked' ? `, dataset drift ${verdictText(last.verdict, last.datasetDrift)} (${percent(last.driftedShare)})` : '';
     ctx.say(`  last check ${time(last.checkedAt)}: ${last.outcome}${drift}; retrain ${last.retrain.started ? 'started' : `not started: ${last.retrain.reason}`}`);
   }
   if (status.lastRetrain) {

@@ -28,9 +28,8 @@ export interface DriftCheckStore {
   windowBetween(start: Date, end: Date, asOfRowId: string): Promise<FeatureWindow>;
   /** The start (exclusive) of the `rows` rows before `before`. */
   startOfRowsBefore(before: string, asOfRowId: string, rows: number): Promise<Date>;
-  latestCheckedHorizon(): Promise<{ id: number; asOfRowId: string; windowEnd: string } | null>;
+  latestCheck(): Promise<CheckedRows | null>;
   lateRowsSince(previous: { asOfRowId: string; windowEnd: string }, asOfRowId: string): Promise<{ count: number; oldestEventTime: string | null }>;
-  findSameCheck(identity: { championVersion: number; windowStart: string; windowEnd: string; rowCount: number; asOfRowId: string }): Promise<number | null>;
   windowColumn(window: FeatureWindow, feature: string): Promise<{ values: unknown[]; present: boolean }>;
   windowRows(window: FeatureWindow): Promise<Array<Record<string, unknown>>>;
   labelledRows(asOfRowId: string): Promise<number>;
@@ -59,16 +58,15 @@ export async function runDriftCheck(
   if (!latest || latest.rowCount === 0) {
     return { ...nothingChecked, outcome: 'no_data', championVersion: champion.version, reasons: ['no feature rows ingested yet'] };
   }
-  const { window, lateRows, lateNote } = await widenToLateRows(store, latest);
-  const labelledRows = await store.labelledRows(window.asOfRowId);
-  const windowSummary = { start: window.start, end: window.end, rows: window.rowCount, lateRows };
-  const sameCheck = await store.findSameCheck({
-    championVersion: champion.version, windowStart: window.start, windowEnd: window.end, rowCount: window.rowCount, asOfRowId: window.asOfRowId,
-  });
-  if (sameCheck !== null) {
-    return { ...nothingChecked, outcome: 'unchanged', championVersion: champion.version, reportId: sameCheck, window: windowSummary, labelledRows,
-      reasons: [`these rows were already checked in drift report #${sameCheck}`] };
+  const previous = await store.latestCheck();
+  const labelledRows = await store.labelledRows(latest.asOfRowId);
+  if (previous && coversRows(previous, latest, champion.version)) {
+    const window = { start: latest.start, end: latest.end, rows: latest.rowCount, lateRows: 0 };
+    return { ...nothingChecked, outcome: 'unchanged', championVersion: champion.version, reportId: previous.id, window, labelledRows,
+      reasons: [`no row arrived since drift report #${previous.id}, which checked these rows against the same champion`] };
   }
+  const { window, lateRows, lateNote } = await widenToLateRows(store, previous, latest);
+  const windowSummary = { start: window.start, end: window.end, rows: window.rowCount, lateRows };
 
   const { profile, used, referenceNote } = await chooseReference(store, config, champion, window);
   // A window-sized reference (seasonal, rolling) has no chunks of its own to learn thresholds from.
@@ -109,12 +107,25 @@ export async function runDriftCheck(
   };
 }
 
+/** What the newest report saw: its rows are the ones up to its horizon inside its window. */
+export interface CheckedRows { id: number; championVersion: number; windowStart: string; windowEnd: string; asOfRowId: string }
+
+/**
+ * A check's identity is the set of rows it saw: nothing new to check when no row arrived since the
+ * last report (same horizon), that report's window held today's, and the champion is the same.
+ */
+function coversRows(previous: CheckedRows, latest: FeatureWindow, championVersion: number): boolean {
+  return previous.championVersion === championVersion && previous.asOfRowId === latest.asOfRowId
+    && Date.parse(previous.windowStart) <= Date.parse(latest.start) && Date.parse(previous.windowEnd) >= Date.parse(latest.end);
+}
+
 /**
  * Rows that arrived since the last check with an event time it had already covered were never
  * tested: the window reaches back to the oldest of them, so this check sees every one.
  */
-async function widenToLateRows(store: DriftCheckStore, latest: FeatureWindow): Promise<{ window: FeatureWindow; lateRows: number; lateNote: string | null }> {
-  const previous = await store.latestCheckedHorizon();
+async function widenToLateRows(
+  store: DriftCheckStore, previous: CheckedRows | null, latest: FeatureWindow,
+): Promise<{ window: FeatureWindow; lateRows: number; lateNote: string | null }> {
   if (!previous) return { window: latest, lateRows: 0, lateNote: null };
   const late = await store.lateRowsSince(previous, latest.asOfRowId);
   if (late.count === 0 || late.oldestEventTime === null) return { window: latest, lateRows: 0, lateNote: null };

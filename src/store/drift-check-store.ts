@@ -2,7 +2,7 @@
 import type { MonitoringWindow } from '../config';
 import type { DriftCheckStore } from '../monitoring/drift-check';
 import type { Db } from './db';
-import { findSameCheck, insertDriftReport, latestCheckedHorizon } from './drift-reports';
+import { insertDriftReport, latestCheck } from './drift-reports';
 import {
   countLabelledRows,
   lateRowsSince,
@@ -23,9 +23,8 @@ export function createDriftCheckStore(db: Db, modelName: string, window: Monitor
     latestWindow: () => latestWindow(db, modelName, window),
     windowBetween: (start, end, asOfRowId) => windowBetween(db, modelName, start, end, asOfRowId),
     startOfRowsBefore: (before, asOfRowId, rows) => startOfRowsBefore(db, modelName, before, asOfRowId, rows),
-    latestCheckedHorizon: () => latestCheckedHorizon(db, modelName),
+    latestCheck: () => latestCheck(db, modelName),
     lateRowsSince: (previous, asOfRowId) => lateRowsSince(db, modelName, previous, asOfRowId),
-    findSameCheck: (identity) => findSameCheck(db, modelName, identity),
     windowColumn: (featureWindow, feature) => readWindowColumn(db, modelName, featureWindow, feature),
     windowRows: (featureWindow) => readWindowRows(db, modelName, featureWindow),
     labelledRows: (asOfRowId) => countLabelledRows(db, modelName, asOfRowId),

@@ -1,4 +1,5 @@
 import type { FeatureDriftResult } from '../drift';
+import type { CheckedRows } from '../monitoring/drift-check';
 import type { DriftVerdict } from '../policy/dataset-drift';
 import type { Db } from './db';
 
@@ -41,30 +42,20 @@ export async function insertDriftReport(db: Db, report: DriftReportInput): Promi
   return Number(result.rows[0]!.id);
 }
 
-/** The identity of a check: the rows it saw (window and row-ID horizon), against one champion. */
-export interface CheckIdentity { championVersion: number; windowStart: string; windowEnd: string; rowCount: number; asOfRowId: string }
-
-/** A check of exactly these rows against the same champion needs no second report. */
-export async function findSameCheck(db: Db, modelName: string, key: CheckIdentity): Promise<number | null> {
-  const result = await db.query<{ id: string }>(
-    `SELECT id FROM drift_reports WHERE model_name = $1 AND champion_version = $2 AND window_start = $3 AND window_end = $4
-       AND row_count = $5 AND as_of_row_id = $6
-     ORDER BY id DESC LIMIT 1`,
-    [modelName, key.championVersion, key.windowStart, key.windowEnd, key.rowCount, key.asOfRowId],
-  );
-  const row = result.rows[0];
-  return row ? Number(row.id) : null;
-}
-
-/** The newest report with a row-ID horizon: rows past its horizon inside its window are late. */
-export async function latestCheckedHorizon(db: Db, modelName: string): Promise<{ id: number; asOfRowId: string; windowEnd: string } | null> {
-  const result = await db.query<{ id: string; as_of_row_id: string; window_end: Date }>(
-    `SELECT id, as_of_row_id::text, window_end FROM drift_reports WHERE model_name = $1 AND as_of_row_id IS NOT NULL
-     ORDER BY id DESC LIMIT 1`,
+/** The newest report with a row-ID horizon: what it saw, so a check knows what is new or late. */
+export async function latestCheck(db: Db, modelName: string): Promise<CheckedRows | null> {
+  const result = await db.query<{ id: string; champion_version: number; as_of_row_id: string; window_start: Date; window_end: Date }>(
+    `SELECT id, champion_version, as_of_row_id::text, window_start, window_end FROM drift_reports
+     WHERE model_name = $1 AND as_of_row_id IS NOT NULL ORDER BY id DESC LIMIT 1`,
     [modelName],
   );
   const row = result.rows[0];
-  return row ? { id: Number(row.id), asOfRowId: row.as_of_row_id, windowEnd: row.window_end.toISOString() } : null;
+  return row
+    ? {
+        id: Number(row.id), championVersion: row.champion_version, asOfRowId: row.as_of_row_id,
+        windowStart: row.window_start.toISOString(), windowEnd: row.window_end.toISOString(),
+      }
+    : null;
 }
 
 export interface StoredDriftReport extends Omit<DriftReportInput, 'asOfRowId' | 'verdict' | 'measuredShare' | 'reference'> {

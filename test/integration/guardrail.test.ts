@@ -43,7 +43,7 @@ it('refuses a challenger that wins on the fresh holdout but breaks the reference
   expect(decision.bootstrap!.lower).toBeGreaterThan(0);
   expect(decision.bootstrap!.resamples + decision.bootstrap!.skippedResamples).toBe(500);
   // ...but breached on the champion's own holdout rows, which neither model trained on.
-  expect(decision.guardrail).toMatchObject({ status: 'breached', metric: 'roc_auc', tolerance: 0.05, rows: 180 });
+  expect(decision.guardrail).toMatchObject({ status: 'breached', metric: 'log_loss', tolerance: 0.05, rows: 200 });
   expect(decision.reasons.join(' ')).toMatch(/guardrail/i);
 
   expect((await handle.query(retrainProgressQuery)).decision).toEqual(decision);

@@ -21,7 +21,7 @@ afterAll(async () => {
   await flaky?.close();
 });
 
-it('rejects a challenger that is worse on the same holdout, keeps the champion, and alerts even through a failing webhook', async () => {
+it('fails a challenger that learned noise at the quality gate, keeps the champion, and alerts even through a failing webhook', async () => {
   await harness.ingest(MODEL, syntheticRows({ start: '2026-01-01T00:00:00Z', rows: 960, seed: 11 }));
   expect((await harness.bootstrap(MODEL)).outcome).toBe('promoted');
 
@@ -38,28 +38,31 @@ it('rejects a challenger that is worse on the same holdout, keeps the champion, 
   expect(started).toMatchObject({ started: true, workflowId: retrainWorkflowId(MODEL) });
 
   const result: RetrainResult = await harness.client.workflow.getHandle(retrainWorkflowId(MODEL)).result();
-  expect(result.outcome).toBe('rejected');
+  // Trained on noise, it is broken, not merely worse: training failed, and the alert says so.
+  expect(result.outcome).toBe('failed_quality_gate');
   expect(result.decision?.promote).toBe(false);
   expect(result.decision?.improvement).toBeLessThan(0);
   expect(result.metrics?.champion?.roc_auc).toBeGreaterThan(result.metrics!.challenger.roc_auc!);
+  expect(result.qualityGate?.passed).toBe(false);
 
   const versions = await listVersions(harness.db, MODEL);
   expect(versions.map((v) => [v.version, v.status])).toEqual([[1, 'champion'], [2, 'rejected']]);
-  expect(versions[1]?.decision).toMatchObject({ promote: false, metric: 'roc_auc' });
+  expect(versions[1]?.decision).toMatchObject({ promote: false, metric: 'log_loss', qualityGate: { passed: false } });
 
-  const rejectedAlerts = flaky.received.filter((a) => a.event === 'model_rejected');
-  expect(rejectedAlerts).toHaveLength(1);
-  expect(rejectedAlerts[0]?.summary).toContain('champion v1 kept');
+  const failedAlerts = flaky.received.filter((a) => a.event === 'retrain_failed');
+  expect(failedAlerts).toHaveLength(1);
+  expect(failedAlerts[0]?.summary).toContain('failed the quality gate');
+  expect(failedAlerts[0]?.summary).toContain('v1 kept');
 
   // The dead route failed every attempt, was recorded, and did not fail the retrain.
   const dead = await harness.db.query<{ status: string; attempts: number; last_error: string }>(
-    `SELECT status, attempts, last_error FROM alert_deliveries WHERE target = $1 AND event = 'model_rejected'`,
+    `SELECT status, attempts, last_error FROM alert_deliveries WHERE target = $1 AND event = 'retrain_failed'`,
     [DEAD_WEBHOOK],
   );
   expect(dead.rows[0]?.status).toBe('failing');
   expect(dead.rows[0]?.attempts).toBe(5);
   const flakyRow = await harness.db.query<{ status: string; attempts: number }>(
-    `SELECT status, attempts FROM alert_deliveries WHERE target = $1 AND event = 'model_rejected'`,
+    `SELECT status, attempts FROM alert_deliveries WHERE target = $1 AND event = 'retrain_failed'`,
     [flaky.url],
   );
   expect(flakyRow.rows[0]?.status).toBe('delivered');

@@ -219,7 +219,7 @@ describe('the example config', () => {
       task: 'binary_classification',
       eventTime: 'date',
       label: 'rain',
-      monitoring: { window: { kind: 'duration', ms: 365 * 86_400_000 }, schedule: { every: '1h' } },
+      monitoring: { window: { kind: 'rows', rows: 90 }, schedule: { every: '1h' } },
       tuning: { trials: 6, parallelism: 2 },
       promotion: { metric: 'log_loss', minImprovement: 0.01 },
       alerts: [{ type: 'webhook', url: 'http://127.0.0.1:9999/driftwatch' }],

@@ -47,17 +47,17 @@ function memoryStore(config: ModelConfig, rows: Row[], referenceRows: Row[]) {
     },
     windowBetween: async (start, end, asOfRowId) => between(start, end, asOfRowId),
     startOfRowsBefore: async (before, asOfRowId, count) => new Date(newestFirst(Number(asOfRowId), Date.parse(before))[count]?.time ?? 0),
-    latestCheckedHorizon: async () => {
+    latestCheck: async () => {
       const last = reports.at(-1);
-      return last ? { id: last.id, asOfRowId: last.asOfRowId, windowEnd: last.windowEnd } : null;
+      return last
+        ? { id: last.id, championVersion: last.championVersion, asOfRowId: last.asOfRowId, windowStart: last.windowStart, windowEnd: last.windowEnd }
+        : null;
     },
     async lateRowsSince(previous, asOfRowId) {
       const late = rows.filter((r) => r.id > Number(previous.asOfRowId) && r.id <= Number(asOfRowId) && r.time <= Date.parse(previous.windowEnd));
       const oldest = Math.min(...late.map((r) => r.time));
       return { count: late.length, oldestEventTime: late.length > 0 ? new Date(oldest).toISOString() : null };
     },
-    findSameCheck: async (identity) => reports.find((r) => r.windowStart === identity.windowStart && r.windowEnd === identity.windowEnd
-      && r.rowCount === identity.rowCount && r.asOfRowId === identity.asOfRowId)?.id ?? null,
     async windowColumn(window, feature) {
       const values = inWindow(window).map((r) => r.features[feature]);
       return { values, present: values.length > 0 };
@@ -123,6 +123,8 @@ describe('runDriftCheck', () => {
     expect(again.window!.rows).toBe(first.window!.rows + 10 + 25);
     expect(Date.parse(again.window!.start)).toBeLessThan(Date.parse('2024-01-05T06:00:00Z'));
     expect(again.reasons.join('\n')).toMatch(/10 late rows .* arrived after drift report #1\); the window reaches back/);
+    // The widened check saw every row there is: the next one has nothing new.
+    expect((await check(memory.store, model)).outcome).toBe('unchanged');
   });
 
   it('compares with the same span one period earlier (seasonal), and falls back to the training window without such history', async () => {
