@@ -393,6 +393,7 @@ const modelFileSchema = z.strictObject({
         .default({ strategy: 'reference_chunks', k: 3 }),
       correction: z.enum(['none', 'bonferroni', 'benjamini_hochberg']).default('none'),
       nullRateShift: z.number().gt(0).max(1).nullable().default(0.1),
+      outOfRangeShare: z.number().gt(0).max(1).nullable().default(DEFAULT_DRIFT_OPTIONS.outOfRangeShare),
       // p-value tests drift only with p below their level AND an effect size (KS D; chi-square: total variation
       // distance) at least this large, so that a huge window alone does not alarm; 0 disables. See DRIFT_TESTS.
       effectSizeFloor: z
@@ -546,6 +547,7 @@ function resolveModelConfig(file: ModelFile, issues: ConfigIssue[]): ModelConfig
       thresholds: file.drift.thresholds,
       correction: file.drift.correction,
       nullRateShift: file.drift.nullRateShift,
+      outOfRangeShare: file.drift.outOfRangeShare,
       effectSizeFloor: file.drift.effectSizeFloor,
       referenceSampleLimit: file.drift.referenceSampleLimit,
       referenceChunks: file.drift.referenceChunks,

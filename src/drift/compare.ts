@@ -83,13 +83,51 @@ function compareFeature(profile: ReferenceProfile, spec: FeatureSpec, window: Fe
     };
   }
   const score = storable(rawScore);
-  const drifted = isDrifted(scoreKind, score, common.threshold, { effectSize, effectSizeFloor: common.effectSizeFloor }) || nullRateDrifted;
+  const outOfRange = preparation.sides.kind === 'numeric' ? outOfRangeShare(preparation.sides.reference, preparation.sides.current) : null;
+  const outOfRangeDrifted = outOfRange !== null && options.outOfRangeShare !== null && outOfRange >= options.outOfRangeShare;
+  const drifted = isDrifted(scoreKind, score, common.threshold, { effectSize, effectSizeFloor: common.effectSizeFloor })
+    || nullRateDrifted || outOfRangeDrifted;
   return {
     ...common, measured: true, score, ...(effectSize === undefined ? {} : { effectSize }),
+    ...(outOfRange === null ? {} : { outOfRangeShare: outOfRange, outOfRangeDrifted }),
     psi: storable(psi(preparation.sides, options)), details, drifted, nullRateDrifted,
     status: preparation.status,
     ...(preparation.statusDetail ? { statusDetail: preparation.statusDetail } : {}),
   };
+}
+
+/**
+ * Share of the window's values below the reference's minimum or above its maximum. Seasons move
+ * values within the range a year of history spans; a unit change, a sign flip or a scaling bug
+ * moves them out of it, which whole-window statistics against learned seasonal thresholds see late.
+ */
+function outOfRangeShare(sortedReference: Float64Array, sortedCurrent: Float64Array): number {
+  if (sortedCurrent.length === 0 || sortedReference.length === 0) return 0;
+  const below = firstIndexAtLeast(sortedCurrent, sortedReference[0]!);
+  const above = sortedCurrent.length - firstIndexAbove(sortedCurrent, sortedReference[sortedReference.length - 1]!);
+  return (below + above) / sortedCurrent.length;
+}
+
+function firstIndexAtLeast(sorted: Float64Array, value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (sorted[middle]! < value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+function firstIndexAbove(sorted: Float64Array, value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (sorted[middle]! <= value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 /** JSON has no Infinity: an unbounded distance (PSI without smoothing over an empty bin) is stored as the largest double. */

@@ -15,6 +15,7 @@ export const DEFAULT_DRIFT_OPTIONS: Readonly<DriftOptions> = {
   thresholds: { strategy: 'constant' },
   correction: 'none',
   nullRateShift: 0.1,
+  outOfRangeShare: 0.1,
   effectSizeFloor: { ks: DRIFT_TESTS.ks.effectSize!.defaultFloor, chi_square: DRIFT_TESTS.chi_square.effectSize!.defaultFloor },
   monitoringWindow: null,
 };

@@ -63,6 +63,8 @@ export interface DriftOptions {
   correction: PValueCorrection;
   /** A change of the null rate by at least this much is drift on its own (null disables). */
   nullRateShift: number | null;
+  /** This share of a numeric window's values outside the reference's range is drift on its own (null disables). */
+  outOfRangeShare: number | null;
   /**
    * Smallest effect size (KS statistic D; total variation distance for chi-square) at which a p-value
    * test may drift; 0 disables. With learned thresholds the floor is the larger of this and the learned one.
@@ -187,4 +189,8 @@ export interface FeatureDriftResult {
   currentNullRate: number;
   /** The null rate moved by at least DriftOptions.nullRateShift: drift in itself, whatever the values say. */
   nullRateDrifted: boolean;
+  /** Numeric features: the share of the window's values outside the reference's [min, max]. */
+  outOfRangeShare?: number;
+  /** That share reached DriftOptions.outOfRangeShare: drift in itself (a unit change, a sign flip, a scaling bug). */
+  outOfRangeDrifted?: boolean;
 }

@@ -48,6 +48,9 @@ export function evaluateDatasetDrift(features: readonly FeatureDriftResult[], ru
     else if (f.nullRateDrifted) {
       reasons.push(`${f.feature}: null rate ${formatShare(f.referenceNullRate)} → ${formatShare(f.currentNullRate)}`);
     }
+    if (f.measured && f.outOfRangeDrifted) {
+      reasons.push(`${f.feature}: ${formatShare(f.outOfRangeShare ?? 0)} of the window's values are outside the reference's range`);
+    }
   }
   if (measuredWeight > 0 && driftedShare >= rule.minDriftedShare) {
     reasons.push(

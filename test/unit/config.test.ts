@@ -74,6 +74,7 @@ describe('parseModelConfig defaults', () => {
         thresholds: { strategy: 'reference_chunks', k: 3 },
         correction: 'none',
         nullRateShift: 0.1,
+        outOfRangeShare: 0.1,
         effectSizeFloor: { ks: 0.1, chi_square: 0.1 },
         referenceSampleLimit: 1_000_000,
         referenceChunks: 10,
@@ -508,7 +509,7 @@ describe('drift settings', () => {
         drift: {
           binning: { strategy: 'evidently' }, smoothing: 'evidently', ksMethod: 'exact',
           thresholds: { strategy: 'reference_chunks', k: 2 }, correction: 'benjamini_hochberg', nullRateShift: null,
-          referenceSampleLimit: 1000, referenceChunks: 5, rule: { weights: { a: 2 } },
+          outOfRangeShare: 0.25, referenceSampleLimit: 1000, referenceChunks: 5, rule: { weights: { a: 2 } },
         },
       }),
       '<inline>',
@@ -516,7 +517,7 @@ describe('drift settings', () => {
     expect(config.drift).toEqual({
       binning: { strategy: 'evidently', bins: 10 }, smoothing: { kind: 'evidently' }, ksMethod: 'exact',
       thresholds: { strategy: 'reference_chunks', k: 2 }, correction: 'benjamini_hochberg', nullRateShift: null,
-      effectSizeFloor: { ks: 0.1, chi_square: 0.1 }, referenceSampleLimit: 1000, referenceChunks: 5,
+      outOfRangeShare: 0.25, effectSizeFloor: { ks: 0.1, chi_square: 0.1 }, referenceSampleLimit: 1000, referenceChunks: 5,
     });
     expect(config.driftRule.weights).toEqual({ a: 2 });
   });

@@ -100,6 +100,17 @@ describe('compareToReference on healthy data', () => {
     expect(only(compareToReference(profile, [income], rows, { nullRateShift: null }))).toMatchObject({ nullRateDrifted: false });
   });
 
+  it('counts values outside the reference range, and a share of them is drift in itself (a unit change)', () => {
+    const profile = buildReferenceProfile([income], Array.from({ length: 500 }, (_, i) => ({ income: i / 50 })));
+    // 85 values inside [0, 9.98], 15 far above it: a scaled feed for 15% of the window.
+    const rows = Array.from({ length: 100 }, (_, i) => ({ income: i < 85 ? (i % 50) / 5 : 100 + i }));
+    const lenient = { thresholds: { strategy: 'constant' as const }, effectSizeFloor: { ks: 0.5, chi_square: 0.5 } };
+    const result = only(compareToReference(profile, [income], rows, lenient));
+    expect(result).toMatchObject({ outOfRangeShare: 0.15, outOfRangeDrifted: true, drifted: true });
+    expect(only(compareToReference(profile, [income], rows, { ...lenient, outOfRangeShare: 0.2 }))).toMatchObject({ outOfRangeDrifted: false, drifted: false });
+    expect(only(compareToReference(profile, [income], rows, { ...lenient, outOfRangeShare: null })).drifted).toBe(false);
+  });
+
   it('tests against a constant reference: values beyond it land in the outer bins', () => {
     const profile = buildReferenceProfile([income], Array.from({ length: 100 }, () => ({ income: 7 })));
     const same = only(compareToReference(profile, [income], Array.from({ length: 50 }, () => ({ income: 7 }))));
