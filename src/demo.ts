@@ -1,8 +1,10 @@
 /**
  * `npm run demo`: the whole loop on real data, locally. Trains v1 on 2012-2013 Seattle weather,
- * then feeds 2014 month by month through the same monitor tick the Temporal Schedule runs; from
- * October the (simulated) station feed reports °F instead of °C, the monitor detects the drift,
- * and retrains tune, train, evaluate and reject or promote challengers until one is promoted.
+ * then feeds 2014 and 2015 month by month through the same monitor tick the Temporal Schedule
+ * runs; from October 2014 the (simulated) station feed reports °F instead of °C. The monitor
+ * detects the drift at once, retrains, and keeps rejecting challengers that have not yet seen
+ * enough °F days, backing off and then asking a person; new labels re-arm it, and a challenger
+ * trained on enough °F days is promoted.
  */
 import http from 'node:http';
 import path from 'node:path';
@@ -38,7 +40,7 @@ async function main(): Promise<void> {
   const settings = loadSettings();
   // The worker's own INFO logs would bury the timeline.
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  console.log('driftwatch demo: drift-triggered retraining on real Seattle weather (vega-datasets, 2012-2014)\n');
+  console.log('driftwatch demo: drift-triggered retraining on real Seattle weather (vega-datasets, 2012-2015)\n');
   const workers = await startWorkers(settings, ['orchestration', 'training']);
   const db = createPool(settings.databaseUrl);
   const { connection, address } = await connectTemporal(settings);
@@ -69,7 +71,7 @@ async function main(): Promise<void> {
     printRetrain(bootstrap);
 
     console.log(`\nMonthly monitor ticks (window ${windowText(config.monitoring.window)}; * = feature drifted; from ${FAHRENHEIT_FROM} the feed reports °F):`);
-    for (const month of monthsBetween('2014-01', '2014-12')) {
+    for (const month of monthsBetween('2014-01', '2015-12')) {
       const rows = rowsBetween(weather, `${month}-01`, nextMonth(month));
       await ingest(db, model, rows);
       const tick: DriftCheckResult = await client.workflow.execute<typeof monitorTickWorkflow>('monitorTickWorkflow', {
@@ -151,12 +153,15 @@ function formatTick(tick: DriftCheckResult): string {
   if (tick.outcome !== 'checked') return `${tick.outcome}: ${tick.reasons.join('; ')}`;
   const features = tick.features
     .map((f) => {
-      const score = f.score === null ? f.status : f.scoreKind === 'p_value' ? `p=${f.score.toPrecision(2)}` : f.score.toFixed(3);
-      const psi = f.test === 'psi' ? '' : ` psi=${f.psi?.toFixed(2) ?? '-'}`;
-      return `${f.feature} ${f.test} ${score}${f.drifted ? '*' : ''}${psi}`;
+      const score = f.score === null ? f.status : f.scoreKind === 'p_value' ? `p=${f.score.toPrecision(2)}` : `${f.score.toFixed(3)}/${f.threshold.toFixed(3)}`;
+      const effect = f.effectSize == null ? '' : ` D=${f.effectSize.toFixed(2)}/${f.effectSizeFloor?.toFixed(2)}`;
+      const outside = f.outOfRangeShare ? ` out-of-range ${Math.round(f.outOfRangeShare * 100)}%` : '';
+      return `${f.feature} ${f.test} ${score}${effect}${outside}${f.drifted ? '*' : ''}`;
     })
     .join('  ');
-  const decision = tick.datasetDrift ? `DRIFT → retrain ${tick.retrain.started ? 'started' : `not started (${tick.retrain.reason})`}` : 'no drift';
+  const decision = tick.verdict === 'drift'
+    ? `DRIFT → retrain ${tick.retrain.started ? 'started' : `not started (${tick.retrain.reason})`}`
+    : tick.verdict === 'not_measured' ? 'NOT MEASURED' : 'no drift';
   return `${tick.window?.rows} rows  ${features}  ${decision}`;
 }
 

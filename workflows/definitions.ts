@@ -156,6 +156,8 @@ export interface FeatureDriftSummary {
   /** p-value tests: the effect size (KS D, or total variation distance) and the floor it must also reach to drift. */
   effectSize?: number | null;
   effectSizeFloor?: number | null;
+  /** Numeric features: the share of the window's values outside the reference's range. */
+  outOfRangeShare?: number;
   /** Why a learned threshold does not apply as is (chunks of another size, none learned). */
   thresholdDetail?: string;
 }

@@ -237,7 +237,7 @@ async function failQualityGate(context: {
   upsertMemo({ outcome: 'failed_quality_gate', summary: reason });
   await sendAlert({
     modelName: input.modelName, event: 'retrain_failed', severity: 'error',
-    summary: `Training of ${input.modelName} failed the quality gate: ${reason}. Champion `
+    summary: `Training of ${input.modelName} produced a broken challenger: ${reason}. Champion `
       + `${plan.championVersion === null ? 'none' : `v${plan.championVersion}`} kept; look at the data and the search space before retrying.`,
     details: { qualityGate, metrics, baselines: evaluation.baselines, challengerVersion: challenger.version, championVersion: plan.championVersion },
   });

@@ -97,6 +97,7 @@ export async function runDriftCheck(
     feature: r.feature, test: r.test, scoreKind: r.scoreKind, score: r.score, threshold: r.threshold, thresholdSource: r.thresholdSource,
     psi: r.psi, drifted: r.drifted, status: r.status,
     ...(r.effectSize !== undefined && { effectSize: r.effectSize, effectSizeFloor: r.effectSizeFloor }),
+    ...(r.outOfRangeShare !== undefined && { outOfRangeShare: r.outOfRangeShare }),
     ...(r.thresholdDetail !== undefined && { thresholdDetail: r.thresholdDetail }),
   }));
   return {

@@ -132,7 +132,7 @@ export function describeRearmCause(cause: RearmCause): string {
 export function describeRearming(policy: RetrainBackoff, lastRejected: RejectedRetrain, labelledRowsNow: number): string {
   const needed = lastRejected.labelledRows + policy.rearmLabelledRows;
   return `re-armed by a manual retrain (forceRetrain), ${policy.rearmLabelledRows} new labelled rows `
-    + `(${needed} labelled rows in all, ${labelledRowsNow} now) or a feature drifting that has not drifted in this incident`;
+    + `(at ${needed} labelled rows; ${labelledRowsNow} now) or a feature drifting that has not drifted in this incident`;
 }
 
 function rearmCause(policy: RetrainBackoff, state: RetrainBackoffState, check: DriftedCheck): RearmCause | null {

@@ -167,7 +167,7 @@ describe('monitor workflow with stubbed activities', () => {
       checks.drifted(day(0), { labelledRows: 1000 }), checks.drifted(day(30), { labelledRows: 1150 }), checks.drifted(day(31), { labelledRows: 1200 }));
     await check(monitor);
     await rejectionRecorded(monitor, model);
-    expect((await check(monitor)).retrain.reason).toContain('(1200 labelled rows in all, 1150 now)');
+    expect((await check(monitor)).retrain.reason).toContain('(at 1200 labelled rows; 1150 now)');
     expect((await check(monitor)).retrain).toMatchObject({
       started: true, reason: 'dataset drift; re-armed by 200 new labelled rows since the last rejected challenger',
     });
