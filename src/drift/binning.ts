@@ -270,7 +270,7 @@ function valueCounts(sorted: ArrayLike<number>, values: readonly number[]): numb
 }
 
 /** The first index at or after `from` whose value is not below `bound`: how many sorted values are below it. */
-function countBelow(sorted: ArrayLike<number>, bound: number, from: number): number {
+export function countBelow(sorted: ArrayLike<number>, bound: number, from = 0): number {
   let low = from;
   let high = sorted.length;
   while (low < high) {
@@ -282,7 +282,7 @@ function countBelow(sorted: ArrayLike<number>, bound: number, from: number): num
 }
 
 /** The first index at or after `from` whose value is above `bound`: how many sorted values are at most it. */
-function countAtMost(sorted: ArrayLike<number>, bound: number, from: number): number {
+export function countAtMost(sorted: ArrayLike<number>, bound: number, from = 0): number {
   let low = from;
   let high = sorted.length;
   while (low < high) {

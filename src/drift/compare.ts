@@ -7,6 +7,7 @@ import {
   type FeatureTable,
   type ReadColumn,
 } from './columns';
+import { countAtMost, countBelow } from './binning';
 import { correctPValueThresholds } from './corrections';
 import { DEFAULT_DRIFT_OPTIONS } from './options';
 import { learnedBound } from './reference-profile';
@@ -103,31 +104,9 @@ function compareFeature(profile: ReferenceProfile, spec: FeatureSpec, window: Fe
  */
 function outOfRangeShare(sortedReference: Float64Array, sortedCurrent: Float64Array): number {
   if (sortedCurrent.length === 0 || sortedReference.length === 0) return 0;
-  const below = firstIndexAtLeast(sortedCurrent, sortedReference[0]!);
-  const above = sortedCurrent.length - firstIndexAbove(sortedCurrent, sortedReference[sortedReference.length - 1]!);
+  const below = countBelow(sortedCurrent, sortedReference[0]!);
+  const above = sortedCurrent.length - countAtMost(sortedCurrent, sortedReference[sortedReference.length - 1]!);
   return (below + above) / sortedCurrent.length;
-}
-
-function firstIndexAtLeast(sorted: Float64Array, value: number): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (sorted[middle]! < value) low = middle + 1;
-    else high = middle;
-  }
-  return low;
-}
-
-function firstIndexAbove(sorted: Float64Array, value: number): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (sorted[middle]! <= value) low = middle + 1;
-    else high = middle;
-  }
-  return low;
 }
 
 /** JSON has no Infinity: an unbounded distance (PSI without smoothing over an empty bin) is stored as the largest double. */

@@ -13,6 +13,7 @@ import {
   type FeatureTable,
   type RawColumn,
 } from './columns';
+import { countBelow } from './binning';
 import { DEFAULT_DRIFT_OPTIONS } from './options';
 import { isPValueTest } from './registry';
 import { effectSize, scoreTest, type Sides } from './scoring';
@@ -181,7 +182,7 @@ export function referenceChunks(
     const extent = rowCount > 1 ? times[rowCount - 1]! - first + spacing : 0;
     const { starts, stride } = windowStarts(extent, size, spacing, maxChunks);
     chunking = { kind: 'duration', ms: size, strideMs: stride };
-    ranges = starts.map((start) => ({ start: firstRowAtOrAfter(times, first + start), end: firstRowAtOrAfter(times, first + start + size) }));
+    ranges = starts.map((start) => ({ start: countBelow(times, first + start), end: countBelow(times, first + start + size) }));
   } else {
     const chunks = options.chunks ?? DEFAULT_REFERENCE_CHUNKS;
     chunking = { kind: 'equal_count', chunks };
@@ -222,18 +223,6 @@ function checkedEventTimes(rowCount: number, chunkMs: number, eventTimesMs: Arra
     }
   }
   return eventTimesMs;
-}
-
-/** Binary search in ascending times: the first row at or after `time` (times.length when none is). */
-function firstRowAtOrAfter(times: ArrayLike<number>, time: number): number {
-  let low = 0;
-  let high = times.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (times[middle]! < time) low = middle + 1;
-    else high = middle;
-  }
-  return low;
 }
 
 function evenlySpread<T>(items: T[], limit: number): T[] {

@@ -69,9 +69,17 @@ export async function runDriftCheck(
   const windowSummary = { start: window.start, end: window.end, rows: window.rowCount, lateRows };
 
   const { profile, used, referenceNote } = await chooseReference(store, config, champion, window);
-  // A window-sized reference (seasonal, rolling) has no chunks of its own to learn thresholds from.
-  const thresholds = used.mode === 'training' ? config.drift.thresholds : { strategy: 'constant' as const };
-  const options = { ...config.drift, thresholds, minRows: config.monitoring.minRows, monitoringWindow: config.monitoring.window };
+  // A window-sized reference (seasonal, rolling) has no chunks of its own to learn thresholds from,
+  // and its range is that of a few dozen values: another sample of the same distribution falls
+  // outside it 2/(n+1) of the time (6% at 30 rows), so the out-of-range rule is for whole training windows.
+  const windowSized = used.mode !== 'training';
+  const options = {
+    ...config.drift,
+    thresholds: windowSized ? { strategy: 'constant' as const } : config.drift.thresholds,
+    outOfRangeShare: windowSized ? null : config.drift.outOfRangeShare,
+    minRows: config.monitoring.minRows,
+    monitoringWindow: config.monitoring.window,
+  };
   const perFeature: FeatureDriftResult[] = [];
   for (const spec of config.features) {
     // One column at a time, so memory holds the reference profile and one window column.

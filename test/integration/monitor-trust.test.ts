@@ -5,19 +5,24 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseModelConfig } from '../../src/config';
+import { ingestRows } from '../../src/ingest/ingest';
 import { runDriftCheck } from '../../src/monitoring/drift-check';
 import { createDriftCheckStore } from '../../src/store/drift-check-store';
-import { startHarness, testModelConfig, type Harness } from './harness';
+import type { RetrainResult } from '../../workflows/definitions';
+import { startHarness, startWebhookReceiver, testModelConfig, type Harness, type WebhookReceiver } from './harness';
 import { seasonalDailyRows, syntheticRows } from './synthetic';
 
 let harness: Harness;
+let receiver: WebhookReceiver;
 
 beforeAll(async () => {
   harness = await startHarness('monitor_trust');
+  receiver = await startWebhookReceiver();
 });
 
 afterAll(async () => {
   await harness?.close();
+  await receiver?.close();
 });
 
 function seasonalYaml(model: string, extra: string): string {
@@ -113,4 +118,75 @@ it('rows that arrive late inside an already-checked window make the next check r
   expect(reachedBack.window?.lateRows).toBe(5);
   expect(Date.parse(reachedBack.window!.start)).toBeLessThan(Date.parse('2026-01-02T00:30:00Z'));
   expect((await harness.checkDrift(model)).outcome).toBe('unchanged');
+});
+
+it('a monitor whose window cannot hold minRows says not_measured, warns at ingest, and alerts once after blindAlertAfter checks', async () => {
+  const model = 'blind';
+  await harness.registerModel(parseModelConfig(`${seasonalYaml(model, `alerts:\n  - { type: webhook, url: ${receiver.url} }`)}`
+    .replace('window: 30d', 'window: 7d\n  blindAlertAfter: 3'), '<blind>'));
+  const days = seasonalDailyRows({ start: '2021-01-01T12:00:00Z', days: 420, seed: 41 });
+  const ingested = await ingestRows(harness.db, model, days.slice(0, 400), { source: 'test' });
+  expect(ingested.warnings).toHaveLength(1);
+  expect(ingested.warnings[0]).toMatch(/^monitoring\.window 7d holds about 7 rows .* window: auto .* at least 45d/);
+  expect((await harness.bootstrap(model)).outcome).toBe('promoted');
+
+  const blindAlerts = () => receiver.received.filter((alert) => alert.model === model && alert.event === 'monitor_blind');
+  for (const [index, day] of days.slice(400, 404).entries()) {
+    await harness.ingest(model, [day]);
+    const check = await harness.checkDrift(model);
+    expect(check).toMatchObject({ outcome: 'checked', verdict: 'not_measured', datasetDrift: false });
+    expect(check.retrain.reason).toMatch(/not measured/);
+    expect(check.reasons.join('\n')).toContain('fix: monitoring.window 7d holds about 7 rows');
+    if (index === 2) await waitFor(() => blindAlerts().length > 0);
+  }
+  // One alert for the blind episode, not one per check (a second one would have had time to arrive).
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  expect(blindAlerts()).toHaveLength(1);
+  expect(blindAlerts()[0]!.summary).toMatch(/3 consecutive checks/);
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the alert');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+it('backs off while challengers keep failing, asks a person after three, and new labels re-arm it', async () => {
+  const model = 'backoff';
+  await harness.registerModel(parseModelConfig(seasonalYaml(model, `alerts:\n  - { type: webhook, url: ${receiver.url} }`), '<backoff>'));
+  await harness.ingest(model, seasonalDailyRows({ start: '2021-01-01T12:00:00Z', days: 730, seed: 51 }));
+  expect((await harness.bootstrap(model)).outcome).toBe('promoted');
+  // From 2023 the feed reports °F: every month drifts, and the most recent 200 days (the holdout)
+  // are °F while the rows before them are °C, so no challenger can learn the new unit for months.
+  const fahrenheit = seasonalDailyRows({ start: '2023-01-01T12:00:00Z', days: 365, seed: 52, fahrenheitFrom: '2023-01-01' });
+  const outcomes: string[] = [];
+  const reasons: string[] = [];
+  for (const [index, monthStart] of monthStarts(2023).entries()) {
+    const next = index === 11 ? '2024-01-01T00:00:00Z' : monthStarts(2023)[index + 1]!;
+    await harness.ingest(model, fahrenheit.filter((row) => (row.event_time as string) >= monthStart && (row.event_time as string) < next));
+    const check = await harness.checkDrift(model);
+    expect(check.verdict).toBe('drift');
+    reasons.push(check.retrain.reason);
+    if (check.retrain.started) {
+      const result: RetrainResult = await harness.client.workflow.getHandle(check.retrain.workflowId!).result();
+      outcomes.push(result.outcome);
+      if (result.outcome === 'promoted') break;
+    } else {
+      outcomes.push('not started');
+    }
+  }
+  // Losing challengers (a newly drifting feature may re-arm the count once), until three in a row
+  // stop automatic retrains; none starts again until 200 new labelled days re-arm it.
+  const stopped = reasons.findIndex((reason) => /automatic retrains stopped after 3 rejected challengers/.test(reason));
+  expect(stopped).toBeGreaterThanOrEqual(3);
+  expect(outcomes.slice(0, stopped).every((outcome) => outcome === 'rejected' || outcome === 'failed_quality_gate')).toBe(true);
+  const rearmed = reasons.findIndex((reason) => /re-armed by \d+ new labelled rows/.test(reason));
+  expect(rearmed).toBeGreaterThan(stopped);
+  expect(outcomes.slice(stopped, rearmed).every((outcome) => outcome === 'not started')).toBe(true);
+  expect(outcomes[rearmed]).not.toBe('not started');
+  await waitFor(() => receiver.received.some((alert) => alert.model === model && alert.event === 'retraining_not_helping'));
+  expect(receiver.received.find((alert) => alert.model === model && alert.event === 'retraining_not_helping')?.summary)
+    .toMatch(/did not replace champion v1/);
 });
