@@ -145,7 +145,7 @@ export type MonitoringWindow = { kind: 'rows'; rows: number } | { kind: 'duratio
  * Retrains while a drift incident stays open and challengers keep losing: each rejection (or
  * quality-gate failure) pushes the next drift-triggered retrain back, in the data's event time, by
  * initialMs · multiplier^(rejections − 1) up to maxMs; after askAfterRejections rejections the
- * monitor stops retraining and asks a person (retraining_not_helping).
+ * monitor asks a person once (retraining_not_helping) and goes on retrying at that pace.
  */
 export interface RetrainBackoff {
   initialMs: number;
@@ -265,10 +265,12 @@ const DEFAULT_SECONDARY_METRICS: Readonly<Record<Task, ReadonlyArray<{ metric: M
 const DEFAULT_PARALLELISM = 2;
 // The MLP hyperparameters the trainer reads; anything else in a search space would be silently ignored.
 const HYPERPARAMETERS = ['learningRate', 'hiddenUnits', 'hiddenLayers', 'dropout', 'l2', 'batchSize', 'epochs'];
+// hiddenLayers from 0: a network without hidden layers is a logistic (linear) regression, so tuning
+// can settle on a model as simple as the quality gate's baseline when the data is near-linear.
 const DEFAULT_SEARCH_SPACE: Readonly<SearchSpace> = {
   learningRate: { type: 'float', min: 0.0005, max: 0.05, log: true },
   hiddenUnits: { type: 'int', min: 8, max: 64, log: true },
-  hiddenLayers: { type: 'int', min: 1, max: 3 },
+  hiddenLayers: { type: 'int', min: 0, max: 3 },
   dropout: { type: 'float', min: 0, max: 0.3 },
   l2: { type: 'float', min: 0.000001, max: 0.01, log: true },
 };

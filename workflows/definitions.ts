@@ -5,6 +5,7 @@
 import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DriftVerdict } from '../src/policy/dataset-drift';
+import type { BlindEpisode, DriftIncident } from '../src/policy/drift-incidents';
 import type { PromotionDecision, ModelMetrics } from '../src/policy/promotion';
 import type { QualityGateResult } from '../src/policy/quality-gate';
 import type { ParameterValues } from '../src/tuning/search-space';
@@ -191,6 +192,9 @@ export interface MonitorStatus {
   checks: number;
   lastCheck: DriftCheckResult | null;
   lastRetrain: { workflowId: string; trigger: RetrainTrigger; startedAt: string } | null;
+  /** What the monitorStatus query adds (absent from monitors of earlier versions): the open drift incident with its back-off, and the blind-check count. */
+  incident?: DriftIncident | null;
+  blindness?: BlindEpisode;
 }
 
 /** Runs a drift check now and returns its result (the schedule's ticks arrive through this update). */

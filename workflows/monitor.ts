@@ -28,6 +28,7 @@ import {
   describeRearmCause,
   describeRearming,
   gateDriftRetrain,
+  retrainNotBefore,
   rearmManually,
   recordRejectedRetrain,
   type RejectedRetrain,
@@ -410,7 +411,7 @@ function onRetrainFinished(monitor: Monitor, started: RetrainInFlight, result: R
   if (step.askPerson && backoff) alertRetrainingNotHelping(monitor, state.incident, backoff);
 }
 
-/** After askAfterRejections challengers that did not help: automatic retrains stop, and a person decides, with the evidence. */
+/** After askAfterRejections challengers that did not help: a person is asked, with the evidence, while retrains go on backing off. */
 function alertRetrainingNotHelping(monitor: Monitor, incident: DriftIncident, backoff: RetrainBackoff): void {
   const { modelName, state } = monitor;
   const { rejected, driftedFeatures } = incident.retrains;
@@ -425,7 +426,8 @@ function alertRetrainingNotHelping(monitor: Monitor, incident: DriftIncident, ba
     summary: `Retraining is not helping ${modelName}: ${rejected.length} challengers in a row did not replace champion v${incident.championVersion} `
       + `(${rejected.length - failedGate} rejected, ${failedGate} failed the quality gate) during the drift incident opened ${incident.openedAt} `
       + `by drift report #${incident.firstReportId} (${incident.driftedChecks} drifted check${incident.driftedChecks === 1 ? '' : 's'}; `
-      + `drifted features: ${driftedFeatures.join(', ') || 'none named'}). Automatic retrains are stopped for this incident: `
+      + `drifted features: ${driftedFeatures.join(', ') || 'none named'}). Automatic retrains go on backing off `
+      + `(the next not before ${retrainNotBefore(backoff, incident.retrains) ?? 'the next drifted check'}, then at most every ${Math.round(backoff.maxMs / 86_400_000)} days of data): `
       + `look at the data and the challengers (${rejected.map(describeRejected).join('; ')}). `
       + `${capitalise(describeRearming(backoff, last, lastCheck?.labelledRows ?? last.labelledRows))}; `
       + `a manual retrain is the forceRetrain update or signal on ${workflowInfo().workflowId}.`,

@@ -39,8 +39,9 @@ export async function deliverToRoutes(db: Db, configured: readonly AlertConfig[]
     const key = { alertKey: request.alertKey, target };
     if (await wasDelivered(db, key)) return;
     const record = { ...key, modelName: request.modelName, event: request.event, payload, sink: route.type, incidentKey };
-    if (request.event === 'drift_resolved' && incidentKey !== null) {
-      if (!(await incidentTriggerSent(db, { incidentKey, target }))) {
+    // A resolve (of drift, of a blind monitor) goes where its incident's trigger went, whatever the rate limit.
+    if (request.incident?.action === 'resolve' && incidentKey !== null) {
+      if (!(await incidentTriggerSent(db, { incidentKey, target, resolveAlertKey: request.alertKey }))) {
         outcome.skipped += 1;
         return;
       }

@@ -451,6 +451,16 @@ function printLastCheck(ctx: CliContext, status: MonitorStatus): void {
   if (status.lastRetrain) {
     ctx.say(`  last retrain started by the monitor: ${status.lastRetrain.workflowId} (${status.lastRetrain.trigger}) at ${time(status.lastRetrain.startedAt)}`);
   }
+  if (status.blindness && status.blindness.notMeasuredChecks > 0) {
+    ctx.say(`  BLIND: ${status.blindness.notMeasuredChecks} checks in a row could not measure drift (since ${time(status.blindness.since!)})`
+      + `${status.blindness.blind ? '; monitor_blind sent' : ''}`);
+  }
+  const incident = status.incident;
+  if (incident) {
+    const rejected = incident.retrains.rejected.length;
+    ctx.say(`  drift incident open since ${time(incident.openedAt)}: ${incident.driftedChecks} drifted checks, ${rejected} challenger${rejected === 1 ? '' : 's'} `
+      + `not promoted${incident.retrains.askedPerson ? '; retraining_not_helping sent: retrains back off, a retrain by hand re-arms them' : ''}`);
+  }
 }
 
 function specText(description: ScheduleDescription): string {

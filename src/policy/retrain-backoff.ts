@@ -2,7 +2,7 @@
  * Back-off of drift-triggered retrains inside one drift incident. When challengers keep losing
  * under persistent drift, retraining again on much the same rows only repeats the loss: each
  * rejected challenger pushes the next automatic retrain back (exponentially, up to a cap), and
- * after enough of them the monitor stops and asks a person. Time is the data's event time (the
+ * after enough of them the monitor asks a person while it goes on retrying at that pace. Time is the data's event time (the
  * window end of the checks), so a replay or a backfill of old data backs off as live data would.
  * Pure and deterministic: the monitor workflow keeps the state in its drift incident.
  */
@@ -41,8 +41,7 @@ export type RearmCause =
 /** What a drifted check of the incident may do about retraining. */
 export type RetrainGate =
   | { kind: 'open'; rearmedBy: RearmCause | null }
-  | { kind: 'backing_off'; until: string; reason: string }
-  | { kind: 'stopped'; reason: string };
+  | { kind: 'backing_off'; until: string; reason: string };
 
 export interface DriftedCheck {
   /** Event time of the check's window end. */
@@ -85,15 +84,11 @@ export function gateDriftRetrain(
   const rejections = state.rejected.length;
   const challengers = `${rejections} rejected challenger${rejections === 1 ? '' : 's'}`;
   const rearms = describeRearming(policy, state.rejected.at(-1)!, check.labelledRows);
-  if (rejections >= policy.askAfterRejections) {
-    return {
-      state,
-      gate: { kind: 'stopped', reason: `automatic retrains stopped after ${challengers} in this incident (retraining_not_helping); ${rearms}` },
-    };
-  }
+  // Past askAfterRejections a person has been asked, and retrains go on at the capped interval meanwhile.
+  const asked = rejections >= policy.askAfterRejections ? ' (a person was asked: retraining_not_helping)' : '';
   const until = retrainNotBefore(policy, state);
   if (until !== null && Date.parse(check.windowEnd) < Date.parse(until)) {
-    return { state, gate: { kind: 'backing_off', until, reason: `backing off until ${until} after ${challengers}; ${rearms}` } };
+    return { state, gate: { kind: 'backing_off', until, reason: `backing off until ${until} after ${challengers}${asked}; ${rearms}` } };
   }
   return { state, gate: { kind: 'open', rearmedBy: null } };
 }

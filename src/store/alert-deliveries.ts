@@ -46,13 +46,13 @@ export async function notifiedWithin(
   return (result.rowCount ?? 0) > 0;
 }
 
-/** Whether this route was sent (or tried to be sent) the trigger of a drift incident, so it must hear the resolve. */
-export async function incidentTriggerSent(db: Db, query: { incidentKey: string; target: string }): Promise<boolean> {
+/** Whether this route was sent (or tried to be sent) an earlier alert of the incident (its trigger), so it must hear the resolve. */
+export async function incidentTriggerSent(db: Db, query: { incidentKey: string; target: string; resolveAlertKey: string }): Promise<boolean> {
   const result = await db.query(
     `SELECT 1 FROM alert_deliveries
-      WHERE incident_key = $1 AND target = $2 AND event = 'drift_detected' AND status IN ('delivered', 'failing')
+      WHERE incident_key = $1 AND target = $2 AND alert_key <> $3 AND status IN ('delivered', 'failing')
       LIMIT 1`,
-    [query.incidentKey, query.target],
+    [query.incidentKey, query.target, query.resolveAlertKey],
   );
   return (result.rowCount ?? 0) > 0;
 }

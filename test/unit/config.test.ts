@@ -105,7 +105,7 @@ describe('parseModelConfig defaults', () => {
         space: {
           learningRate: { type: 'float', min: 0.0005, max: 0.05, log: true },
           hiddenUnits: { type: 'int', min: 8, max: 64, log: true },
-          hiddenLayers: { type: 'int', min: 1, max: 3 },
+          hiddenLayers: { type: 'int', min: 0, max: 3 },
           dropout: { type: 'float', min: 0, max: 0.3 },
           l2: { type: 'float', min: 0.000001, max: 0.01, log: true },
         },

@@ -136,10 +136,10 @@ describe('monitor workflow with stubbed activities', () => {
     expect(alertsOf(model, 'retraining_not_helping')).toEqual([]);
   });
 
-  it('after askAfterRejections rejections asks a person once, with the evidence, and retrains no more', async () => {
+  it('after askAfterRejections rejections asks a person once, with the evidence, and goes on backing off', async () => {
     const model = 'not-helping';
     const checks = checksOf(model, { backoff: { initialMs: DAY_MS, askAfterRejections: 2 } });
-    const monitor = await startMonitor(model, checks.drifted(day(0)), checks.drifted(day(1)), checks.drifted(day(60)), checks.drifted(day(400)));
+    const monitor = await startMonitor(model, checks.drifted(day(0)), checks.drifted(day(1)), checks.drifted(day(2)), checks.drifted(day(400)));
     for (let n = 0; n < 2; n += 1) {
       expect((await check(monitor)).retrain.started).toBe(true);
       await rejectionRecorded(monitor, model);
@@ -151,12 +151,13 @@ describe('monitor workflow with stubbed activities', () => {
     expect(ask!.summary).toContain('forceRetrain');
     expect(ask!.summary).toContain('log_loss');
 
-    for (let n = 0; n < 2; n += 1) {
-      const stopped = await check(monitor);
-      expect(stopped.retrain.started).toBe(false);
-      expect(stopped.retrain.reason).toMatch(/^automatic retrains stopped after 2 rejected challengers in this incident/);
-    }
-    expect(world.retrainsStarted(model)).toBe(2);
+    const waiting = await check(monitor);
+    expect(waiting.retrain.started).toBe(false);
+    expect(waiting.retrain.reason).toMatch(/^backing off until 2026-01-04T00:00:00\.000Z after 2 rejected challengers \(a person was asked: retraining_not_helping\);/);
+    // Long after the back-off, the monitor tries again; the person is not asked twice for one run of rejections.
+    expect((await check(monitor)).retrain.started).toBe(true);
+    await rejectionRecorded(monitor, model);
+    expect(world.retrainsStarted(model)).toBe(3);
     expect(alertsOf(model, 'retraining_not_helping')).toHaveLength(1);
   });
 
@@ -164,7 +165,7 @@ describe('monitor workflow with stubbed activities', () => {
     const model = 'rearm-labels';
     const checks = checksOf(model, { backoff: { askAfterRejections: 1 } });
     const monitor = await startMonitor(model,
-      checks.drifted(day(0), { labelledRows: 1000 }), checks.drifted(day(30), { labelledRows: 1150 }), checks.drifted(day(31), { labelledRows: 1200 }));
+      checks.drifted(day(0), { labelledRows: 1000 }), checks.drifted(day(3), { labelledRows: 1150 }), checks.drifted(day(4), { labelledRows: 1200 }));
     await check(monitor);
     await rejectionRecorded(monitor, model);
     expect((await check(monitor)).retrain.reason).toContain('(at 1200 labelled rows; 1150 now)');
@@ -180,7 +181,7 @@ describe('monitor workflow with stubbed activities', () => {
     const model = 'rearm-pattern';
     const checks = checksOf(model, { backoff: { askAfterRejections: 1 } });
     const monitor = await startMonitor(model,
-      checks.drifted(day(0), { features: ['x1'] }), checks.drifted(day(30), { features: ['x1'] }), checks.drifted(day(31), { features: ['x1', 'x3'] }));
+      checks.drifted(day(0), { features: ['x1'] }), checks.drifted(day(3), { features: ['x1'] }), checks.drifted(day(4), { features: ['x1', 'x3'] }));
     await check(monitor);
     await rejectionRecorded(monitor, model);
     expect((await check(monitor)).retrain.started).toBe(false);
@@ -191,17 +192,17 @@ describe('monitor workflow with stubbed activities', () => {
   it('re-arms on a manual request', async () => {
     const model = 'rearm-manual';
     const checks = checksOf(model, { backoff: { initialMs: DAY_MS, askAfterRejections: 2 } });
-    const monitor = await startMonitor(model, ...[0, 1, 30, 30].map((d) => checks.drifted(day(d))));
+    const monitor = await startMonitor(model, ...[0, 1, 2, 2].map((d) => checks.drifted(day(d))));
     for (let n = 0; n < 2; n += 1) {
       await check(monitor);
       await rejectionRecorded(monitor, model);
     }
-    expect((await check(monitor)).retrain.reason).toMatch(/^automatic retrains stopped after 2 rejected challengers/);
+    expect((await check(monitor)).retrain.reason).toMatch(/^backing off until 2026-01-04T00:00:00\.000Z after 2 rejected challengers \(a person was asked/);
 
     expect(await monitor.executeUpdate(forceRetrainUpdate, { args: [{ requestedBy: 'alice' }] })).toMatchObject({ started: true, reason: 'requested by alice' });
     await rejectionRecorded(monitor, model);
     // The manual retrain's rejection starts a new run: one rejection, backing off from the latest check's window end.
-    expect((await check(monitor)).retrain.reason).toMatch(/^backing off until 2026-02-01T00:00:00\.000Z after 1 rejected challenger;/);
+    expect((await check(monitor)).retrain.reason).toMatch(/^backing off until 2026-01-04T00:00:00\.000Z after 1 rejected challenger;/);
     expect(world.retrainsStarted(model)).toBe(3);
   });
 

@@ -53,14 +53,17 @@ describe('retrain back-off', () => {
     expect(gateDriftRetrain(POLICY, state, check('2026-01-10T00:00:00Z')).gate.kind).toBe('backing_off');
   });
 
-  it('asks a person once at askAfterRejections and stops automatic retrains, whatever the data time', () => {
+  it('asks a person once at askAfterRejections, and goes on backing off at the capped delay', () => {
     const two = afterRejections(2);
     const third = recordRejectedRetrain(POLICY, two, rejected('2026-01-01T00:00:00.000Z', 1000, 3));
     expect(third.askPerson).toBe(true);
     expect(recordRejectedRetrain(POLICY, third.state, rejected('2026-01-01T00:00:00.000Z', 1000, 4)).askPerson).toBe(false);
-    const gate = gateDriftRetrain(POLICY, third.state, check('2027-01-01T00:00:00Z')).gate;
-    expect(gate.kind).toBe('stopped');
-    expect(gate.kind !== 'open' && gate.reason).toContain('automatic retrains stopped after 3 rejected challengers');
+    // 7 · 2² = 28 days, capped at 20.
+    expect(retrainNotBefore(POLICY, third.state)).toBe('2026-01-21T00:00:00.000Z');
+    const waiting = gateDriftRetrain(POLICY, third.state, check('2026-01-10T00:00:00Z')).gate;
+    expect(waiting.kind).toBe('backing_off');
+    expect(waiting.kind !== 'open' && waiting.reason).toContain('after 3 rejected challengers (a person was asked: retraining_not_helping)');
+    expect(gateDriftRetrain(POLICY, third.state, check('2026-01-21T00:00:00Z')).gate).toEqual({ kind: 'open', rearmedBy: null });
   });
 
   it('counts quality-gate failures like rejections', () => {
@@ -72,9 +75,9 @@ describe('retrain back-off', () => {
   });
 
   it('re-arms on enough new labelled rows since the last rejected retrain, not on fewer', () => {
-    const stopped = afterRejections(3);
-    expect(gateDriftRetrain(POLICY, stopped, check('2026-01-02T00:00:00Z', ['x1'], 1199)).gate.kind).toBe('stopped');
-    const rearmed = gateDriftRetrain(POLICY, stopped, check('2026-01-02T00:00:00Z', ['x1'], 1200));
+    const askedPerson = afterRejections(3);
+    expect(gateDriftRetrain(POLICY, askedPerson, check('2026-01-02T00:00:00Z', ['x1'], 1199)).gate.kind).toBe('backing_off');
+    const rearmed = gateDriftRetrain(POLICY, askedPerson, check('2026-01-02T00:00:00Z', ['x1'], 1200));
     expect(rearmed.gate).toEqual({ kind: 'open', rearmedBy: { kind: 'new_labelled_rows', newRows: 200 } });
     expect(rearmed.state).toMatchObject({ rejected: [], askedPerson: false });
   });
@@ -97,8 +100,8 @@ describe('retrain back-off', () => {
   });
 
   it('re-arms on a manual request, keeping the incident\'s drifted features', () => {
-    const stopped = afterRejections(3);
-    const rearmed = rearmManually(stopped);
+    const askedPerson = afterRejections(3);
+    const rearmed = rearmManually(askedPerson);
     expect(rearmed).toEqual({ rejected: [], driftedFeatures: ['x1'], askedPerson: false });
     expect(gateDriftRetrain(POLICY, rearmed, check('2026-01-01T00:00:00Z')).gate.kind).toBe('open');
   });
