@@ -23,6 +23,7 @@ import {
 } from '../src/tuning';
 import type { ArtifactStore } from '../src/store/artifacts';
 import type { Db } from '../src/store/db';
+import { linearModelConfiguration } from '../src/training/search-seeds';
 import { createDriftCheckStore } from '../src/store/drift-check-store';
 import {
   planDataSplit,
@@ -81,15 +82,17 @@ export interface RetrainPlan {
   task?: ModelConfig['task'];
 }
 
-/** Earlier runs' trials that fit today's search space (it may have changed since), and each run's best. */
+/**
+ * Earlier runs' trials that fit today's search space (it may have changed since); evaluated first:
+ * each run's best, then a linear model when the space allows one (src/training/search-seeds.ts).
+ */
 async function loadWarmStart(db: Db, modelName: string, retrainId: string, tuning: TuningConfig): Promise<WarmStart> {
   const earlierRuns = (await earlierRunTrials(db, modelName, retrainId, tuning.warmStartRuns))
     .map((run) => run.filter((trial) => fitsSearchSpace(tuning.space, trial.parameters)))
     .filter((run) => run.length > 0);
-  return {
-    configurations: warmStartConfigurations(tuning.space, earlierRuns.map((run) => run[0]!.parameters), tuning.trials),
-    earlierRuns,
-  };
+  const linear = linearModelConfiguration(tuning.space);
+  const seeds = [...earlierRuns.map((run) => run[0]!.parameters), ...(linear ? [linear] : [])];
+  return { configurations: warmStartConfigurations(tuning.space, seeds, tuning.trials), earlierRuns };
 }
 
 export function createOrchestrationActivities({ db, artifacts, client, temporalUiUrl }: OrchestrationDeps) {

@@ -69,7 +69,7 @@ export interface TrialSummary {
   /** Validation loss (lower is better); null for a failed trial. */
   score: number | null;
   parameters: ParameterValues;
-  /** 'warm_start': the best configuration of an earlier tuning run, evaluated again on this run's data. */
+  /** 'warm_start': evaluated before the proposals: the best configuration of an earlier tuning run (again, on this run's data), or the linear model. */
   source: 'proposed' | 'warm_start';
   epochs: number | null;
   error?: string;
