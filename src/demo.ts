@@ -2,9 +2,8 @@
  * `npm run demo`: the whole loop on real data, locally. Trains v1 on 2012-2013 Seattle weather,
  * then feeds 2014 and 2015 month by month through the same monitor tick the Temporal Schedule
  * runs; from October 2014 the (simulated) station feed reports °F instead of °C. The monitor
- * detects the drift at once, retrains, and keeps rejecting challengers that have not yet seen
- * enough °F days, backing off and then asking a person; new labels re-arm it, and a challenger
- * trained on enough °F days is promoted.
+ * detects the drift in its first month and retrains; broken challengers fail the quality gate,
+ * losing ones back off, and the demo stops when a challenger is promoted.
  */
 import http from 'node:http';
 import path from 'node:path';
