@@ -202,10 +202,15 @@ function checkChallengerQuality(plan: RetrainPlan, evaluation: Evaluation): Qual
   const { baselines, predictionSummary, holdoutLabels } = evaluation;
   if (!plan.qualityGate || !plan.task || !baselines || !predictionSummary || !holdoutLabels) return null;
   const { task } = plan;
-  return checkQualityGate({
-    task, primaryMetric: task === 'regression' ? 'rmse' : 'log_loss', challenger: evaluation.challenger, baselines,
-    predictions: predictionSummary, holdoutLabels, rule: plan.qualityGate,
-  });
+  try {
+    return checkQualityGate({
+      task, primaryMetric: task === 'regression' ? 'rmse' : 'log_loss', challenger: evaluation.challenger, baselines,
+      predictions: predictionSummary, holdoutLabels, rule: plan.qualityGate,
+    });
+  } catch (err) {
+    // A plain error here would fail the workflow task and retry it forever; the retrain fails instead, saying why.
+    throw ApplicationFailure.nonRetryable(`the quality gate could not judge the challenger: ${(err as Error).message}`, 'QualityGateError');
+  }
 }
 
 /** Training failed, not "not better": the challenger is kept for the record as rejected, and on-call hears that training failed. */
