@@ -17,13 +17,13 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { parseModelConfig, type ModelConfig } from '../src/config';
 import type { WeatherRow } from '../src/demo/seattle-weather';
 import { ingestRows } from '../src/ingest/ingest';
-import { scorePredictions } from '../src/metrics';
+import { higherIsBetter, scorePredictions } from '../src/metrics';
 import { createLocalArtifactStore, type ArtifactStore } from '../src/store/artifacts';
 import { createPool, migrate, type Db } from '../src/store/db';
 import { readSplit } from '../src/store/feature-store';
 import { saveModelConfig } from '../src/store/models';
 import { getChampionVersion, getVersionArtifact, getVersionTrainingWindow } from '../src/store/registry';
-import { predict, type ModelArtifact } from '../src/training';
+import { fitBaseline, predict, predictBaseline, type ModelArtifact } from '../src/training';
 import { createWorkers } from '../src/worker';
 import type { modelMonitorWorkflow, retrainWorkflow } from '../workflows';
 import {
@@ -33,7 +33,6 @@ import {
   type DriftCheckResult,
   type RetrainResult,
 } from '../workflows/definitions';
-import { fitLogisticRegression } from './decision-baseline';
 import { feedMonths, nextMonthStart, rowsBetween, TRAINING_SPAN, type Scenario } from './decision-scenarios';
 
 export const POLICIES = ['default', 'never', 'monthly', 'example'] as const;
@@ -274,7 +273,11 @@ async function storedInterval(db: Db, model: string, version: number): Promise<{
   return stored.rows[0]?.decision?.bootstrap ?? null;
 }
 
-/** The challenger and the bench's logistic regression, both scored on the challenger's holdout with the promotion metric. */
+/**
+ * The challenger and a logistic regression fitted here on the challenger's own training rows (the
+ * baseline code checked against scikit-learn's LogisticRegression(C=1), run by the bench itself rather
+ * than read from what the retrain stored), both scored on the challenger's holdout with the promotion metric.
+ */
 async function compareWithBaseline(environment: RunEnvironment, config: ModelConfig, version: number): Promise<RetrainRecord['baseline']> {
   const { db, artifacts } = environment;
   const split = await getVersionTrainingWindow(db, config.model, version);
@@ -283,15 +286,15 @@ async function compareWithBaseline(environment: RunEnvironment, config: ModelCon
   const holdout = await readSplit(db, config.model, split, 'holdout');
   const metric = config.promotion.metric;
   if (training.length === 0 || holdout.length === 0) return null;
-  const featureNames = config.features.map((f) => f.name);
-  const baselineModel = fitLogisticRegression(featureNames, training.map((r) => r.features), training.map((r) => Number(r.label)));
+  const baselineModel = await fitBaseline({
+    task: config.task, features: config.features, rows: training.map((r) => r.features), labels: training.map((r) => Number(r.label)),
+  });
   const holdoutFeatures = holdout.map((r) => r.features);
   const labels = holdout.map((r) => Number(r.label));
   const challengerPredictions = await predict(await getVersionArtifact(db, artifacts, config.model, version), holdoutFeatures);
   const challenger = scorePredictions(config.task, labels, challengerPredictions)[metric] ?? null;
-  const baseline = scorePredictions(config.task, labels, baselineModel(holdoutFeatures))[metric] ?? null;
-  const lowerIsBetter = metric === 'log_loss' || metric === 'rmse' || metric === 'mae';
-  const belowBaseline = challenger !== null && baseline !== null && (lowerIsBetter ? challenger > baseline : challenger < baseline);
+  const baseline = scorePredictions(config.task, labels, predictBaseline(baselineModel, holdoutFeatures, 'linear'))[metric] ?? null;
+  const belowBaseline = challenger !== null && baseline !== null && (higherIsBetter(metric) ? challenger < baseline : challenger > baseline);
   return { metric, challenger, baseline, holdoutRows: holdout.length, belowBaseline };
 }
 

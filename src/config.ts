@@ -19,6 +19,7 @@ import {
   type GuardrailRule,
   type PromotionRule,
 } from './policy/promotion';
+import { DEFAULT_MIN_MEASURED_SHARE } from './policy/dataset-drift';
 import { DEFAULT_BASELINE_TOLERANCE } from './policy/quality-gate';
 import { SearchSpaceError, validateSearchSpace, type SearchSpace } from './tuning';
 
@@ -365,7 +366,7 @@ const modelFileSchema = z.strictObject({
       windowRows: z.int().min(1).optional(),
       minRows: z.int().min(1).default(30),
       blindAlertAfter: z.int().min(1).default(3),
-      minMeasuredShare: z.number().gt(0).max(1).default(0.5),
+      minMeasuredShare: z.number().gt(0).max(1).default(DEFAULT_MIN_MEASURED_SHARE),
       schedule: z
         .strictObject({ every: scheduleInterval.optional(), cron: cronExpression.optional() })
         .refine((schedule) => (schedule.every === undefined) !== (schedule.cron === undefined), {

@@ -27,7 +27,7 @@ export interface DatasetDriftVerdict {
   reasons: string[];
 }
 
-const DEFAULT_MIN_MEASURED_SHARE = 0.5;
+export const DEFAULT_MIN_MEASURED_SHARE = 0.5;
 
 /**
  * Features that could not be measured are left out of the share's denominator and named in the

@@ -80,17 +80,9 @@ export async function latestWindow(db: Db, modelName: string, spec: MonitoringWi
   const end = newest.rows[0]?.end;
   const asOfRowId = newest.rows[0]?.as_of;
   if (!end || !asOfRowId) return null;
-  let start: Date;
-  if (spec.kind === 'duration') {
-    start = new Date(end.getTime() - spec.ms);
-  } else {
-    const boundary = await db.query<{ event_time: Date }>(
-      `SELECT event_time FROM feature_rows WHERE model_name = $1 AND id <= $2
-       ORDER BY event_time DESC, id DESC OFFSET $3 LIMIT 1`,
-      [modelName, asOfRowId, spec.rows],
-    );
-    start = boundary.rows[0]?.event_time ?? BEGINNING;
-  }
+  const start = spec.kind === 'duration'
+    ? new Date(end.getTime() - spec.ms)
+    : await startOfRowsBefore(db, modelName, end.toISOString(), asOfRowId, spec.rows);
   return windowBetween(db, modelName, start, end, asOfRowId);
 }
 
@@ -103,7 +95,10 @@ export async function windowBetween(db: Db, modelName: string, start: Date, end:
   return { start: start.toISOString(), end: end.toISOString(), rowCount: Number(count.rows[0]?.n ?? 0), asOfRowId };
 }
 
-/** The `limit` rows before `before` (exclusive) up to the horizon: a rolling reference for a row-count window. */
+/**
+ * The start (exclusive) of the newest `limit` rows at or before `before`, up to the horizon: the
+ * latest row-count window, or the rolling reference before one.
+ */
 export async function startOfRowsBefore(db: Db, modelName: string, before: string, asOfRowId: string, limit: number): Promise<Date> {
   const boundary = await db.query<{ event_time: Date }>(
     `SELECT event_time FROM feature_rows WHERE model_name = $1 AND id <= $2 AND event_time <= $3
