@@ -37,8 +37,8 @@ export type IncidentTransition =
 
 export interface CheckOutcome {
   outcome: 'no_champion' | 'no_data' | 'unchanged' | 'checked';
-  /** Left out by callers that only know datasetDrift: read as measured. */
-  verdict?: DriftVerdict | null;
+  /** null when nothing was checked; not_measured neither confirms nor clears drift. */
+  verdict: DriftVerdict | null;
   datasetDrift: boolean;
   reportId: number | null;
   championVersion: number | null;
