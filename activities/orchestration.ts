@@ -77,8 +77,11 @@ export interface RetrainPlan {
   seed: number;
   heartbeatTimeoutMs: number;
   approval: ModelConfig['approval'];
-  /** Absent from plans recorded before the gate existed: those retrains run without it. */
-  qualityGate?: ModelConfig['qualityGate'];
+  /**
+   * Absent from plans recorded before the gate existed, and linearFallback from plans recorded before the
+   * fallback: those retrains run without them (and their histories replay as recorded).
+   */
+  qualityGate?: { baselineTolerance: number; linearFallback?: boolean } | null;
   task?: ModelConfig['task'];
 }
 
@@ -201,7 +204,7 @@ export function createOrchestrationActivities({ db, artifacts, client, temporalU
 
     async computeDrift(input: { modelName: string; source: string }): Promise<DriftComputation> {
       const config = await loadConfigOrFail(db, input.modelName);
-      const store = createDriftCheckStore(db, input.modelName, config.monitoring.window);
+      const store = createDriftCheckStore(db, artifacts, input.modelName, config.monitoring.window);
       return runDriftCheck(store, config, { source: input.source, checkedAt: new Date().toISOString() });
     },
 

@@ -1,7 +1,8 @@
 /**
- * Activities of the training task queue (a GPU worker serves only this queue): tuning trials and
- * the challenger's final training. Each saves a checkpoint to the artifact store after every epoch
- * and heartbeats its reference; a retried attempt resumes from the newest checkpoint.
+ * Activities of the training task queue (a GPU worker serves only this queue): tuning trials, the
+ * challenger's final training, and the linear baseline as a candidate of its own. Training saves a
+ * checkpoint to the artifact store after every epoch and heartbeats its reference; a retried attempt
+ * resumes from the newest checkpoint.
  */
 import { Context, log } from '@temporalio/activity';
 import { buildReferenceProfileAsync, tableFromRows } from '../src/drift';
@@ -9,9 +10,12 @@ import { CorruptArtifactError } from '../src/errors';
 import {
   CheckpointMismatchError,
   DEFAULT_HYPERPARAMETERS,
+  fitBaseline,
+  linearBaselineArtifact,
   trainModel,
   type EpochProgress,
   type Hyperparameters,
+  type ModelArtifact,
   type TrainResult,
   type TrainingCheckpoint,
 } from '../src/training';
@@ -20,18 +24,20 @@ import type { ArtifactStore } from '../src/store/artifacts';
 import type { Db } from '../src/store/db';
 import { readSplit, type DataSplit } from '../src/store/feature-store';
 import { loadStoredConfig } from '../src/store/models';
-import { findVersionOfRetrain, registerCandidate } from '../src/store/registry';
+import { findVersionOfRetrain, registerCandidate, type CandidateKind } from '../src/store/registry';
 import { bestLossesUpTo, recordTrial, recordTrialEpoch, type TrialSource } from '../src/store/trials';
 import type { TrialSummary } from '../workflows/definitions';
 
 export interface TrainingDeps { db: Db; artifacts: ArtifactStore }
 
-interface TrainingRequest { retrainId: string; modelName: string; split: DataSplit; parameters: ParameterValues; seed: number }
+interface CandidateRequest { retrainId: string; modelName: string; split: DataSplit }
+
+interface TrainingRequest extends CandidateRequest { parameters: ParameterValues; seed: number }
 
 export interface ChallengerTraining { version: number; backend: string; epochsTrained: number; resumedFromEpoch: number | null }
 
 export function createTrainingActivities({ db, artifacts }: TrainingDeps) {
-  async function loadTrainingData(request: TrainingRequest) {
+  async function loadTrainingData(request: CandidateRequest) {
     const config = await loadStoredConfig(db, request.modelName);
     const training = await readSplit(db, request.modelName, request.split, 'training');
     return {
@@ -149,42 +155,87 @@ export function createTrainingActivities({ db, artifacts }: TrainingDeps) {
      * already registered, or resumes training from the last checkpoint.
      */
     async trainChallenger(request: TrainingRequest): Promise<ChallengerTraining> {
-      const existing = await findVersionOfRetrain(db, request.retrainId);
+      const existing = await findVersionOfRetrain(db, request.retrainId, 'tuned');
       if (existing) return { version: existing.version, backend: existing.backend, epochsTrained: 0, resumedFromEpoch: null };
       const checkpointScope = `${request.retrainId}.challenger`;
       const data = await loadTrainingData(request);
       const result = await train(data, request.parameters, request.seed, checkpointScope);
-      // The reference is the whole training window, holdout included: cutting the most recent
-      // weeks out of it would make a seasonal reference lopsided against full-length windows.
-      const holdout = await readSplit(db, request.modelName, request.split, 'holdout');
-      const referenceRows = [...data.rows, ...holdout.map((r) => r.features)];
-      const window = data.config.monitoring.window;
-      const version = await registerCandidate(db, artifacts, {
-        modelName: request.modelName,
-        retrainId: request.retrainId,
-        workflowId: Context.current().info.workflowExecution!.workflowId,
-        task: data.config.task,
-        backend: result.artifact.backend.name,
-        hyperparameters: result.artifact.hyperparameters,
-        trainingWindow: request.split,
-        // The challenger's training window becomes the drift reference if it is promoted.
-        // Its chunks are window-sized, so thresholds learned from them fit the windows checked against it.
-        referenceProfile: await buildReferenceProfileAsync(data.config.features, tableFromRows(referenceRows, data.config.features.map((f) => f.name)), {
-          sampleLimit: data.config.drift.referenceSampleLimit,
-          chunks: data.config.drift.referenceChunks,
-          ...(window.kind === 'duration'
-            ? { chunkMs: window.ms, eventTimesMs: [...data.eventTimesMs, ...holdout.map((r) => r.eventTime.getTime())] }
-            : { chunkRows: window.rows }),
-          binning: data.config.drift.binning,
-          smoothing: data.config.drift.smoothing,
-          minChunkRows: data.config.monitoring.minRows,
-        }),
-        artifact: result.artifact,
-      });
+      const version = await registerVersion(request, data, 'tuned', result.artifact);
       await artifacts.deleteCheckpoints(checkpointScope);
       return { version, backend: result.artifact.backend.name, epochsTrained: result.epochsTrained, resumedFromEpoch: result.resumedFromEpoch };
     },
+
+    /**
+     * Registers the linear baseline fitted on the split's training rows (the model evaluateChallenger
+     * scores as `baselines.linear`) as a candidate version, for a retrain whose tuned challenger scored
+     * below it; a retry returns the version already registered.
+     */
+    async registerLinearBaselineCandidate(request: CandidateRequest): Promise<ChallengerTraining> {
+      const existing = await findVersionOfRetrain(db, request.retrainId, 'linear_baseline');
+      if (existing) return { version: existing.version, backend: existing.backend, epochsTrained: 0, resumedFromEpoch: null };
+      return whileHeartbeating(async () => {
+        const data = await loadTrainingData(request);
+        const baseline = await fitBaseline({ task: data.config.task, features: data.config.features, rows: data.rows, labels: data.labels });
+        const artifact = await linearBaselineArtifact(baseline);
+        const version = await registerVersion(request, data, 'linear_baseline', artifact);
+        return { version, backend: artifact.backend.name, epochsTrained: 0, resumedFromEpoch: null };
+      });
+    },
   };
+
+  /** Saves the artifact as the retrain's candidate version of this kind, with the drift reference it brings if promoted. */
+  async function registerVersion(
+    request: CandidateRequest,
+    data: Awaited<ReturnType<typeof loadTrainingData>>,
+    kind: CandidateKind,
+    artifact: ModelArtifact,
+  ): Promise<number> {
+    // The reference is the whole training window, holdout included: cutting the most recent
+    // weeks out of it would make a seasonal reference lopsided against full-length windows.
+    const holdout = await readSplit(db, request.modelName, request.split, 'holdout');
+    const referenceRows = [...data.rows, ...holdout.map((r) => r.features)];
+    const window = data.config.monitoring.window;
+    return registerCandidate(db, artifacts, {
+      modelName: request.modelName,
+      retrainId: request.retrainId,
+      kind,
+      workflowId: Context.current().info.workflowExecution!.workflowId,
+      task: data.config.task,
+      backend: artifact.backend.name,
+      hyperparameters: artifact.hyperparameters,
+      trainingWindow: request.split,
+      // The candidate's training window becomes the drift reference if it is promoted.
+      // Its chunks are window-sized, so thresholds learned from them fit the windows checked against it.
+      referenceProfile: await buildReferenceProfileAsync(data.config.features, tableFromRows(referenceRows, data.config.features.map((f) => f.name)), {
+        sampleLimit: data.config.drift.referenceSampleLimit,
+        chunks: data.config.drift.referenceChunks,
+        ...(window.kind === 'duration'
+          ? { chunkMs: window.ms, eventTimesMs: [...data.eventTimesMs, ...holdout.map((r) => r.eventTime.getTime())] }
+          : { chunkRows: window.rows }),
+        binning: data.config.drift.binning,
+        smoothing: data.config.drift.smoothing,
+        minChunkRows: data.config.monitoring.minRows,
+      }),
+      artifact,
+    });
+  }
+}
+
+// Often, as retrain.heartbeatTimeout may be short: the SDK throttles what it sends to the server.
+const HEARTBEAT_EVERY_MS = 200;
+
+/**
+ * Heartbeats while `work` runs: fitting the baseline and profiling the reference report no epochs, and
+ * on many rows they can outlast the heartbeat timeout. Both yield to the event loop, so the timer fires.
+ */
+async function whileHeartbeating<T>(work: () => Promise<T>): Promise<T> {
+  const context = Context.current();
+  const beating = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
+  try {
+    return await work();
+  } finally {
+    clearInterval(beating);
+  }
 }
 
 class TrialPruned extends Error {

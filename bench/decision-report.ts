@@ -14,6 +14,8 @@ interface RunSummary {
   checks: number;
   blind: number;
   alarms: number;
+  /** Alarms the champion's realized performance raised (alone or with the features). */
+  performanceAlarms: number;
   alarmsPerYear: number;
   retrains: number;
   promoted: number;
@@ -37,7 +39,7 @@ interface RunSummary {
 
 export function summariseRun(run: RunResult, onset: string | null): RunSummary {
   const checked = run.months.filter((m) => m.check?.outcome === 'checked');
-  const alarmed = (m: MonthRecord) => m.check?.outcome === 'checked' && m.check.datasetDrift;
+  const alarmed = (m: MonthRecord) => isAlarm(m);
   const promoted = run.retrains.filter((r) => r.promoted);
   const belowBaseline = run.retrains.filter((r) => r.baseline?.belowBaseline && !r.promoted);
   const known = new Set(['promoted', 'rejected', 'failed_quality_gate', 'failed']);
@@ -46,6 +48,7 @@ export function summariseRun(run: RunResult, onset: string | null): RunSummary {
     checks: checked.length,
     blind: checked.filter(isBlind).length,
     alarms: run.months.filter(alarmed).length,
+    performanceAlarms: run.months.filter((m) => alarmed(m) && m.check?.performance?.status === 'degraded').length,
     alarmsPerYear: run.policy === 'never' ? NaN : run.months.filter(alarmed).length / (run.months.length / 12),
     retrains: run.retrains.length,
     promoted: promoted.length,
@@ -66,6 +69,13 @@ export function summariseRun(run: RunResult, onset: string | null): RunSummary {
   };
 }
 
+/** A check whose verdict is drift: the features' rule, or the champion's realized performance. Records made before verdicts read datasetDrift. */
+function isAlarm(month: MonthRecord): boolean {
+  const check = month.check;
+  if (check?.outcome !== 'checked') return false;
+  return check.verdict === null || check.verdict === undefined ? check.datasetDrift : check.verdict === 'drift';
+}
+
 /** A check that could not evaluate the dataset rule: the code says so (verdict), or no feature was tested. */
 function isBlind(month: MonthRecord): boolean {
   const verdict = (month.check as { verdict?: string | null } | null)?.verdict;
@@ -76,7 +86,7 @@ function isBlind(month: MonthRecord): boolean {
 function detection(months: MonthRecord[], onset: string): RunSummary['detection'] {
   const onsetMs = new Date(onset).getTime();
   const after = months.filter((m) => m.check?.window && new Date(m.check.window.end).getTime() >= onsetMs);
-  const alarm = after.find((m) => m.check!.outcome === 'checked' && m.check!.datasetDrift);
+  const alarm = after.find(isAlarm);
   const deadline = months.find((m) => (m.shiftedShareOfWindow ?? 0) >= 0.5);
   return {
     alarmMonth: alarm?.month ?? null,
@@ -97,7 +107,7 @@ export function printReport(results: RunResult[], scenarios: Scenario[]): Target
     console.log(`    default config as resolved: window ${formatWindow(config.window)}, minRows ${config.minRows}, promotion ${config.promotionMetric}`
       + ` (minImprovement ${config.minImprovement}, requireConfidentImprovement ${config.requireConfidentImprovement}); seeds ${[...new Set(runs.map((r) => r.seed))].join(', ')}; counts summed over seeds`);
     printTable(
-      ['policy', 'checks', 'blind', 'alarms', 'alarms/yr', 'retrains', 'promoted', 'prom. CI∋0', 'gate fails', 'rejected', 'failed', 'other',
+      ['policy', 'checks', 'blind', 'alarms', 'perf. alarms', 'alarms/yr', 'retrains', 'promoted', 'prom. CI∋0', 'gate fails', 'rejected', 'failed', 'other',
         'prom. <baseline', '<baseline (gate)', 'detected (delay d / deadline)', 'AUC all', 'LL all', `AUC ${SHIFT_ONSET.slice(0, 4)}`, `LL ${SHIFT_ONSET.slice(0, 4)}`, 'alerts'],
       policies.map((policy) => {
         const s = summaries.get(policy)!;
@@ -108,6 +118,7 @@ export function printReport(results: RunResult[], scenarios: Scenario[]): Target
           monitored ? sum(s, 'checks') : '-',
           monitored ? sum(s, 'blind') : '-',
           monitored ? sum(s, 'alarms') : '-',
+          monitored ? sum(s, 'performanceAlarms') : '-',
           monitored ? Math.max(...s.map((x) => x.alarmsPerYear)).toFixed(1) : '-',
           sum(s, 'retrains'), sum(s, 'promoted'),
           `${sum(s, 'promotedIntervalIncludesZero')}${sum(s, 'promotedWithoutInterval') > 0 ? ` (+${sum(s, 'promotedWithoutInterval')} no CI)` : ''}`,
@@ -122,7 +133,7 @@ export function printReport(results: RunResult[], scenarios: Scenario[]): Target
       }),
     );
     printMonths(runs, policies);
-    targets.push(...scenarioTargets(scenario, summaries));
+    targets.push(...scenarioTargets(scenario, summaries, championHarm(runs)));
   }
   targets.push(...globalTargets(results, scenarios));
   console.log('\n=== Targets (issue 9, default policy; measured above)');
@@ -133,7 +144,21 @@ export function printReport(results: RunResult[], scenarios: Scenario[]): Target
   return targets;
 }
 
-function scenarioTargets(scenario: Scenario, summaries: Map<Policy, RunSummary[]>): TargetCheck[] {
+/**
+ * How much the shift hurt a champion nobody retrained: the `never` policy's log loss over the shifted
+ * year against the year before, the same months of the same seasons. Null without a `never` run.
+ */
+function championHarm(runs: RunResult[]): string | null {
+  const never = runs.filter((r) => r.policy === 'never');
+  if (never.length === 0) return null;
+  const year = SHIFT_ONSET.slice(0, 4);
+  const before = mean(never.map((r) => mean(r.months.filter((m) => m.month < year && m.month >= `${Number(year) - 1}`).map((m) => m.logLoss))));
+  const after = mean(never.map((r) => mean(r.months.filter((m) => m.month >= year).map((m) => m.logLoss))));
+  if (before === null || after === null) return null;
+  return `the unretrained champion's log loss ${fixed(after)} in ${year} against ${fixed(before)} the year before (${ratio(after, before)})`;
+}
+
+function scenarioTargets(scenario: Scenario, summaries: Map<Policy, RunSummary[]>, harm: string | null): TargetCheck[] {
   const targets: TargetCheck[] = [];
   const byDefault = summaries.get('default');
   if (!byDefault) return targets;
@@ -151,7 +176,8 @@ function scenarioTargets(scenario: Scenario, summaries: Map<Policy, RunSummary[]
     targets.push({
       target: 'detected within the first window holding 50% shifted rows', scenario: scenario.name, pass,
       detail: results.map(formatDetectionFromParts).join('; ')
-        + (scenario.visibleInFeatures ? '' : ' (this shift does not change the features: a feature-drift monitor cannot see it)'),
+        + (scenario.visibleInFeatures ? '' : '; the features do not change: only the champion\'s realized performance can see it')
+        + (harm ? `; ${harm}` : ''),
     });
   }
   const blind = sum(byDefault, 'blind');
@@ -206,7 +232,10 @@ function printMonths(runs: RunResult[], policies: Policy[]): void {
   };
   const defaultEvents = (month: string) => {
     const defaults = runs.filter((r) => r.policy === 'default');
-    const alarms = defaults.filter((r) => r.months.find((m) => m.month === month)?.check?.datasetDrift).length;
+    const alarms = defaults.filter((r) => {
+      const record = r.months.find((m) => m.month === month);
+      return record !== undefined && isAlarm(record);
+    }).length;
     const outcomes = defaults.flatMap((r) => r.retrains.filter((x) => x.month === month).map(shortOutcome));
     return `${alarms > 0 ? `${alarms}× alarm` : ''}${outcomes.length > 0 ? ` → ${outcomes.join(',')}` : ''}`;
   };

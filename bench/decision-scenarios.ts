@@ -68,16 +68,15 @@ export const SCENARIOS: readonly Scenario[] = [
     description: `from ${SHIFT_ONSET} the label is 1 when the daily temperature range is below the reference median (10% flipped): P(y|x) changes, the features do not`,
     onset: SHIFT_ONSET,
     visibleInFeatures: false,
-    rows: (seed) => {
-      const rows = loadSeattleWeather();
-      const spread = (row: WeatherRow) => Number(row.temp_max) - Number(row.temp_min);
-      const median = quantile(referenceRows(rows).map(spread), 0.5);
-      const rng = createRng(deriveSeed(seed, NOISE_STREAM));
-      return mapFromOnset(rows, (row) => {
-        const label = spread(row) < median ? 1 : 0;
-        return { ...row, rain: rng() < 0.1 ? 1 - label : label };
-      });
-    },
+    rows: (seed) => labelByTemperatureRange(seed, 'below'),
+  },
+  {
+    name: 'concept-inversion',
+    description: `from ${SHIFT_ONSET} the label is 1 when the daily temperature range is above the reference median (10% flipped): `
+      + 'P(y|x) turns against what the model learned (rain came with small ranges); the features do not change',
+    onset: SHIFT_ONSET,
+    visibleInFeatures: false,
+    rows: (seed) => labelByTemperatureRange(seed, 'above'),
   },
 ];
 
@@ -105,6 +104,18 @@ export function feedMonths(): string[] {
 export function nextMonthStart(month: string): string {
   const [year, m] = month.split('-').map(Number) as [number, number];
   return m === 12 ? `${year + 1}-01-01` : `${year}-${String(m + 1).padStart(2, '0')}-01`;
+}
+
+/** From the onset, the label says whether the day's temperature range is below (or above) the reference median, 10% flipped. */
+function labelByTemperatureRange(seed: number, side: 'below' | 'above'): WeatherRow[] {
+  const rows = loadSeattleWeather();
+  const spread = (row: WeatherRow) => Number(row.temp_max) - Number(row.temp_min);
+  const median = quantile(referenceRows(rows).map(spread), 0.5);
+  const rng = createRng(deriveSeed(seed, NOISE_STREAM));
+  return mapFromOnset(rows, (row) => {
+    const label = (spread(row) < median) === (side === 'below') ? 1 : 0;
+    return { ...row, rain: rng() < 0.1 ? 1 - label : label };
+  });
 }
 
 function mapFromOnset(rows: WeatherRow[], shift: (row: WeatherRow) => WeatherRow): WeatherRow[] {

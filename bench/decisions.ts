@@ -135,7 +135,7 @@ async function main(): Promise<void> {
 }
 
 function progressLine(result: RunResult): string {
-  const alarms = result.months.filter((m) => m.check?.outcome === 'checked' && m.check.datasetDrift).length;
+  const alarms = result.months.filter((m) => m.check?.outcome === 'checked' && m.check.verdict === 'drift').length;
   const outcomes = result.retrains.map((r) => r.outcome);
   const summary = outcomes.length === 0 ? 'no retrain' : `${outcomes.length} retrains (${countBy(outcomes)})`;
   return `${result.scenario} ${result.policy} seed ${result.seed}: ${result.months.length} months, ${alarms} alarms, ${summary}, ${result.wallSeconds.toFixed(0)} s`;

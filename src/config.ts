@@ -109,6 +109,8 @@ export interface ModelConfig {
   };
   drift: DriftSettings;
   reference: ReferenceSettings;
+  /** Realized-performance monitoring on labelled window rows (src/monitoring/performance.ts); null: off. */
+  performance: { k: number; calibration: boolean } | null;
   /** weights: per feature name; features not named weigh 1. */
   driftRule: { minDriftedShare: number; anyPsiAtLeast: number | null; weights: Record<string, number> };
   retrain: {
@@ -127,8 +129,12 @@ export interface ModelConfig {
     /** null: every drifted check outside the cooldown may retrain. */
     backoff: RetrainBackoff | null;
   };
-  /** A challenger must beat the baselines fitted on the same rows; null disables the gate. */
-  qualityGate: { baselineTolerance: number } | null;
+  /**
+   * A challenger must beat the baselines fitted on the same rows; null disables the gate. linearFallback:
+   * a tuned challenger below the linear baseline (or failing the gate) gives way to the linear baseline,
+   * which is registered and evaluated in its place.
+   */
+  qualityGate: { baselineTolerance: number; linearFallback: boolean } | null;
   tuning: TuningConfig;
   promotion: PromotionConfig;
   /** A challenger the rule would promote waits for a person's `approve` or `reject` (null: automatic promotion). */
@@ -427,6 +433,15 @@ const modelFileSchema = z.strictObject({
       period: durationMs({ allowZero: false }).prefault('365d'),
     })
     .prefault({}),
+  // Realized performance: the champion's loss (and, for binary classification, its calibration) on the
+  // window's labelled rows against mean ± k·std over window-sized chunks of its own rows. null disables it.
+  performance: z
+    .strictObject({
+      k: z.number().gt(0).default(3),
+      calibration: z.boolean().default(true),
+    })
+    .nullable()
+    .prefault({}),
   retrain: z
     .strictObject({
       cooldown: durationMs({ allowZero: true }).prefault('1d'),
@@ -451,7 +466,10 @@ const modelFileSchema = z.strictObject({
     })
     .prefault({}),
   qualityGate: z
-    .strictObject({ baselineTolerance: z.number().min(0).max(1).default(DEFAULT_BASELINE_TOLERANCE) })
+    .strictObject({
+      baselineTolerance: z.number().min(0).max(1).default(DEFAULT_BASELINE_TOLERANCE),
+      linearFallback: z.boolean().default(true),
+    })
     .nullable()
     .prefault({}),
   tuning: z
@@ -556,6 +574,7 @@ function resolveModelConfig(file: ModelFile, issues: ConfigIssue[]): ModelConfig
       referenceChunks: file.drift.referenceChunks,
     },
     reference: { mode: file.reference.mode, periodMs: file.reference.period },
+    performance: file.performance,
     driftRule: {
       minDriftedShare: file.drift.rule.driftedShare,
       anyPsiAtLeast: file.drift.rule.anyPsiAtLeast,

@@ -69,7 +69,7 @@ async function main(): Promise<void> {
       }));
     printRetrain(bootstrap);
 
-    console.log(`\nMonthly monitor ticks (window ${windowText(config.monitoring.window)}; * = feature drifted; from ${FAHRENHEIT_FROM} the feed reports °F):`);
+    console.log(`\nMonthly monitor ticks (window ${windowText(config.monitoring.window)}; * = drifted (a feature, or the champion's loss against its learned upper bound); from ${FAHRENHEIT_FROM} the feed reports °F):`);
     for (const month of monthsBetween('2014-01', '2015-12')) {
       const rows = rowsBetween(weather, `${month}-01`, nextMonth(month));
       await ingest(db, model, rows);
@@ -158,10 +158,14 @@ function formatTick(tick: DriftCheckResult): string {
       return `${f.feature} ${f.test} ${score}${effect}${outside}${f.drifted ? '*' : ''}`;
     })
     .join('  ');
+  const performance = tick.performance?.loss == null
+    ? ''
+    : `  champion ${tick.performance.metric} ${tick.performance.loss.toFixed(2)}/${tick.performance.lossUpper?.toFixed(2)}`
+      + `${tick.performance.calibration === null ? '' : ` calibration ${tick.performance.calibration.toFixed(2)}`}${tick.performance.status === 'degraded' ? '*' : ''}`;
   const decision = tick.verdict === 'drift'
     ? `DRIFT → retrain ${tick.retrain.started ? 'started' : `not started (${tick.retrain.reason})`}`
     : tick.verdict === 'not_measured' ? 'NOT MEASURED' : 'no drift';
-  return `${tick.window?.rows} rows  ${features}  ${decision}`;
+  return `${tick.window?.rows} rows  ${features}${performance}  ${decision}`;
 }
 
 function formatMetrics(metrics: Record<string, number | undefined>): string {

@@ -6,6 +6,7 @@ import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/commo
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DriftVerdict } from '../src/policy/dataset-drift';
 import type { BlindEpisode, DriftIncident } from '../src/policy/drift-incidents';
+import type { PerformanceSummary } from '../src/monitoring/performance';
 import type { PromotionDecision, ModelMetrics } from '../src/policy/promotion';
 import type { QualityGateResult } from '../src/policy/quality-gate';
 import type { ParameterValues } from '../src/tuning/search-space';
@@ -92,10 +93,22 @@ export interface RetrainProgress {
   backend: string | null;
   decision: PromotionDecision | null;
   qualityGate: QualityGateResult | null;
+  /** Set once the tuned challenger gave way to the linear baseline; challengerVersion is then the baseline's. */
+  fallback: LinearFallback | null;
   outcome: RetrainOutcome | null;
   message: string | null;
   /** While awaiting approval: until when, and what happens then. */
   approval: { deadline: string; onTimeout: 'reject' | 'promote' } | null;
+}
+
+/**
+ * The tuned challenger scored below the linear baseline fitted on the same rows, or failed the quality
+ * gate (qualityGate.linearFallback): it was rejected, and the baseline registered and evaluated in its place.
+ */
+export interface LinearFallback {
+  /** The tuned challenger's version. */
+  from: number;
+  reason: string;
 }
 
 /** 'failed_quality_gate': the challenger was trained but is broken (below the baselines, constant, AUC <= 0.5): training failed, not "not better". */
@@ -115,6 +128,8 @@ export interface RetrainResult {
   qualityGate: QualityGateResult | null;
   /** The challenger's training: epochs run, and the checkpoint epoch a retried attempt resumed from (null: from the start). */
   training: { epochsTrained: number; resumedFromEpoch: number | null } | null;
+  /** Set when the linear baseline was evaluated in place of the tuned challenger: the result is then the baseline's. */
+  fallback: LinearFallback | null;
 }
 
 export const retrainProgressQuery = defineQuery<RetrainProgress>('retrainProgress');
@@ -174,6 +189,7 @@ export interface DriftCheckResult {
   championVersion: number | null;
   /** `lateRows`: rows in the window that arrived after an earlier report of a window overlapping it had been made (back-dated or late). */
   window: { start: string; end: string; rows: number; lateRows: number } | null;
+  /** The verdict of the feature tests alone; `verdict` is also 'drift' when the champion's performance degraded. */
   datasetDrift: boolean;
   driftedShare: number;
   /** Share of the features' weight that could be tested. */
@@ -181,6 +197,8 @@ export interface DriftCheckResult {
   /** Labelled rows of the model up to the check's row horizon: back-off re-arms once enough new labels arrived. */
   labelledRows: number;
   features: FeatureDriftSummary[];
+  /** Realized performance of the champion on the newest labelled rows; null when off or nothing was checked. */
+  performance: PerformanceSummary | null;
   reasons: string[];
   retrain: { started: boolean; workflowId: string | null; reason: string };
 }

@@ -196,14 +196,15 @@ async function checkDrift(monitor: Monitor, request: DriftCheckRequest): Promise
     retrain = { started: false, workflowId: null, reason: 'no new rows since the last report of this window' };
   } else if (report.verdict === 'not_measured') {
     retrain = { started: false, workflowId: null, reason: 'drift not measured: too few features could be tested' };
-  } else if (!report.datasetDrift) {
-    retrain = { started: false, workflowId: null, reason: 'no dataset drift' };
+  } else if (report.verdict !== 'drift') {
+    retrain = { started: false, workflowId: null, reason: 'no drift: neither the features nor the performance' };
   } else if (gate && gate.kind !== 'open') {
     retrain = { started: false, workflowId: null, reason: gate.reason };
   } else if (retrainBlockedBy) {
     retrain = { started: false, workflowId: null, reason: retrainBlockedBy };
   } else {
     retrain = await startRetrain(monitor, 'drift', { reason: report.reasons.join('; '), driftReportId: report.reportId ?? undefined }, report);
+    if (retrain.started) retrain = { ...retrain, reason: `drift: ${driftCause(report)}` };
     const rearmedBy = gate?.kind === 'open' ? gate.rearmedBy : null;
     if (retrain.started && rearmedBy) retrain = { ...retrain, reason: `${retrain.reason}; ${describeRearmCause(rearmedBy)}` };
   }
@@ -224,9 +225,20 @@ async function checkDrift(monitor: Monitor, request: DriftCheckRequest): Promise
 function memoOfCheck(check: DriftCheckResult, state: MonitorState): string {
   const verdict = check.verdict === 'not_measured'
     ? `NOT MEASURED (${Math.round(check.measuredShare * 100)}% of the features tested; ${state.blindness.notMeasuredChecks} such checks in a row)`
-    : check.verdict === 'drift' ? `drift (${Math.round(check.driftedShare * 100)}% of the measured features)` : 'no drift';
+    : check.verdict === 'drift' ? `drift (${driftCause(check)})` : 'no drift';
   return `${check.checkedAt}, drift report #${check.reportId}, window ${check.window?.start} → ${check.window?.end}: ${verdict}; `
     + `retrain ${check.retrain.started ? 'started' : `not started: ${check.retrain.reason}`}`;
+}
+
+/** What made a check drift: the features' share, the champion's performance, or both. */
+function driftCause(check: Pick<DriftCheckResult, 'datasetDrift' | 'driftedShare' | 'performance'>): string {
+  const causes: string[] = [];
+  if (check.datasetDrift) causes.push(`${Math.round(check.driftedShare * 100)}% of the measured features`);
+  const performance = check.performance;
+  if (performance?.status === 'degraded') {
+    causes.push(`the champion's ${performance.degraded.map((what) => (what === 'loss' ? performance.metric : what)).join(' and ')} degraded`);
+  }
+  return causes.join('; ');
 }
 
 /**
@@ -243,17 +255,23 @@ function gateIncidentRetrain(
   if (!incident) return { incident, gate: null };
   let { retrains } = incident;
   let gate: RetrainGate | null = null;
-  if (report.outcome === 'checked' && report.verdict !== 'not_measured' && report.datasetDrift) {
+  if (report.outcome === 'checked' && report.verdict === 'drift') {
     const step = gateDriftRetrain(policy.backoff, retrains, {
       windowEnd: report.window!.end,
       labelledRows: report.labelledRows,
-      driftedFeatures: report.features.filter((f) => f.drifted).map((f) => f.feature),
+      driftedFeatures: driftedSignals(report),
     });
     retrains = step.state;
     gate = step.gate;
   }
   if (request.forceRetrain) retrains = rearmManually(retrains);
   return { incident: { ...incident, retrains }, gate };
+}
+
+/** The drifted features, and the champion's degraded performance as `performance:<what>`: a new one re-arms a backed-off incident. */
+function driftedSignals(report: Omit<DriftCheckResult, 'retrain'>): string[] {
+  const features = report.features.filter((f) => f.drifted).map((f) => f.feature);
+  return [...features, ...(report.performance?.degraded ?? []).map((what) => `performance:${what}`)];
 }
 
 /**
@@ -383,7 +401,7 @@ async function startRetrain(
     (result) => monitor.enqueue(async () => onRetrainFinished(monitor, started, result)),
     () => monitor.enqueue(async () => finishedInFlight(monitor, started)),
   ).catch((err: unknown) => log.warn('reacting to the retrain result failed', { error: err instanceof Error ? err.message : String(err) }));
-  return { started: true, workflowId, reason: trigger === 'manual' ? `requested by ${details.requestedBy ?? 'unknown'}` : 'dataset drift' };
+  return { started: true, workflowId, reason: trigger === 'manual' ? `requested by ${details.requestedBy ?? 'unknown'}` : 'drift' };
 }
 
 /** A check queued before the result may already have started the next retrain: that one stays awaited. */

@@ -9,9 +9,10 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createOrchestrationActivities } from '../activities/orchestration';
-import type { createTrainingActivities } from '../activities/training';
+import type { ChallengerTraining, createTrainingActivities } from '../activities/training';
 import { decidePromotion, type ApprovalRecord, type Evaluation, type PromotionDecision } from '../src/policy/promotion';
-import { checkQualityGate, type QualityGateResult } from '../src/policy/quality-gate';
+import type { MetricName } from '../src/metrics';
+import { checkQualityGate, linearFallbackReason, type QualityGateResult } from '../src/policy/quality-gate';
 import {
   MODEL_SEARCH_ATTRIBUTE,
   OUTCOME_SEARCH_ATTRIBUTE,
@@ -22,6 +23,7 @@ import {
   retrainProgressQuery,
   type ApprovalAnswer,
   type ApprovalRequest,
+  type LinearFallback,
   type RetrainInput,
   type RetrainOutcome,
   type RetrainProgress,
@@ -52,7 +54,8 @@ function trainingActivities(plan: RetrainPlan): TrainingActivities {
 /**
  * One retrain of one model: claim (one at a time per model), plan a reproducible data split, tune
  * with parallel trials, train the challenger with the best parameters, evaluate challenger and
- * champion on the same holdout, then promote or reject.
+ * champion on the same holdout (when the challenger scores below the linear baseline fitted on the
+ * same rows, the baseline is registered and evaluated in its place), then promote or reject.
  */
 export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResult> {
   const { runId, workflowId } = workflowInfo();
@@ -60,7 +63,7 @@ export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResul
   const progress: RetrainProgress = {
     modelName: input.modelName, trigger, stage: 'claiming', championVersion: null, trialsTotal: 0, trialsDone: 0,
     trialsFailed: 0, trialsPruned: 0, tuningStoppedBy: null, bestScore: null, bestParameters: null, challengerVersion: null, backend: null, decision: null,
-    outcome: null, message: null, approval: null, qualityGate: null,
+    outcome: null, message: null, approval: null, qualityGate: null, fallback: null,
   };
   setHandler(retrainProgressQuery, () => progress);
   upsertSearchAttributes([{ key: MODEL_SEARCH_ATTRIBUTE, value: input.modelName }, { key: STAGE_SEARCH_ATTRIBUTE, value: 'claiming' }]);
@@ -115,36 +118,29 @@ async function runRetrain(input: RetrainInput, retrainId: string, progress: Retr
   const best = completed.reduce((a, b) => (b.score! < a.score! ? b : a));
 
   enterStage(progress, 'training');
-  const challenger = await trainingActivities(plan).trainChallenger({
+  const tuned = await evaluateCandidate(input, plan, progress, await trainingActivities(plan).trainChallenger({
     retrainId, modelName: input.modelName, split: plan.split, parameters: best.parameters, seed: plan.seed,
-  });
-  progress.challengerVersion = challenger.version;
-  progress.backend = challenger.backend;
-
-  enterStage(progress, 'evaluating');
-  const evaluation = await orchestration.evaluateChallenger({
-    modelName: input.modelName, split: plan.split, challengerVersion: challenger.version, championVersion: plan.championVersion,
-    rule: plan.promotion, seed: plan.seed,
-  });
-
-  enterStage(progress, 'deciding');
-  const metrics = { challenger: evaluation.challenger, champion: evaluation.champion };
-  const qualityGate = checkChallengerQuality(plan, evaluation);
-  progress.qualityGate = qualityGate;
+  }));
+  const fallbackReason = linearFallbackFor(plan, tuned);
+  const fallback: LinearFallback | null = fallbackReason === null ? null : { from: tuned.challenger.version, reason: fallbackReason };
+  const candidate = fallback === null ? tuned : await evaluateLinearBaselineInstead(input, plan, retrainId, progress, tuned, fallback);
+  const { challenger, evaluation, qualityGate } = candidate;
+  const metrics = metricsOf(evaluation);
+  const name = candidateName(candidate, fallback);
   if (qualityGate && !qualityGate.passed) {
-    return failQualityGate({ input, plan, retrainId, progress, challenger, evaluation, qualityGate, trials });
+    return failQualityGate({ input, plan, retrainId, progress, candidate, qualityGate, trials, fallback });
   }
-  let decision = decidePromotion(plan.promotion, evaluation);
+  let decision = withReasonFirst(decidePromotion(plan.promotion, evaluation), fallback?.reason);
   progress.decision = decision;
   if (decision.promote && plan.approval) {
     enterStage(progress, 'awaiting_approval');
     progress.approval = { deadline: new Date(Date.now() + plan.approval.timeoutMs).toISOString(), onTimeout: plan.approval.onTimeout };
     await sendAlert({
       modelName: input.modelName, event: 'approval_required', severity: 'warning',
-      summary: `${input.modelName} challenger v${challenger.version} is better and awaits approval until ${progress.approval.deadline} ` +
+      summary: `${input.modelName} ${name} is better and awaits approval until ${progress.approval.deadline} ` +
         `(then: ${plan.approval.onTimeout}); send the update 'approve' or 'reject' to ${workflowInfo().workflowId} ` +
         `or run 'driftwatch approve ${input.modelName} --version ${challenger.version}': ${decision.reasons.join('; ')}`,
-      details: { decision, metrics, challengerVersion: challenger.version, championVersion: plan.championVersion },
+      details: { decision, metrics, challengerVersion: challenger.version, championVersion: plan.championVersion, fallback },
     });
     const approval = await approvals.wait(plan.approval.timeoutMs);
     decision = withApproval(decision, approval, plan.approval.onTimeout);
@@ -167,11 +163,11 @@ async function runRetrain(input: RetrainInput, retrainId: string, progress: Retr
     });
     outcome = 'rejected';
   }
-  const reason = outcome === 'superseded' ? 'the champion changed while this retrain ran; the challenger was not promoted' : decision.reasons.join('; ');
+  const reason = outcome === 'superseded' ? `the champion changed while this retrain ran; the ${name} was not promoted` : decision.reasons.join('; ');
   const result: RetrainResult = {
     outcome, modelName: input.modelName, reason, challengerVersion: challenger.version, championVersion: plan.championVersion,
     decision, metrics, trials, backend: challenger.backend, qualityGate,
-    training: { epochsTrained: challenger.epochsTrained, resumedFromEpoch: challenger.resumedFromEpoch },
+    training: { epochsTrained: challenger.epochsTrained, resumedFromEpoch: challenger.resumedFromEpoch }, fallback,
   };
   await orchestration.finishRetrain({
     retrainId, status: outcome === 'promoted' ? 'promoted' : 'rejected', result: { ...result, trials: undefined },
@@ -179,7 +175,7 @@ async function runRetrain(input: RetrainInput, retrainId: string, progress: Retr
   enterStage(progress, 'done');
   recordOutcome(progress, outcome);
   progress.message = reason;
-  upsertMemo({ outcome, summary: `challenger v${challenger.version} ${outcome}: ${reason}` });
+  upsertMemo({ outcome, summary: `${name} ${outcome}: ${reason}` });
 
   await sendAlert({
     modelName: input.modelName,
@@ -187,10 +183,63 @@ async function runRetrain(input: RetrainInput, retrainId: string, progress: Retr
     severity: outcome === 'promoted' ? 'info' : 'warning',
     summary: outcome === 'promoted'
       ? `${input.modelName} v${challenger.version} promoted to champion (was ${plan.championVersion === null ? 'none' : `v${plan.championVersion}`}): ${reason}`
-      : `${input.modelName} challenger v${challenger.version} ${outcome}; champion ${plan.championVersion === null ? 'none' : `v${plan.championVersion}`} kept: ${reason}`,
-    details: { decision, metrics, challengerVersion: challenger.version, championVersion: plan.championVersion, backend: challenger.backend },
+      : `${input.modelName} ${name} ${outcome}; champion ${plan.championVersion === null ? 'none' : `v${plan.championVersion}`} kept: ${reason}`,
+    details: { decision, metrics, challengerVersion: challenger.version, championVersion: plan.championVersion, backend: challenger.backend, fallback },
   });
   return result;
+}
+
+/** A registered candidate scored on the holdout, and its quality gate (null when the plan has none). */
+interface EvaluatedCandidate {
+  challenger: ChallengerTraining;
+  evaluation: Evaluation;
+  qualityGate: QualityGateResult | null;
+}
+
+async function evaluateCandidate(
+  input: RetrainInput, plan: RetrainPlan, progress: RetrainProgress, challenger: ChallengerTraining,
+): Promise<EvaluatedCandidate> {
+  progress.challengerVersion = challenger.version;
+  progress.backend = challenger.backend;
+  enterStage(progress, 'evaluating');
+  const evaluation = await orchestration.evaluateChallenger({
+    modelName: input.modelName, split: plan.split, challengerVersion: challenger.version, championVersion: plan.championVersion,
+    rule: plan.promotion, seed: plan.seed,
+  });
+  enterStage(progress, 'deciding');
+  const qualityGate = checkChallengerQuality(plan, evaluation);
+  progress.qualityGate = qualityGate;
+  return { challenger, evaluation, qualityGate };
+}
+
+/**
+ * Why the tuned challenger gives way to the linear baseline, or null. Only when the plan enables the
+ * fallback (plans recorded before it existed do not) and the gate could judge the challenger.
+ */
+function linearFallbackFor(plan: RetrainPlan, { challenger, evaluation, qualityGate }: EvaluatedCandidate): string | null {
+  if (plan.qualityGate?.linearFallback !== true || !qualityGate || !evaluation.baselines || !plan.task) return null;
+  return linearFallbackReason({
+    challengerVersion: challenger.version, primaryMetric: primaryMetricOf(plan.task), challenger: evaluation.challenger,
+    linearBaseline: evaluation.baselines.linear, qualityGate,
+  });
+}
+
+/**
+ * Rejects the tuned challenger for the record, then registers the linear baseline fitted on the same
+ * training rows and evaluates it as the challenger: same holdout, champion, bootstrap seed and gate.
+ */
+async function evaluateLinearBaselineInstead(
+  input: RetrainInput, plan: RetrainPlan, retrainId: string, progress: RetrainProgress, tuned: EvaluatedCandidate, fallback: LinearFallback,
+): Promise<EvaluatedCandidate> {
+  progress.fallback = fallback;
+  await orchestration.rejectChallenger({
+    modelName: input.modelName, version: tuned.challenger.version, retrainId,
+    decision: { ...rejectedDecision(plan, tuned.evaluation, fallback.reason), metrics: metricsOf(tuned.evaluation), qualityGate: tuned.qualityGate },
+    workflowId: workflowInfo().workflowId,
+  });
+  enterStage(progress, 'training');
+  const linear = await trainingActivities(plan).registerLinearBaselineCandidate({ retrainId, modelName: input.modelName, split: plan.split });
+  return evaluateCandidate(input, plan, progress, linear);
 }
 
 /**
@@ -204,7 +253,7 @@ function checkChallengerQuality(plan: RetrainPlan, evaluation: Evaluation): Qual
   const { task } = plan;
   try {
     return checkQualityGate({
-      task, primaryMetric: task === 'regression' ? 'rmse' : 'log_loss', challenger: evaluation.challenger, baselines,
+      task, primaryMetric: primaryMetricOf(task), challenger: evaluation.challenger, baselines,
       predictions: predictionSummary, holdoutLabels, rule: plan.qualityGate,
     });
   } catch (err) {
@@ -215,16 +264,15 @@ function checkChallengerQuality(plan: RetrainPlan, evaluation: Evaluation): Qual
 
 /** Training failed, not "not better": the challenger is kept for the record as rejected, and on-call hears that training failed. */
 async function failQualityGate(context: {
-  input: RetrainInput; plan: RetrainPlan; retrainId: string; progress: RetrainProgress; challenger: { version: number; backend: string; epochsTrained: number; resumedFromEpoch: number | null };
-  evaluation: Evaluation; qualityGate: QualityGateResult; trials: TrialSummary[];
+  input: RetrainInput; plan: RetrainPlan; retrainId: string; progress: RetrainProgress; candidate: EvaluatedCandidate;
+  qualityGate: QualityGateResult; trials: TrialSummary[]; fallback: LinearFallback | null;
 }): Promise<RetrainResult> {
-  const { input, plan, retrainId, progress, challenger, evaluation, qualityGate, trials } = context;
-  const metrics = { challenger: evaluation.challenger, champion: evaluation.champion };
-  const reason = `challenger v${challenger.version} failed the quality gate: ${qualityGate.reasons.join('; ')}`;
-  const decision: PromotionDecision = {
-    ...decidePromotion(plan.promotion, evaluation), promote: false,
-  };
-  decision.reasons = [reason, ...decision.reasons];
+  const { input, plan, retrainId, progress, candidate, qualityGate, trials, fallback } = context;
+  const { challenger, evaluation } = candidate;
+  const metrics = metricsOf(evaluation);
+  const failure = `${candidateName(candidate, fallback)} failed the quality gate: ${qualityGate.reasons.join('; ')}`;
+  const reason = fallback ? `${fallback.reason}; ${failure}` : failure;
+  const decision = rejectedDecision(plan, evaluation, reason);
   progress.decision = decision;
   await orchestration.rejectChallenger({
     modelName: input.modelName, version: challenger.version, retrainId, decision: { ...decision, metrics, qualityGate },
@@ -233,7 +281,7 @@ async function failQualityGate(context: {
   const result: RetrainResult = {
     outcome: 'failed_quality_gate', modelName: input.modelName, reason, challengerVersion: challenger.version,
     championVersion: plan.championVersion, decision, metrics, trials, backend: challenger.backend, qualityGate,
-    training: { epochsTrained: challenger.epochsTrained, resumedFromEpoch: challenger.resumedFromEpoch },
+    training: { epochsTrained: challenger.epochsTrained, resumedFromEpoch: challenger.resumedFromEpoch }, fallback,
   };
   await orchestration.finishRetrain({ retrainId, status: 'failed_quality_gate', result: { ...result, trials: undefined } });
   enterStage(progress, 'done');
@@ -244,9 +292,31 @@ async function failQualityGate(context: {
     modelName: input.modelName, event: 'retrain_failed', severity: 'error',
     summary: `Training of ${input.modelName} produced a broken challenger: ${reason}. Champion `
       + `${plan.championVersion === null ? 'none' : `v${plan.championVersion}`} kept; look at the data and the search space before retrying.`,
-    details: { qualityGate, metrics, baselines: evaluation.baselines, challengerVersion: challenger.version, championVersion: plan.championVersion },
+    details: { qualityGate, metrics, baselines: evaluation.baselines, challengerVersion: challenger.version, championVersion: plan.championVersion, fallback },
   });
   return result;
+}
+
+/** The promotion rule's decision, turned into a rejection that leads with why. */
+function rejectedDecision(plan: RetrainPlan, evaluation: Evaluation, reason: string): PromotionDecision {
+  return { ...withReasonFirst(decidePromotion(plan.promotion, evaluation), reason), promote: false };
+}
+
+function withReasonFirst(decision: PromotionDecision, reason: string | undefined): PromotionDecision {
+  return reason === undefined ? decision : { ...decision, reasons: [reason, ...decision.reasons] };
+}
+
+function metricsOf(evaluation: Evaluation): NonNullable<RetrainResult['metrics']> {
+  return { challenger: evaluation.challenger, champion: evaluation.champion };
+}
+
+/** How results and alerts name the candidate that was decided on. */
+function candidateName({ challenger }: EvaluatedCandidate, fallback: LinearFallback | null): string {
+  return `${fallback ? 'linear baseline' : 'challenger'} v${challenger.version}`;
+}
+
+function primaryMetricOf(task: NonNullable<RetrainPlan['task']>): MetricName {
+  return task === 'regression' ? 'rmse' : 'log_loss';
 }
 
 /**
@@ -359,7 +429,7 @@ function recordOutcome(progress: RetrainProgress, outcome: RetrainOutcome): void
 function emptyResult(modelName: string, outcome: RetrainResult['outcome'], reason: string): RetrainResult {
   return {
     outcome, modelName, reason, challengerVersion: null, championVersion: null, decision: null, metrics: null, trials: [], backend: null,
-    qualityGate: null, training: null,
+    qualityGate: null, training: null, fallback: null,
   };
 }
 

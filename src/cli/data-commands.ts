@@ -12,7 +12,7 @@ import { getChampionVersion, getVersionLineage, listAliasHistory, listAliases, l
 import { listRetrains } from '../store/retrains';
 import { listTrials } from '../store/trials';
 import { CliError, currentUser, type CliContext } from './context';
-import { count, duration, indent, num, percent, table, time, verdictText, windowText } from './format';
+import { count, duration, indent, num, percent, table, time, performanceText, verdictText, windowText } from './format';
 
 /** Shown after ingest; the rest are in ingest_rejections. */
 const MAX_REJECTIONS_SHOWN = 20;
@@ -83,13 +83,17 @@ export async function modelsShow(ctx: CliContext, model: string): Promise<void> 
     + `reference ${config.reference.mode}, monitor_blind after ${monitoring.blindAlertAfter} unmeasured checks`);
   ctx.say(`Dataset drift: at least ${percent(driftRule.minDriftedShare)} of features drifted` +
     (driftRule.anyPsiAtLeast === null ? '' : `, or any PSI >= ${driftRule.anyPsiAtLeast}`));
+  ctx.say(`Performance: ${config.performance === null ? 'off' : `the champion's ${config.task === 'regression' ? 'RMSE' : 'log loss'}`
+    + `${config.task === 'binary_classification' && config.performance.calibration ? ' and calibration' : ''} on the newest labelled rows, `
+    + `within mean ± ${config.performance.k}·std of its window-sized reference chunks`}`);
   ctx.say(`Retrain: cooldown ${duration(retrain.cooldownMs)}, training window ${duration(retrain.trainingWindowMs)}, ` +
     `holdout ${percent(retrain.holdoutFraction)}, at least ${retrain.minTrainingRows} training rows, seed ${retrain.seed}`);
   ctx.say(`Tuning: ${tuning.trials} trials, ${tuning.parallelism} at a time, over ${Object.keys(tuning.space).join(', ')}`);
   ctx.say(`Promotion: on ${promotion.metric}, minimum improvement ${promotion.minImprovement}`
     + `${promotion.requireConfidentImprovement ? ` (the ${percent(promotion.confidence)} interval's lower bound)` : ' (point estimate)'}, `
     + `holdout at least ${promotion.minHoldoutRows} rows${promotion.secondary.length > 0 ? `, not worse on ${promotion.secondary.map((s) => `${s.metric} (±${s.tolerance})`).join(', ')}` : ''}`);
-  ctx.say(`Quality gate: ${config.qualityGate === null ? 'off' : `beat the class prior and the linear baseline (tolerance ${percent(config.qualityGate.baselineTolerance)})`}`);
+  ctx.say(`Quality gate: ${config.qualityGate === null ? 'off' : `beat the class prior and the linear baseline (tolerance ${percent(config.qualityGate.baselineTolerance)})`
+    + `${config.qualityGate.linearFallback ? '; a challenger below the linear baseline gives way to it' : ''}`}`);
   // routeTarget names a route without its credentials (a Slack webhook URL is one).
   ctx.say(`Alerts: ${config.alerts.length === 0 ? 'none' : config.alerts.map((a) => `${routeTarget(a)} (${a.events.join(', ')})`).join('; ')}`);
   ctx.say();
@@ -237,9 +241,10 @@ export async function driftHistory(ctx: CliContext, model: string, limit: number
     ctx.say(`No drift reports for '${model}' yet: run 'driftwatch check ${model}' or create a schedule.`);
     return;
   }
-  ctx.say(table(['id', 'window', 'rows', 'late', 'reference', 'measured', 'drifted share', 'dataset drift', 'champion'], reports.map((r) => [
+  ctx.say(table(['id', 'window', 'rows', 'late', 'reference', 'measured', 'drifted share', 'performance', 'drift', 'champion'], reports.map((r) => [
     r.id, `${time(r.windowStart)} -> ${time(r.windowEnd)}`, r.rowCount, r.lateRows, r.reference?.mode ?? 'training',
-    r.measuredShare === null ? '' : percent(r.measuredShare), percent(r.driftedShare), verdictText(r.verdict, r.datasetDrift), `v${r.championVersion}`,
+    r.measuredShare === null ? '' : percent(r.measuredShare), percent(r.driftedShare), performanceText(r.performance),
+    verdictText(r.verdict, r.datasetDrift), `v${r.championVersion}`,
   ])));
 }
 

@@ -3,6 +3,7 @@
  */
 import type { MonitoringWindow } from '../config';
 import type { DriftVerdict } from '../policy/dataset-drift';
+import type { PerformanceCheck } from '../monitoring/performance';
 
 export type Cell = string | number | boolean | null | undefined;
 
@@ -56,6 +57,18 @@ export function duration(ms: number): string {
 export function verdictText(verdict: DriftVerdict | null | undefined, datasetDrift: boolean): string {
   if (verdict === 'not_measured') return 'NOT MEASURED (too few features tested; this is not "no drift")';
   return (verdict ?? (datasetDrift ? 'drift' : 'no_drift')) === 'drift' ? 'yes' : 'no';
+}
+
+/** The champion's realized performance in one cell: its loss and whether it left the learned band. */
+export function performanceText(performance: Pick<PerformanceCheck, 'status' | 'metric' | 'loss' | 'degraded'> | null | undefined): string {
+  if (!performance) return '';
+  const loss = performance.loss === null ? '' : ` ${performance.metric} ${performance.loss.toFixed(3)}`;
+  switch (performance.status) {
+    case 'degraded': return `DEGRADED (${performance.degraded.join(' and ')})${loss}`;
+    case 'ok': return `ok${loss}`;
+    case 'insufficient_labels': return 'too few labels';
+    case 'no_reference': return 'no reference yet';
+  }
 }
 
 export function windowText(window: MonitoringWindow): string {

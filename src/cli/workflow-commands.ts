@@ -42,7 +42,7 @@ import type { retrainWorkflow } from '../../workflows/retrain';
 import type { rollbackWorkflow } from '../../workflows/rollback';
 import { CliError, currentUser, errorText, workflowStatus, type CliContext } from './context';
 import { scheduleText } from './data-commands';
-import { duration, num, percent, table, time, verdictText } from './format';
+import { duration, num, percent, table, time, performanceText, verdictText } from './format';
 
 const PROGRESS_POLL_MS = 2_000;
 const QUERY_DEADLINE_MS = 5_000;
@@ -165,8 +165,9 @@ function printCheck(ctx: CliContext, result: DriftCheckResult): void {
     ctx.say();
   }
   if (result.outcome === 'checked') {
-    ctx.say(`Dataset drift: ${verdictText(result.verdict, result.datasetDrift)} (${percent(result.driftedShare)} of the measured features drifted, `
-      + `${percent(result.measuredShare)} measured${result.window?.lateRows ? `; ${result.window.lateRows} late rows` : ''})`);
+    ctx.say(`Drift: ${verdictText(result.verdict, result.datasetDrift)} (${percent(result.driftedShare)} of the measured features drifted, `
+      + `${percent(result.measuredShare)} measured${result.window?.lateRows ? `; ${result.window.lateRows} late rows` : ''}`
+      + `${result.performance ? `; champion's performance: ${performanceText(result.performance)}` : ''})`);
   }
   for (const reason of result.reasons) ctx.say(`  - ${reason}`);
   // Without a champion or data the reasons above already say why no retrain started.
@@ -272,9 +273,11 @@ function progressLine(p: RetrainProgress): string {
         (p.trialsFailed > 0 ? ` (${p.trialsFailed} failed)` : '') + (p.trialsPruned > 0 ? ` (${p.trialsPruned} pruned)` : '') +
         (p.bestScore === null ? '' : `, best validation loss ${num(p.bestScore)}`);
     case 'training':
-      return 'training the challenger with the best parameters';
+      return p.fallback
+        ? `fitting the linear baseline in place of challenger v${p.fallback.from}, which scored below it`
+        : 'training the challenger with the best parameters';
     case 'evaluating':
-      return `evaluating challenger v${p.challengerVersion ?? '?'} (${p.backend ?? '?'})` +
+      return `evaluating ${p.fallback ? 'linear baseline' : 'challenger'} v${p.challengerVersion ?? '?'} (${p.backend ?? '?'})` +
         (p.championVersion === null ? '' : ` against champion v${p.championVersion}`) + ' on the holdout';
     case 'awaiting_approval':
       return `challenger v${p.challengerVersion ?? '?'} awaits approval until ${time(p.approval?.deadline)} ` +
@@ -292,7 +295,10 @@ function printRetrainResult(ctx: CliContext, r: RetrainResult): void {
   const champion = r.championVersion === null ? 'none' : `v${r.championVersion}`;
   ctx.say(`Outcome:    ${r.outcome}`);
   if (r.challengerVersion !== null) {
-    ctx.say(`Versions:   challenger v${r.challengerVersion} (${r.backend ?? 'unknown backend'}), champion before: ${champion}`);
+    const candidate = r.fallback
+      ? `linear baseline v${r.challengerVersion} in place of the tuned challenger v${r.fallback.from}`
+      : `challenger v${r.challengerVersion}`;
+    ctx.say(`Versions:   ${candidate} (${r.backend ?? 'unknown backend'}), champion before: ${champion}`);
   }
   const d = r.decision;
   if (d) {
@@ -445,7 +451,8 @@ export async function status(ctx: CliContext, model: string): Promise<void> {
 function printLastCheck(ctx: CliContext, status: MonitorStatus): void {
   const last = status.lastCheck;
   if (last) {
-    const drift = last.outcome === 'checked' ? `, dataset drift ${verdictText(last.verdict, last.datasetDrift)} (${percent(last.driftedShare)})` : '';
+    const performance = last.performance ? `, performance ${performanceText(last.performance)}` : '';
+    const drift = last.outcome === 'checked' ? `, drift ${verdictText(last.verdict, last.datasetDrift)} (${percent(last.driftedShare)} of the features${performance})` : '';
     ctx.say(`  last check ${time(last.checkedAt)}: ${last.outcome}${drift}; retrain ${last.retrain.started ? 'started' : `not started: ${last.retrain.reason}`}`);
   }
   if (status.lastRetrain) {

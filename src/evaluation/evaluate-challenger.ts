@@ -8,6 +8,7 @@ import type { ModelConfig } from '../config';
 import { scorePredictions, widenClassProbabilities } from '../metrics';
 import { pairedBootstrap } from '../policy/bootstrap';
 import { DEFAULT_BOOTSTRAP_RESAMPLES, DEFAULT_CONFIDENCE, type Evaluation, type ModelMetrics, type PromotionRule } from '../policy/promotion';
+import { learnPerformanceReference, type PerformanceReference } from '../monitoring/performance';
 import { summariseLabels, summarisePredictions } from '../policy/quality-gate';
 import type { DataSplit, StoredRow } from '../store/feature-store';
 import { fitBaseline, predict, predictBaseline, type ModelArtifact } from '../training';
@@ -47,13 +48,15 @@ export async function evaluateChallenger(store: EvaluationStore, config: ModelCo
 
   const challengerPredictions = await predictRows(challengerModel, holdout);
   const challenger = scorePredictions(config.task, labels, challengerPredictions);
-  const baselines = await scoreBaselines(store, config, request.split, holdout, labels, widen);
+  const training = await store.rows(request.split, 'training');
+  const baselines = await scoreBaselines(config, training, holdout, labels, widen);
+  const performanceReference = await learnVersionPerformance(config, challengerModel, [...training, ...holdout]);
   const qualityInputs = {
     baselines,
     predictionSummary: summarisePredictions(config.task, challengerPredictions, holdout.length),
     holdoutLabels: summariseLabels(config.task, labels, classCount ?? undefined),
   };
-  await store.recordMetrics(request.challengerVersion, { holdout: challenger, holdoutRows: holdout.length, baselines });
+  await store.recordMetrics(request.challengerVersion, { holdout: challenger, holdoutRows: holdout.length, baselines, performanceReference });
   const holdoutNote = request.split.holdoutNote ?? null;
   if (championModel === null) {
     return { holdoutRows: holdout.length, holdoutNote, challenger, champion: null, bootstrap: null, guardrail: null, ...qualityInputs };
@@ -86,18 +89,34 @@ export async function evaluateChallenger(store: EvaluationStore, config: ModelCo
 
 /** The linear model and the prior, fitted on the challenger's training rows and scored on its holdout. */
 async function scoreBaselines(
-  store: EvaluationStore,
   config: ModelConfig,
-  split: DataSplit,
+  training: StoredRow[],
   holdout: StoredRow[],
   labels: number[],
   widen: (predictions: Float32Array, rows: number) => Float32Array,
 ): Promise<{ linear: ModelMetrics; prior: ModelMetrics }> {
-  const training = await store.rows(split, 'training');
   const baseline = await fitBaseline({
     task: config.task, features: config.features, rows: training.map((r) => r.features), labels: training.map((r) => r.label as number),
   });
   const features = holdout.map((r) => r.features);
   const score = (kind: 'linear' | 'prior') => scorePredictions(config.task, labels, widen(predictBaseline(baseline, features, kind), holdout.length));
   return { linear: score('linear'), prior: score('prior') };
+}
+
+/**
+ * The version's loss (and calibration) over window-sized chunks of its own training and holdout rows,
+ * in event-time order: what the drift check compares the champion's realized performance with.
+ * Null when performance monitoring is off or too few chunks fit.
+ */
+async function learnVersionPerformance(config: ModelConfig, model: ModelArtifact, rows: StoredRow[]): Promise<PerformanceReference | null> {
+  if (!config.performance) return null;
+  const window = config.monitoring.window;
+  const chunking = window.kind === 'rows'
+    ? { chunkRows: window.rows }
+    : { chunkMs: window.ms, eventTimesMs: rows.map((r) => r.eventTime.getTime()) };
+  return learnPerformanceReference(config.task, rows.length, chunking, { k: config.performance.k, minRows: config.monitoring.minRows },
+    async (start, end) => {
+      const chunk = rows.slice(start, end);
+      return { task: config.task, labels: chunk.map((r) => r.label as number), predictions: await predict(model, chunk.map((r) => r.features)) };
+    });
 }

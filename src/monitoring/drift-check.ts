@@ -9,9 +9,10 @@ import { buildReferenceProfile, compareToReference, correctPValueThresholds, tab
 import type { FeatureDriftResult, FeatureReference, ReferenceProfile } from '../drift';
 import { evaluateDatasetDrift } from '../policy/dataset-drift';
 import type { DriftReportInput, ReferenceUsed } from '../store/drift-reports';
-import type { FeatureWindow } from '../store/feature-store';
+import type { FeatureWindow, StoredRow } from '../store/feature-store';
 import type { DriftCheckResult, FeatureDriftSummary } from '../../workflows/definitions';
 import { CADENCE_SAMPLE_ROWS, estimateCadence, windowAdvice } from './cadence';
+import { judgePerformance, measurePerformance, summarisePerformance, type PerformanceCheck, type PerformanceReference } from './performance';
 
 /** The monitor's policy settings travel with each check, so the workflow never reads the config itself. */
 export interface MonitorPolicy { blindAlertAfter: number; backoff: RetrainBackoff | null }
@@ -33,6 +34,10 @@ export interface DriftCheckStore {
   windowColumn(window: FeatureWindow, feature: string): Promise<{ values: unknown[]; present: boolean }>;
   windowRows(window: FeatureWindow): Promise<Array<Record<string, unknown>>>;
   labelledRows(asOfRowId: string): Promise<number>;
+  /** The newest labelled rows, as many as (or spanning) the monitoring window: labels may lag the features. */
+  latestLabelledRows(asOfRowId: string): Promise<StoredRow[]>;
+  performanceReference(version: number): Promise<PerformanceReference | null>;
+  predict(version: number, rows: ReadonlyArray<Record<string, unknown>>): Promise<Float32Array>;
   newestEventTimes(limit: number): Promise<number[]>;
   insertReport(report: DriftReportInput): Promise<number>;
   retrainBlocker(cooldownMs: number): Promise<string | null>;
@@ -47,7 +52,7 @@ export async function runDriftCheck(
   const policy: MonitorPolicy = { blindAlertAfter: config.monitoring.blindAlertAfter, backoff: config.retrain.backoff };
   const nothingChecked = {
     modelName, checkedAt: request.checkedAt, verdict: null, reportId: null, window: null, datasetDrift: false, driftedShare: 0,
-    measuredShare: 0, labelledRows: 0, features: [], retrainBlockedBy: null, policy,
+    measuredShare: 0, labelledRows: 0, features: [], performance: null, retrainBlockedBy: null, policy,
   };
   const champion = await store.champion();
   if (!champion) {
@@ -91,15 +96,19 @@ export async function runDriftCheck(
     perFeature.push(...compareToReference(featureProfile, [spec], table, { ...options, correction: 'none' }));
   }
   const results = correctPValueThresholds(perFeature, config.drift.correction);
-  const verdict = evaluateDatasetDrift(results, { ...config.driftRule, minMeasuredShare: config.monitoring.minMeasuredShare });
-  const reasons = [...verdict.reasons];
+  const featureVerdict = evaluateDatasetDrift(results, { ...config.driftRule, minMeasuredShare: config.monitoring.minMeasuredShare });
+  const performance = config.performance ? await checkPerformance(store, config, champion.version, window.asOfRowId) : null;
+  // A champion whose loss or calibration left its band has drifted, whatever the features say (a concept shift moves no feature).
+  const verdict = performance?.status === 'degraded' ? 'drift' : featureVerdict.verdict;
+  const reasons = [...featureVerdict.reasons];
+  if (performance) reasons.push(performance.reason);
   if (lateNote) reasons.push(lateNote);
   if (referenceNote) reasons.push(referenceNote);
-  if (verdict.verdict === 'not_measured') reasons.push(await blindnessFix(store, config));
+  if (verdict === 'not_measured') reasons.push(await blindnessFix(store, config));
   const reportId = await store.insertReport({
     modelName, championVersion: champion.version, windowStart: window.start, windowEnd: window.end, rowCount: window.rowCount,
-    features: results, driftedShare: verdict.driftedShare, datasetDrift: verdict.datasetDrift, reasons, source: request.source,
-    asOfRowId: window.asOfRowId, lateRows, verdict: verdict.verdict, measuredShare: verdict.measuredShare, reference: used,
+    features: results, driftedShare: featureVerdict.driftedShare, datasetDrift: featureVerdict.datasetDrift, reasons, source: request.source,
+    asOfRowId: window.asOfRowId, lateRows, verdict, measuredShare: featureVerdict.measuredShare, reference: used, performance,
   });
   const features: FeatureDriftSummary[] = results.map((r) => ({
     feature: r.feature, test: r.test, scoreKind: r.scoreKind, score: r.score, threshold: r.threshold, thresholdSource: r.thresholdSource,
@@ -109,11 +118,27 @@ export async function runDriftCheck(
     ...(r.thresholdDetail !== undefined && { thresholdDetail: r.thresholdDetail }),
   }));
   return {
-    modelName, checkedAt: request.checkedAt, outcome: 'checked', verdict: verdict.verdict, reportId, championVersion: champion.version,
-    window: windowSummary, datasetDrift: verdict.datasetDrift, driftedShare: verdict.driftedShare, measuredShare: verdict.measuredShare,
-    labelledRows, features, reasons, policy,
-    retrainBlockedBy: verdict.datasetDrift ? await store.retrainBlocker(config.retrain.cooldownMs) : null,
+    modelName, checkedAt: request.checkedAt, outcome: 'checked', verdict, reportId, championVersion: champion.version,
+    window: windowSummary, datasetDrift: featureVerdict.datasetDrift, driftedShare: featureVerdict.driftedShare,
+    measuredShare: featureVerdict.measuredShare, labelledRows, features, performance: summarisePerformance(performance), reasons, policy,
+    retrainBlockedBy: verdict === 'drift' ? await store.retrainBlocker(config.retrain.cooldownMs) : null,
   };
+}
+
+/** The champion on the newest labelled rows, against the band learned when it was evaluated. */
+async function checkPerformance(
+  store: DriftCheckStore, config: ModelConfig, championVersion: number, asOfRowId: string,
+): Promise<PerformanceCheck> {
+  const reference = await store.performanceReference(championVersion);
+  const rows = reference ? await store.latestLabelledRows(asOfRowId) : [];
+  const check = await judgePerformance(config.task, reference, rows.length, config.monitoring.minRows, async () => measurePerformance({
+    task: config.task,
+    labels: rows.map((r) => r.label as number),
+    predictions: await store.predict(championVersion, rows.map((r) => r.features)),
+  }));
+  if (check.status !== 'degraded' || config.performance?.calibration !== false || check.degraded.includes('loss')) return check;
+  // Calibration is switched off and was all that degraded: reported, not acted on.
+  return { ...check, status: 'ok', degraded: [], reason: `${check.reason} (monitoring the calibration is off: performance.calibration)` };
 }
 
 /** What the newest report saw: its rows are the ones up to its horizon inside its window. */

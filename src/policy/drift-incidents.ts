@@ -39,7 +39,6 @@ export interface CheckOutcome {
   outcome: 'no_champion' | 'no_data' | 'unchanged' | 'checked';
   /** null when nothing was checked; not_measured neither confirms nor clears drift. */
   verdict: DriftVerdict | null;
-  datasetDrift: boolean;
   reportId: number | null;
   championVersion: number | null;
   checkedAt: string;
@@ -63,7 +62,7 @@ export function incidentAfterCheck(modelName: string, current: DriftIncident | n
     transitions.push(resolution(incident, 'champion_changed', check.checkedAt, check.reportId, check.championVersion));
     incident = null;
   }
-  if (check.datasetDrift) {
+  if (check.verdict === 'drift') {
     if (incident) {
       incident = { ...incident, lastReportId: check.reportId, driftedChecks: incident.driftedChecks + 1 };
       transitions.push({ kind: 'ongoing', incident });

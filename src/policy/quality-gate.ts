@@ -174,6 +174,35 @@ export function checkQualityGate(input: QualityGateInput): QualityGateResult {
   return { passed: reasons.length === 0, checks, reasons };
 }
 
+export interface LinearFallbackInput {
+  challengerVersion: number;
+  /** log_loss for classification, rmse for regression, as for the gate. */
+  primaryMetric: MetricName;
+  challenger: MetricScores;
+  linearBaseline: MetricScores;
+  /** The challenger's gate. */
+  qualityGate: QualityGateResult;
+}
+
+/**
+ * Why the linear baseline should be evaluated in place of the challenger, or null when the challenger
+ * stands: it scores worse than the baseline on the primary metric by any amount (the tolerance only
+ * tells broken from weaker; a weaker challenger still leaves the baseline the better candidate), or it
+ * fails the gate.
+ */
+export function linearFallbackReason(input: LinearFallbackInput): string | null {
+  const { primaryMetric: metric, qualityGate } = input;
+  const ours = definedScore(input.challenger, metric);
+  const theirs = definedScore(input.linearBaseline, metric);
+  const below = ours !== undefined && theirs !== undefined && (higherIsBetter(metric) ? ours < theirs : ours > theirs);
+  if (!below && qualityGate.passed) return null;
+  const findings = [
+    below && `scored below the linear baseline on ${metric} (${formatNumber(ours!)} vs ${formatNumber(theirs!)})`,
+    !qualityGate.passed && `failed the quality gate (${qualityGate.reasons.join('; ')})`,
+  ].filter(Boolean);
+  return `challenger v${input.challengerVersion} ${findings.join(' and ')}: the linear baseline was evaluated in its place`;
+}
+
 /**
  * tolerance 0: the challenger must be strictly better than the baseline. tolerance > 0: it may be worse
  * by up to tolerance × |baseline score|.

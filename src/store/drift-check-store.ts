@@ -1,11 +1,14 @@
 /** The PostgreSQL side of one model's drift check (src/monitoring/drift-check.ts). */
 import type { MonitoringWindow } from '../config';
 import type { DriftCheckStore } from '../monitoring/drift-check';
+import { predict } from '../training';
+import type { ArtifactStore } from './artifacts';
 import type { Db } from './db';
 import { insertDriftReport, latestCheck } from './drift-reports';
 import {
   countLabelledRows,
   lateRowsSince,
+  latestLabelledRows,
   latestWindow,
   newestEventTimes,
   readWindowColumn,
@@ -13,10 +16,10 @@ import {
   startOfRowsBefore,
   windowBetween,
 } from './feature-store';
-import { getChampionReference, withReferenceValues } from './registry';
+import { getChampionReference, getVersionArtifact, getVersionPerformanceReference, withReferenceValues } from './registry';
 import { cooldownUntil, runningRetrain } from './retrains';
 
-export function createDriftCheckStore(db: Db, modelName: string, window: MonitoringWindow): DriftCheckStore {
+export function createDriftCheckStore(db: Db, artifacts: ArtifactStore, modelName: string, window: MonitoringWindow): DriftCheckStore {
   return {
     champion: () => getChampionReference(db, modelName),
     referenceValues: (version, feature, stored) => withReferenceValues(db, modelName, version, feature, stored),
@@ -28,6 +31,11 @@ export function createDriftCheckStore(db: Db, modelName: string, window: Monitor
     windowColumn: (featureWindow, feature) => readWindowColumn(db, modelName, featureWindow, feature),
     windowRows: (featureWindow) => readWindowRows(db, modelName, featureWindow),
     labelledRows: (asOfRowId) => countLabelledRows(db, modelName, asOfRowId),
+    latestLabelledRows: (asOfRowId) => latestLabelledRows(db, modelName, window, asOfRowId),
+    performanceReference: (version) => getVersionPerformanceReference(db, modelName, version),
+    async predict(version, rows) {
+      return predict(await getVersionArtifact(db, artifacts, modelName, version), rows);
+    },
     newestEventTimes: (limit) => newestEventTimes(db, modelName, limit),
     insertReport: (report) => insertDriftReport(db, report),
     async retrainBlocker(cooldownMs) {

@@ -1,5 +1,6 @@
 import type { FeatureDriftResult } from '../drift';
 import type { CheckedRows } from '../monitoring/drift-check';
+import type { PerformanceCheck } from '../monitoring/performance';
 import type { DriftVerdict } from '../policy/dataset-drift';
 import type { Db } from './db';
 
@@ -28,16 +29,18 @@ export interface DriftReportInput {
   verdict: DriftVerdict;
   measuredShare: number;
   reference: ReferenceUsed;
+  performance: PerformanceCheck | null;
 }
 
 export async function insertDriftReport(db: Db, report: DriftReportInput): Promise<number> {
   const result = await db.query<{ id: string }>(
     `INSERT INTO drift_reports (model_name, champion_version, window_start, window_end, row_count, features,
-       drifted_share, dataset_drift, reasons, source, as_of_row_id, late_rows, verdict, measured_share, reference)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
+       drifted_share, dataset_drift, reasons, source, as_of_row_id, late_rows, verdict, measured_share, reference, performance)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`,
     [report.modelName, report.championVersion, report.windowStart, report.windowEnd, report.rowCount,
       JSON.stringify(report.features), report.driftedShare, report.datasetDrift, JSON.stringify(report.reasons), report.source,
-      report.asOfRowId, report.lateRows, report.verdict, report.measuredShare, JSON.stringify(report.reference)],
+      report.asOfRowId, report.lateRows, report.verdict, report.measuredShare, JSON.stringify(report.reference),
+      report.performance === null ? null : JSON.stringify(report.performance)],
   );
   return Number(result.rows[0]!.id);
 }
@@ -58,7 +61,7 @@ export async function latestCheck(db: Db, modelName: string): Promise<CheckedRow
     : null;
 }
 
-export interface StoredDriftReport extends Omit<DriftReportInput, 'asOfRowId' | 'verdict' | 'measuredShare' | 'reference'> {
+export interface StoredDriftReport extends Omit<DriftReportInput, 'asOfRowId' | 'verdict' | 'measuredShare' | 'reference' | 'performance'> {
   id: number;
   createdAt: string;
   asOfRowId: string | null;
@@ -66,6 +69,8 @@ export interface StoredDriftReport extends Omit<DriftReportInput, 'asOfRowId' | 
   verdict: DriftVerdict | null;
   measuredShare: number | null;
   reference: ReferenceUsed | null;
+  /** null for reports made before performance monitoring existed, or with it off. */
+  performance: PerformanceCheck | null;
 }
 
 export async function listDriftReports(db: Db, modelName: string, limit = 50): Promise<StoredDriftReport[]> {
@@ -73,6 +78,7 @@ export async function listDriftReports(db: Db, modelName: string, limit = 50): P
     id: string; model_name: string; champion_version: number; window_start: Date; window_end: Date; row_count: number;
     features: FeatureDriftResult[]; drifted_share: number; dataset_drift: boolean; reasons: string[]; source: string; created_at: Date;
     as_of_row_id: string | null; late_rows: number; verdict: DriftVerdict | null; measured_share: number | null; reference: ReferenceUsed | null;
+    performance: PerformanceCheck | null;
   }>(
     'SELECT *, as_of_row_id::text AS as_of_row_id FROM drift_reports WHERE model_name = $1 ORDER BY id DESC LIMIT $2',
     [modelName, limit],
@@ -82,5 +88,6 @@ export async function listDriftReports(db: Db, modelName: string, limit = 50): P
     windowEnd: r.window_end.toISOString(), rowCount: r.row_count, features: r.features, driftedShare: r.drifted_share,
     datasetDrift: r.dataset_drift, reasons: r.reasons, source: r.source, createdAt: r.created_at.toISOString(),
     asOfRowId: r.as_of_row_id, lateRows: r.late_rows, verdict: r.verdict, measuredShare: r.measured_share, reference: r.reference,
+    performance: r.performance,
   }));
 }

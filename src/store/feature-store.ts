@@ -124,6 +124,29 @@ export async function lateRowsSince(
   return { count: Number(row?.n ?? 0), oldestEventTime: row?.oldest ? row.oldest.toISOString() : null };
 }
 
+/**
+ * The newest labelled rows up to the horizon, in event-time order: the newest `rows` of them, or those
+ * within the window's span of the newest labelled row. Labels can lag the features, so this window
+ * ends at the newest label rather than at the newest row.
+ */
+export async function latestLabelledRows(db: Db, modelName: string, spec: MonitoringWindow, asOfRowId: string): Promise<StoredRow[]> {
+  const result = spec.kind === 'rows'
+    ? await db.query<StoredRow>(
+      `SELECT * FROM (SELECT features, label, event_time AS "eventTime", id FROM feature_rows
+         WHERE model_name = $1 AND label IS NOT NULL AND id <= $2 ORDER BY event_time DESC, id DESC LIMIT $3) newest
+       ORDER BY "eventTime", id`,
+      [modelName, asOfRowId, spec.rows],
+    )
+    : await db.query<StoredRow>(
+      `SELECT features, label, event_time AS "eventTime" FROM feature_rows
+       WHERE model_name = $1 AND label IS NOT NULL AND id <= $2
+         AND event_time > (SELECT max(event_time) FROM feature_rows WHERE model_name = $1 AND label IS NOT NULL AND id <= $2) - $3 * interval '1 millisecond'
+       ORDER BY event_time, id`,
+      [modelName, asOfRowId, spec.ms],
+    );
+  return result.rows.map(({ features, label, eventTime }) => ({ features, label: Number(label), eventTime }));
+}
+
 /** Every row of a window, features only: for a reference built at check time (seasonal or rolling), which is window-sized. */
 export async function readWindowRows(db: Db, modelName: string, window: FeatureWindow): Promise<Array<Record<string, unknown>>> {
   const result = await db.query<{ features: Record<string, unknown> }>(

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { FeatureReference, ReferenceProfile } from '../drift';
+import type { PerformanceReference } from '../monitoring/performance';
 import { CorruptArtifactError } from '../errors';
 import type { ModelArtifact } from '../training';
 import type { ArtifactStore } from './artifacts';
@@ -55,6 +56,15 @@ export async function getChampionReference(db: Db, modelName: string): Promise<{
   return row ? { version: row.version, referenceProfile: row.reference_profile } : null;
 }
 
+/** The performance reference learned when the version was evaluated (null before it existed, or when too few chunks fit). */
+export async function getVersionPerformanceReference(db: Db, modelName: string, version: number): Promise<PerformanceReference | null> {
+  const result = await db.query<{ reference: PerformanceReference | null }>(
+    `SELECT metrics->'performanceReference' AS reference FROM model_versions WHERE model_name = $1 AND version = $2`,
+    [modelName, version],
+  );
+  return result.rows[0]?.reference ?? null;
+}
+
 export async function getChampionVersion(db: Db, modelName: string): Promise<number | null> {
   const result = await db.query<{ version: number }>(
     `SELECT version FROM model_versions WHERE model_name = $1 AND status = 'champion'`,
@@ -83,9 +93,16 @@ function verifiedLegacyArtifact(modelName: string, version: number, artifact: Mo
   return artifact;
 }
 
+/**
+ * What a retrain registered: its tuned challenger, or the linear baseline fitted on the same rows when
+ * that challenger scored below it. A retrain registers at most one version of each kind.
+ */
+export type CandidateKind = 'tuned' | 'linear_baseline';
+
 export interface CandidateInput {
   modelName: string;
   retrainId: string;
+  kind: CandidateKind;
   workflowId: string;
   task: string;
   backend: string;
@@ -95,14 +112,14 @@ export interface CandidateInput {
   artifact: ModelArtifact;
 }
 
-/** Registers a trained challenger; a retried call for the same retrain returns the version it created. */
+/** Registers a candidate; a retried call for the same retrain and kind returns the version it created. */
 export async function registerCandidate(db: Db, store: ArtifactStore, input: CandidateInput): Promise<number> {
   return withTransaction(db, async (client) => {
     // Locking the model row serialises version numbering per model.
     await client.query('SELECT 1 FROM models WHERE name = $1 FOR UPDATE', [input.modelName]);
     const existing = await client.query<{ version: number }>(
-      'SELECT version FROM model_versions WHERE retrain_id = $1',
-      [input.retrainId],
+      'SELECT version FROM model_versions WHERE retrain_id = $1 AND candidate_kind = $2',
+      [input.retrainId, input.kind],
     );
     if (existing.rows[0]) return existing.rows[0].version;
     const next = await client.query<{ version: number }>(
@@ -116,11 +133,11 @@ export async function registerCandidate(db: Db, store: ArtifactStore, input: Can
     const saved = await store.saveModelVersion(input.modelName, version, input.artifact);
     const { profile, valuesByFeature } = detachReferenceValues(input.referenceProfile);
     await client.query(
-      `INSERT INTO model_versions (model_name, version, status, retrain_id, task, backend, hyperparameters,
+      `INSERT INTO model_versions (model_name, version, status, retrain_id, candidate_kind, task, backend, hyperparameters,
          training_window, reference_profile, artifact_uri, artifact_sha256)
-       VALUES ($1, $2, 'candidate', $3, $4, $5, $6, $7, $8, $9, $10)`,
+       VALUES ($1, $2, 'candidate', $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
       [
-        input.modelName, version, input.retrainId, input.task, input.backend,
+        input.modelName, version, input.retrainId, input.kind, input.task, input.backend,
         JSON.stringify(input.hyperparameters), JSON.stringify(input.trainingWindow),
         JSON.stringify(profile), saved.uri, saved.sha256,
       ],
@@ -136,10 +153,10 @@ export async function registerCandidate(db: Db, store: ArtifactStore, input: Can
   });
 }
 
-export async function findVersionOfRetrain(db: Db, retrainId: string): Promise<{ version: number; backend: string } | null> {
+export async function findVersionOfRetrain(db: Db, retrainId: string, kind: CandidateKind): Promise<{ version: number; backend: string } | null> {
   const result = await db.query<{ version: number; backend: string }>(
-    'SELECT version, backend FROM model_versions WHERE retrain_id = $1',
-    [retrainId],
+    'SELECT version, backend FROM model_versions WHERE retrain_id = $1 AND candidate_kind = $2',
+    [retrainId, kind],
   );
   return result.rows[0] ?? null;
 }

@@ -18,6 +18,7 @@ export {
   fitBaseline,
   predictBaseline,
 } from './baseline';
+export { type LinearBaselineParameters, linearBaselineArtifact } from './baseline-artifact';
 export {
   CheckpointMismatchError,
   type ClassWeightOption,

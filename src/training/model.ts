@@ -3,6 +3,7 @@ import type { AdamOptimizer, LayersModel, Tensor, Variable, io } from '@tensorfl
 import type { Task } from '../metrics';
 import { createRng, deriveSeed } from '../tuning/random';
 import { type BackendInfo, type Tensorflow, initTensorflow } from './backend';
+import type { LinearBaselineParameters } from './baseline-artifact';
 import { type FeatureInput, type Preprocessor, fitPreprocessor, transformRows } from './preprocess';
 
 export interface Hyperparameters {
@@ -139,7 +140,9 @@ export interface ModelArtifact {
   weightSpecs: unknown;
   weightDataBase64: string;
   backend: BackendInfo;
-  hyperparameters: Hyperparameters;
+  /** How the network was trained, or, for a linear baseline's weights (see baseline-artifact.ts), how that was fitted. */
+  hyperparameters: Hyperparameters | LinearBaselineParameters;
+  /** 0 for a linear baseline: it is fitted by L-BFGS, not trained in epochs. */
   epochsTrained: number;
   /**
    * Regression trains on standardised targets; predict maps outputs back with value * labelStd + labelMean.
@@ -617,7 +620,8 @@ function buildModel(
   return model;
 }
 
-async function serialiseModel(
+/** The model in the artifact's TensorFlow.js fields. */
+export async function serialiseModel(
   tf: Tensorflow,
   model: LayersModel,
 ): Promise<Pick<ModelArtifact, 'modelTopology' | 'weightSpecs' | 'weightDataBase64'>> {

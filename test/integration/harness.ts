@@ -158,10 +158,17 @@ export async function startHarness(
   };
 }
 
-/** A model config in the same YAML users write, optionally with webhook routes. */
+/**
+ * A model config in the same YAML users write, optionally with webhook routes. The linear fallback is
+ * off unless asked for: with the few trials and epochs a test affords, the tuned challenger usually
+ * scores a little below the logistic regression on these logistic streams, and the tests of other
+ * mechanisms (resume, approval, guardrail, ...) need the tuned challenger to be the one decided on.
+ */
 export function testModelYaml(
   model: string,
-  options: { cooldown?: string; webhooks?: string[]; tuning?: string; task?: 'binary_classification' | 'multiclass_classification' } = {},
+  options: {
+    cooldown?: string; webhooks?: string[]; tuning?: string; task?: 'binary_classification' | 'multiclass_classification'; linearFallback?: boolean;
+  } = {},
 ): string {
   const webhooks = options.webhooks ?? [];
   const tuning = options.tuning ?? `
@@ -190,6 +197,8 @@ retrain:
   trainingWindow: 30d
   holdoutFraction: 0.25
   minTrainingRows: 100
+qualityGate:
+  linearFallback: ${options.linearFallback ?? false}
 tuning:${tuning}
 ${webhooks.length > 0 ? 'alerts:\n' : ''}${webhooks.map((url) => `  - type: webhook\n    url: ${url}\n`).join('')}`;
 }

@@ -9,7 +9,7 @@ import { ingestRows } from '../../src/ingest/ingest';
 import { runDriftCheck } from '../../src/monitoring/drift-check';
 import { createDriftCheckStore } from '../../src/store/drift-check-store';
 import type { RetrainResult } from '../../workflows/definitions';
-import { startHarness, startWebhookReceiver, testModelConfig, type Harness, type WebhookReceiver } from './harness';
+import { startHarness, startWebhookReceiver, testModelConfig, testModelYaml, type Harness, type WebhookReceiver } from './harness';
 import { seasonalDailyRows, syntheticRows } from './synthetic';
 
 let harness: Harness;
@@ -65,7 +65,7 @@ it('a seasonal reference does not alarm on a repeated season; a whole-year refer
 
   const seasonalVerdicts: string[] = [];
   const controlVerdicts: string[] = [];
-  const controlStore = createDriftCheckStore(harness.db, control.model, control.monitoring.window);
+  const controlStore = createDriftCheckStore(harness.db, harness.artifacts, control.model, control.monitoring.window);
   for (const [index, monthStart] of monthStarts(2023).entries()) {
     const next = index === 11 ? '2024-01-01T00:00:00Z' : monthStarts(2023)[index + 1]!;
     const month = thirdYear.filter((row) => (row.event_time as string) >= monthStart && (row.event_time as string) < next);
@@ -186,5 +186,31 @@ it('backs off while challengers keep failing and asks a person after three', asy
   expect(outcomes.filter((outcome) => outcome === 'not started').length).toBeGreaterThanOrEqual(2);
   await waitFor(() => receiver.received.some((alert) => alert.model === model && alert.event === 'retraining_not_helping'));
   expect(receiver.received.find((alert) => alert.model === model && alert.event === 'retraining_not_helping')?.summary)
-    .toMatch(/did not replace champion v1/);
+    .toMatch(/did not replace champion v\d+ /);
+});
+
+it("a concept shift that moves no feature is caught by the champion's realized performance, and retrains", async () => {
+  const model = 'concept-turn';
+  const yaml = testModelYaml(model, { cooldown: '0s', webhooks: [receiver.url] })
+    .replace('window: 30d', 'window: auto\n  windowRows: 90')
+    .replace('drift:\n  rule: { driftedShare: 0.3, anyPsiAtLeast: 0.25 }\n', '');
+  await harness.registerModel(parseModelConfig(yaml, '<concept-turn>'));
+  await harness.ingest(model, syntheticRows({ start: '2026-01-01T00:00:00Z', rows: 960, seed: 31 }));
+  expect((await harness.bootstrap(model)).outcome).toBe('promoted');
+
+  await harness.ingest(model, syntheticRows({ start: '2026-02-10T00:00:00Z', rows: 100, seed: 32 }));
+  const steady = await harness.checkDrift(model);
+  expect(steady).toMatchObject({ verdict: 'no_drift', performance: { status: 'ok', metric: 'log_loss', labelledRows: 90 } });
+  expect(steady.performance!.loss!).toBeLessThanOrEqual(steady.performance!.lossUpper!);
+
+  // The same inputs, the opposite answers: P(y|x) turned, P(x) did not.
+  await harness.ingest(model, syntheticRows({ start: '2026-02-15T00:00:00Z', rows: 120, seed: 33, weights: [-2, 1.5, -0.5] }));
+  const turned = await harness.checkDrift(model);
+  expect(turned).toMatchObject({ verdict: 'drift', datasetDrift: false, performance: { status: 'degraded' } });
+  expect(turned.performance!.degraded).toContain('loss');
+  expect(turned.reasons.join('\n')).toMatch(/performance degraded \(loss.*\): log_loss [0-9.]+ on 90 labelled rows/);
+  expect(turned.retrain).toMatchObject({ started: true, reason: "drift: the champion's log_loss degraded" });
+  await harness.client.workflow.getHandle(turned.retrain.workflowId!).result();
+  await waitFor(() => receiver.received.some((alert) => alert.model === model && alert.event === 'drift_detected'));
+  expect(receiver.received.find((alert) => alert.model === model && alert.event === 'drift_detected')?.summary).toMatch(/performance degraded/);
 });

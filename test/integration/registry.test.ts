@@ -39,7 +39,7 @@ async function candidate(): Promise<{ version: number; retrainId: string }> {
   );
   const rows = syntheticRows({ start: '2026-01-01T00:00:00Z', rows: 50, seed: 3 });
   const version = await registerCandidate(harness.db, harness.artifacts, {
-    modelName: MODEL, retrainId, workflowId: `retrain-${retrainId}`, task: 'binary_classification', backend: artifact.backend.name,
+    modelName: MODEL, retrainId, kind: 'tuned', workflowId: `retrain-${retrainId}`, task: 'binary_classification', backend: artifact.backend.name,
     hyperparameters: artifact.hyperparameters, trainingWindow: window,
     referenceProfile: buildReferenceProfile(config.features, tableFromRows(rows, config.features.map((f) => f.name))),
     artifact,

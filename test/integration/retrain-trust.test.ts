@@ -58,10 +58,12 @@ alerts:
   const failed = result.qualityGate!.checks.filter((check) => !check.passed).map((check) => check.name);
   expect(failed).toContain('not_constant');
   expect(result.reason).toMatch(/quality gate/);
+  // The linear baseline evaluated in its place cannot do better on that input: it fails the gate too.
+  expect(result.fallback?.from).toBe(1);
 
-  // Registered for the record, never champion.
+  // Both registered for the record, never champion.
   const versions = await listVersions(harness.db, model);
-  expect(versions.map((v) => [v.version, v.status])).toEqual([[1, 'rejected']]);
+  expect(versions.map((v) => [v.version, v.status])).toEqual([[1, 'rejected'], [2, 'rejected']]);
   const alert = receiver.received.find((a) => a.event === 'retrain_failed' && a.model === model);
   expect(alert?.summary).toMatch(/failed the quality gate/);
 });

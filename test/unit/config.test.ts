@@ -80,6 +80,7 @@ describe('parseModelConfig defaults', () => {
         referenceChunks: 10,
       },
       reference: { mode: 'training', periodMs: 365 * 86_400_000 },
+      performance: { k: 3, calibration: true },
       driftRule: { minDriftedShare: 0.5, anyPsiAtLeast: null, weights: {} },
       retrain: {
         cooldownMs: 86_400_000,
@@ -93,7 +94,7 @@ describe('parseModelConfig defaults', () => {
         classWeights: 'auto',
         backoff: { initialMs: 7 * 86_400_000, multiplier: 2, maxMs: 90 * 86_400_000, askAfterRejections: 3, rearmLabelledRows: 200 },
       },
-      qualityGate: { baselineTolerance: 0.25 },
+      qualityGate: { baselineTolerance: 0.25, linearFallback: true },
       tuning: {
         trials: 6,
         parallelism: 2,
@@ -145,6 +146,11 @@ describe('parseModelConfig defaults', () => {
     const config = parseModelConfig(minimalWith({ retrain: { backoff: null }, qualityGate: null }), '<inline>');
     expect(config.retrain.backoff).toBeNull();
     expect(config.qualityGate).toBeNull();
+  });
+
+  it('turns the linear fallback off alone, keeping the gate', () => {
+    const config = parseModelConfig(minimalWith({ qualityGate: { linearFallback: false } }), '<inline>');
+    expect(config.qualityGate).toEqual({ baselineTolerance: 0.25, linearFallback: false });
   });
 
   it('fills in defaults inside partially given sections', () => {

@@ -32,7 +32,7 @@ function checked(modelName: string, windowEnd: string, fields: Partial<Check>, p
   return {
     modelName, checkedAt: new Date().toISOString(), outcome: 'checked', verdict: 'no_drift', reportId: reportIds, championVersion: 1,
     window: { start: new Date(Date.parse(windowEnd) - DAY_MS).toISOString(), end: windowEnd, rows: 100, lateRows: 0 },
-    datasetDrift: false, driftedShare: 0, measuredShare: 1, labelledRows: 1000, features: [feature('x1', false), feature('x2', false), feature('x3', false)],
+    datasetDrift: false, driftedShare: 0, measuredShare: 1, labelledRows: 1000, features: [feature('x1', false), feature('x2', false), feature('x3', false)], performance: null,
     reasons: ['0 of 3 features drifted'], retrainBlockedBy: null, policy, ...fields,
   };
 }
@@ -50,6 +50,17 @@ export function checksOf(modelName: string, policy: { blindAlertAfter?: number; 
         verdict: 'drift', datasetDrift: true, driftedShare: driftedFeatures.length / 3, labelledRows: options.labelledRows ?? 1000,
         features: ['x1', 'x2', 'x3'].map((name) => feature(name, driftedFeatures.includes(name))),
         reasons: [`${driftedFeatures.length} of 3 features drifted`],
+      }, full);
+    },
+    /** The features are clean, the champion's performance left its band: a concept shift. */
+    performanceDegraded(windowEnd: string, degraded: Array<'loss' | 'calibration'> = ['loss']): Check {
+      return checked(modelName, windowEnd, {
+        verdict: 'drift',
+        performance: {
+          status: 'degraded', metric: 'log_loss', labelledRows: 90, loss: 0.9, calibration: 0.3, degraded, lossUpper: 0.7, calibrationBand: [-0.2, 0.2],
+          reason: `performance degraded (${degraded.join(' and ')}): log_loss 0.900 on 90 labelled rows`,
+        },
+        reasons: ['0 of 3 features drifted', `performance degraded (${degraded.join(' and ')})`],
       }, full);
     },
     clean(windowEnd: string): Check {

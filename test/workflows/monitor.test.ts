@@ -3,64 +3,39 @@
  * drift checks, retrains that always end rejected, recorded alerts. Covers the blind monitor and
  * the drift incident's retrain back-off without PostgreSQL or training.
  */
-import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveTemporalCli } from '../../src/temporal';
 import type { modelMonitorWorkflow } from '../../workflows';
 import {
-  SEARCH_ATTRIBUTES,
   checkDriftUpdate,
   forceRetrainUpdate,
   monitorStatusQuery,
   monitorWorkflowId,
   retrainWorkflowId,
-  trainingTaskQueue,
   type DriftCheckRequest,
 } from '../../workflows/definitions';
 import type { MonitorState } from '../../workflows/monitor';
+import { startWorkflowEnvironment, type WorkflowTestEnvironment } from './environment';
 import { checksOf, createFakeWorld, day, type Check } from './fake-activities';
 
 const TASK_QUEUE = 'monitor-workflow-tests';
 const DAY_MS = 24 * 60 * 60 * 1000;
 const world = createFakeWorld();
-let env: TestWorkflowEnvironment;
-let workers: Worker[] = [];
-let running: Promise<unknown> = Promise.resolve();
+let environment: WorkflowTestEnvironment;
 
 beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: resolveTemporalCli() },
-      searchAttributes: [...SEARCH_ATTRIBUTES],
-      extraArgs: ['--log-level', 'error'],
-    },
-  });
-  const namespace = env.namespace ?? 'default';
-  workers = [
-    await Worker.create({
-      connection: env.nativeConnection, namespace, taskQueue: TASK_QUEUE,
-      workflowsPath: path.join(__dirname, '..', '..', 'workflows', 'index.ts'), activities: world.orchestration,
-    }),
-    await Worker.create({ connection: env.nativeConnection, namespace, taskQueue: trainingTaskQueue(TASK_QUEUE), activities: world.training }),
-  ];
-  running = Promise.all(workers.map((worker) => worker.run()));
+  environment = await startWorkflowEnvironment(TASK_QUEUE, world);
 });
 
 afterAll(async () => {
-  for (const worker of workers) worker.shutdown();
-  await running;
-  await env?.teardown();
+  await environment?.close();
 });
 
 type Monitor = WorkflowHandle<typeof modelMonitorWorkflow>;
 
 async function startMonitor(modelName: string, ...checks: Check[]): Promise<Monitor> {
   world.script(modelName, ...checks);
-  return env.client.workflow.start<typeof modelMonitorWorkflow>('modelMonitorWorkflow', {
+  return environment.env.client.workflow.start<typeof modelMonitorWorkflow>('modelMonitorWorkflow', {
     workflowId: monitorWorkflowId(modelName), taskQueue: TASK_QUEUE, args: [{ modelName }],
   });
 }
@@ -80,7 +55,7 @@ async function eventually<T>(read: () => Promise<T> | T, accept: (value: T) => b
 
 /** Waits until the monitor has recorded the rejection of the model's latest retrain in its incident. */
 async function rejectionRecorded(monitor: Monitor, modelName: string): Promise<void> {
-  const retrain = env.client.workflow.getHandle(retrainWorkflowId(modelName));
+  const retrain = environment.env.client.workflow.getHandle(retrainWorkflowId(modelName));
   expect((await retrain.result()).outcome).toBe('rejected');
   const { runId } = await retrain.describe();
   await eventually(() => status(monitor), (s) => s.incident?.retrains.rejected.some((r) => r.runId === runId) ?? false, `rejection of ${runId}`);
@@ -116,17 +91,36 @@ describe('monitor workflow with stubbed activities', () => {
     expect(alertsOf(model, 'drift_resolved')).toEqual([]);
   });
 
+  it('opens an incident and retrains when only the champion\'s performance degraded, and a newly degraded signal re-arms the back-off', async () => {
+    const model = 'performance';
+    const checks = checksOf(model);
+    const monitor = await startMonitor(model, checks.performanceDegraded(day(0)), checks.performanceDegraded(day(2)),
+      checks.performanceDegraded(day(3), ['loss', 'calibration']));
+    const first = await check(monitor);
+    expect(first).toMatchObject({ verdict: 'drift', datasetDrift: false });
+    expect(first.retrain).toMatchObject({ started: true, reason: "drift: the champion's log_loss degraded" });
+    const opened = await eventually(() => alertsOf(model, 'drift_detected'), (a) => a.length > 0, 'drift_detected');
+    expect(opened[0]!.summary).toContain('performance degraded (loss)');
+    await rejectionRecorded(monitor, model);
+
+    expect((await check(monitor)).retrain.reason).toMatch(/^backing off until 2026-01-08T00:00:00\.000Z after 1 rejected challenger/);
+    expect((await check(monitor)).retrain).toMatchObject({
+      started: true, reason: "drift: the champion's log_loss and calibration degraded; re-armed by a changed drift pattern: performance:calibration now drifts",
+    });
+    await rejectionRecorded(monitor, model);
+  });
+
   it('backs a drift-triggered retrain off after a rejected challenger, in the data\'s event time', async () => {
     const model = 'backoff';
     const checks = checksOf(model);
     const monitor = await startMonitor(model, checks.drifted(day(0)), checks.drifted(day(3)), checks.drifted(day(7)), checks.drifted(day(10)));
-    expect((await check(monitor)).retrain).toMatchObject({ started: true, reason: 'dataset drift' });
+    expect((await check(monitor)).retrain).toMatchObject({ started: true, reason: 'drift: 67% of the measured features' });
     await rejectionRecorded(monitor, model);
 
     const inside = await check(monitor);
     expect(inside.retrain.started).toBe(false);
     expect(inside.retrain.reason).toMatch(/^backing off until 2026-01-08T00:00:00\.000Z after 1 rejected challenger; re-armed by a manual retrain/);
-    expect((await check(monitor)).retrain).toMatchObject({ started: true, reason: 'dataset drift' });
+    expect((await check(monitor)).retrain).toMatchObject({ started: true, reason: 'drift: 67% of the measured features' });
     await rejectionRecorded(monitor, model);
 
     const doubled = await check(monitor);
@@ -170,7 +164,7 @@ describe('monitor workflow with stubbed activities', () => {
     await rejectionRecorded(monitor, model);
     expect((await check(monitor)).retrain.reason).toContain('(at 1200 labelled rows; 1150 now)');
     expect((await check(monitor)).retrain).toMatchObject({
-      started: true, reason: 'dataset drift; re-armed by 200 new labelled rows since the last rejected challenger',
+      started: true, reason: 'drift: 67% of the measured features; re-armed by 200 new labelled rows since the last rejected challenger',
     });
     await rejectionRecorded(monitor, model);
     // A new run of rejections asks again.
@@ -185,7 +179,7 @@ describe('monitor workflow with stubbed activities', () => {
     await check(monitor);
     await rejectionRecorded(monitor, model);
     expect((await check(monitor)).retrain.started).toBe(false);
-    expect((await check(monitor)).retrain).toMatchObject({ started: true, reason: 'dataset drift; re-armed by a changed drift pattern: x3 now drifts' });
+    expect((await check(monitor)).retrain).toMatchObject({ started: true, reason: 'drift: 67% of the measured features; re-armed by a changed drift pattern: x3 now drifts' });
     await eventually(() => world.retrainsStarted(model), (n) => n === 2, 'the second retrain');
   });
 

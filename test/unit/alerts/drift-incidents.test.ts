@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { incidentAfterCheck, incidentAfterPromotion, type CheckOutcome } from '../../../src/policy/drift-incidents';
 
 const check = (reportId: number, datasetDrift: boolean, championVersion = 1): CheckOutcome => ({
-  outcome: 'checked', verdict: datasetDrift ? 'drift' : 'no_drift', datasetDrift, reportId, championVersion, checkedAt: `2026-03-0${reportId}T00:00:00Z`,
+  outcome: 'checked', verdict: datasetDrift ? 'drift' : 'no_drift', reportId, championVersion, checkedAt: `2026-03-0${reportId}T00:00:00Z`,
 });
 
 describe('drift incidents', () => {

@@ -8,11 +8,12 @@ import { buildReferenceProfile, tableFromRows } from '../../../src/drift';
 import { runDriftCheck, type DriftCheckStore } from '../../../src/monitoring/drift-check';
 import type { DriftReportInput } from '../../../src/store/drift-reports';
 import type { FeatureWindow } from '../../../src/store/feature-store';
+import { learnPerformanceReference, type PerformanceReference } from '../../../src/monitoring/performance';
 import { createRng } from '../../../src/tuning/random';
 
 const DAY = 86_400_000;
 
-interface Row { id: number; time: number; features: Record<string, unknown> }
+interface Row { id: number; time: number; features: Record<string, unknown>; label?: number }
 
 function dailyRows(firstId: number, start: string, days: number, seed: number, shift = 0): Row[] {
   const rng = createRng(seed);
@@ -22,7 +23,11 @@ function dailyRows(firstId: number, start: string, days: number, seed: number, s
 }
 
 /** The store's SQL semantics over an array: windows are (start, end], pinned to a row-ID horizon. */
-function memoryStore(config: ModelConfig, rows: Row[], referenceRows: Row[]) {
+/** A stand-in champion for the performance check: P(label = 1) is x, clipped. */
+const championOfX = async (features: ReadonlyArray<Record<string, unknown>>) =>
+  Float32Array.from(features, (f) => Math.min(0.95, Math.max(0.05, Number(f.x))));
+
+function memoryStore(config: ModelConfig, rows: Row[], referenceRows: Row[], performance: PerformanceReference | null = null) {
   const reports: Array<DriftReportInput & { id: number }> = [];
   const profile = buildReferenceProfile(config.features, tableFromRows(referenceRows.map((r) => r.features), ['x', 'y']));
   const inWindow = (w: FeatureWindow) => rows
@@ -64,6 +69,14 @@ function memoryStore(config: ModelConfig, rows: Row[], referenceRows: Row[]) {
     },
     windowRows: async (window) => inWindow(window).map((r) => r.features),
     labelledRows: async () => 0,
+    latestLabelledRows: async (asOfRowId) => {
+      const spec = config.monitoring.window;
+      const labelled = newestFirst(Number(asOfRowId)).filter((r) => r.label !== undefined);
+      const newest = spec.kind === 'rows' ? labelled.slice(0, spec.rows) : labelled.filter((r) => r.time > labelled[0]!.time - spec.ms);
+      return newest.reverse().map((r) => ({ features: r.features, label: r.label!, eventTime: new Date(r.time) }));
+    },
+    performanceReference: async () => performance,
+    predict: async (_version, features) => championOfX(features),
     newestEventTimes: async (limit) => newestFirst(Infinity).slice(0, limit).map((r) => r.time),
     async insertReport(report) {
       reports.push({ ...report, id: reports.length + 1 });
@@ -141,5 +154,60 @@ describe('runDriftCheck', () => {
     const fallback = await check(young.store, model);
     expect(young.reports[0]?.reference.mode).toBe('training');
     expect(fallback.reasons.join('\n')).toContain("compared with the champion's training window instead");
+  });
+
+  describe('realized performance on labelled rows', () => {
+    /** x uniform; the label is 1 when x > 0.5 (10% flipped), or the opposite once the concept has turned. */
+    const labelled = (firstId: number, start: string, days: number, seed: number, turned = false): Row[] => {
+      const rng = createRng(seed + 100);
+      return dailyRows(firstId, start, days, seed).map((row) => {
+        const label = (Number(row.features.x) > 0.5) !== turned ? 1 : 0;
+        return { ...row, label: rng() < 0.1 ? 1 - label : label };
+      });
+    };
+    const referenceOf = (model: ModelConfig, rows: Row[]) => learnPerformanceReference(
+      'binary_classification', rows.length, { chunkRows: 90 }, { k: 3, minRows: 30 },
+      async (start, end) => ({
+        task: 'binary_classification', labels: rows.slice(start, end).map((r) => r.label!),
+        predictions: await championOfX(rows.slice(start, end).map((r) => r.features)),
+      }),
+    );
+
+    it('says drift when the concept turned although no feature moved, and why', async () => {
+      const model = config('');
+      const reference = labelled(1, '2022-09-01', 500, 1);
+      const performance = await referenceOf(model, reference);
+      expect(performance).toMatchObject({ metric: 'log_loss', chunkRows: 90, chunks: 20 });
+      const { store, reports } = memoryStore(model, [...reference, ...labelled(501, '2024-01-01', 120, 2, true)], reference, performance);
+      const result = await check(store, model);
+      expect(result).toMatchObject({ verdict: 'drift', datasetDrift: false, performance: { status: 'degraded', labelledRows: 90 } });
+      expect(result.performance!.degraded).toContain('loss');
+      expect(result.performance!.loss!).toBeGreaterThan(result.performance!.lossUpper!);
+      expect(result.reasons.join('\n')).toMatch(/performance degraded \(loss.*\): log_loss [0-9.]+ on 90 labelled rows \(reference at most [0-9.]+: mean/);
+      expect(reports[0]).toMatchObject({ verdict: 'drift', datasetDrift: false, performance: { status: 'degraded' } });
+    });
+
+    it('stays quiet while the concept holds, and says when it cannot check', async () => {
+      const model = config('');
+      const reference = labelled(1, '2022-09-01', 500, 1);
+      const performance = await referenceOf(model, reference);
+      const same = memoryStore(model, [...reference, ...labelled(501, '2024-01-01', 120, 2)], reference, performance);
+      expect(await check(same.store, model)).toMatchObject({ verdict: 'no_drift', performance: { status: 'ok', degraded: [] } });
+
+      const unlabelled = memoryStore(model, [...reference.map(({ label: _label, ...row }) => row), ...dailyRows(501, '2024-01-01', 120, 2)], reference, performance);
+      const blind = await check(unlabelled.store, model);
+      expect(blind).toMatchObject({ verdict: 'no_drift', performance: { status: 'insufficient_labels', labelledRows: 0 } });
+
+      const old = memoryStore(model, [...reference, ...labelled(501, '2024-01-01', 120, 2, true)], reference, null);
+      expect((await check(old.store, model)).performance).toMatchObject({ status: 'no_reference' });
+      expect((await check(old.store, model)).verdict).not.toBe('drift');
+    });
+
+    it('is off with performance: null', async () => {
+      const model = config('performance: null');
+      const reference = labelled(1, '2022-09-01', 500, 1);
+      const { store } = memoryStore(model, [...reference, ...labelled(501, '2024-01-01', 120, 2, true)], reference, await referenceOf(model, reference));
+      expect(await check(store, model)).toMatchObject({ verdict: 'no_drift', performance: null });
+    });
   });
 });

@@ -39,9 +39,9 @@ describe('blind monitor', () => {
   });
 
   it('a not_measured check neither confirms nor clears a drift incident', () => {
-    const opened = incidentAfterCheck('m', null, { outcome: 'checked', verdict: 'drift', datasetDrift: true, reportId: 1, championVersion: 1, checkedAt: 't1' });
+    const opened = incidentAfterCheck('m', null, { outcome: 'checked', verdict: 'drift', reportId: 1, championVersion: 1, checkedAt: 't1' });
     const blind = incidentAfterCheck('m', opened.incident, {
-      outcome: 'checked', verdict: 'not_measured', datasetDrift: false, reportId: 2, championVersion: 1, checkedAt: 't2',
+      outcome: 'checked', verdict: 'not_measured', reportId: 2, championVersion: 1, checkedAt: 't2',
     });
     expect(blind).toEqual({ incident: opened.incident, transitions: [] });
     expect(opened.incident?.retrains).toEqual({ rejected: [], driftedFeatures: [], askedPerson: false });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type QualityGateInput,
   checkQualityGate,
+  linearFallbackReason,
   summariseLabels,
   summarisePredictions,
 } from '../../../src/policy/quality-gate';
@@ -193,5 +194,43 @@ describe('checkQualityGate', () => {
   it('rejects a primary metric of another task and a bad tolerance', () => {
     expect(() => checkQualityGate(binaryInput({ primaryMetric: 'rmse' }))).toThrow(/rmse is not a metric of binary_classification/);
     expect(() => checkQualityGate(binaryInput({ rule: { baselineTolerance: -0.1 } }))).toThrow(/baselineTolerance/);
+  });
+});
+
+describe('linearFallbackReason', () => {
+  const fallbackOf = (input: QualityGateInput) => linearFallbackReason({
+    challengerVersion: 2, primaryMetric: input.primaryMetric, challenger: input.challenger, linearBaseline: input.baselines.linear,
+    qualityGate: checkQualityGate(input),
+  });
+
+  it('keeps a challenger that passes the gate and is not below the linear baseline (a tie included)', () => {
+    expect(fallbackOf(binaryInput())).toBeNull();
+    expect(fallbackOf(binaryInput({ challenger: { log_loss: 0.41, roc_auc: 0.9 } }))).toBeNull();
+  });
+
+  it('falls back for a challenger below the linear baseline by any amount, within the tolerance too', () => {
+    const input = binaryInput({ challenger: { log_loss: 0.411, roc_auc: 0.9 } });
+    expect(checkQualityGate(input).passed).toBe(true);
+    expect(fallbackOf(input)).toBe('challenger v2 scored below the linear baseline on log_loss (0.411 vs 0.41): the linear baseline was evaluated in its place');
+  });
+
+  it('falls back for a challenger that fails the gate, and names both findings', () => {
+    const ranksBadly = binaryInput({ challenger: { log_loss: 0.405, roc_auc: 0.5 } });
+    expect(fallbackOf(ranksBadly)).toBe(
+      'challenger v2 failed the quality gate (ranks no better than chance: roc_auc 0.5 (chance 0.5)): the linear baseline was evaluated in its place',
+    );
+    const worse = binaryInput({ challenger: { log_loss: 0.549, roc_auc: 0.9 }, baselines: { linear: { log_loss: 0.427 }, prior: { log_loss: 0.7 } } });
+    expect(fallbackOf(worse)).toMatch(
+      /^challenger v2 scored below the linear baseline on log_loss \(0\.549 vs 0\.427\) and failed the quality gate \(worse than the linear baseline beyond tolerance: .*\): the linear baseline was evaluated in its place$/,
+    );
+  });
+
+  it('compares RMSE for regression, and falls back through the gate when a score is undefined', () => {
+    expect(linearFallbackReason({
+      challengerVersion: 7, primaryMetric: 'rmse', challenger: { rmse: 10.5 }, linearBaseline: { rmse: 10.2 },
+      qualityGate: { passed: true, checks: [], reasons: [] },
+    })).toBe('challenger v7 scored below the linear baseline on rmse (10.5 vs 10.2): the linear baseline was evaluated in its place');
+    const undefinedScore = binaryInput({ challenger: { log_loss: null, roc_auc: 0.9 } });
+    expect(fallbackOf(undefinedScore)).toMatch(/^challenger v2 failed the quality gate \(log_loss is undefined for the challenger/);
   });
 });

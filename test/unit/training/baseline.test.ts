@@ -1,31 +1,15 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type Task, scorePredictions } from '../../../src/metrics';
+import { scorePredictions } from '../../../src/metrics';
 import { createRng } from '../../../src/tuning';
 import { type BaselineKind, type FeatureInput, fitBaseline, predictBaseline } from '../../../src/training';
-
-interface FixtureCase {
-  name: string;
-  task: Task;
-  features: FeatureInput[];
-  trainRows: Array<Record<string, unknown>>;
-  trainLabels: number[];
-  testRows: Array<Record<string, unknown>>;
-  testLabels: number[];
-  expected: Record<BaselineKind, { predictions: number[]; log_loss?: number; rmse?: number }>;
-}
-
-const fixture = JSON.parse(
-  readFileSync(path.join(__dirname, '../../fixtures/baselines/cases.json'), 'utf8'),
-) as { cases: FixtureCase[] };
+import { baselineFixtureCases } from '../../fixtures/baselines/cases';
 
 // Inputs reach the model as float32 (transformRows), scikit-learn's in float64: agreement to ~1e-6, not 1e-12.
 const PROBABILITY_TOLERANCE = 2e-6;
 const RELATIVE_METRIC_TOLERANCE = 1e-6;
 
 describe('fitBaseline against scikit-learn (test/fixtures/baselines)', () => {
-  it.each(fixture.cases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+  it.each(baselineFixtureCases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
     const model = await fitBaseline({ task: c.task, features: c.features, rows: c.trainRows, labels: c.trainLabels });
     expect(JSON.parse(JSON.stringify(model))).toEqual(model);
     expect(model.linear.converged).toBe(true);
@@ -43,7 +27,7 @@ describe('fitBaseline against scikit-learn (test/fixtures/baselines)', () => {
   });
 
   it('the linear baseline beats the prior on every fixture (the data carry signal)', async () => {
-    for (const c of fixture.cases) {
+    for (const c of baselineFixtureCases) {
       const model = await fitBaseline({ task: c.task, features: c.features, rows: c.trainRows, labels: c.trainLabels });
       const metric = c.task === 'regression' ? 'rmse' : 'log_loss';
       const score = (kind: BaselineKind) => scorePredictions(c.task, c.testLabels, predictBaseline(model, c.testRows, kind))[metric]!;
