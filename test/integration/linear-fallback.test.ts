@@ -11,6 +11,8 @@ import { parseModelConfig, type ModelConfig } from '../../src/config';
 import { readSplit, type DataSplit } from '../../src/store/feature-store';
 import { getChampionReference, getVersionArtifact, listVersions } from '../../src/store/registry';
 import { fitBaseline, predict, predictBaseline } from '../../src/training';
+import { listRetrains } from '../../src/store/retrains';
+import { recordingHistories, saveHistories } from '../replay/record';
 import { startHarness, startWebhookReceiver, testModelYaml, type Harness, type WebhookReceiver } from './harness';
 import { syntheticMulticlassRows, syntheticRows } from './synthetic';
 
@@ -36,6 +38,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // The loop test keeps the fallback off: this bootstrap is the replay test's history of the fallback path.
+  if (recordingHistories()) {
+    const [retrain] = await listRetrains(harness.db, 'fallback-binary');
+    await saveHistories([{ name: 'retrain-linear-fallback', handle: harness.client.workflow.getHandle(retrain!.workflowId, retrain!.id) }]);
+  }
   await harness?.close();
   await receiver?.close();
 });

@@ -1,11 +1,9 @@
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listVersions } from '../../src/store/registry';
 import { listRetrains } from '../../src/store/retrains';
 import { monitorStatusQuery, monitorWorkflowId, retrainWorkflowId, type RetrainResult } from '../../workflows/definitions';
 import { startHarness, startWebhookReceiver, testModelConfig, type Harness, type WebhookReceiver } from './harness';
+import { recordingHistories, saveHistories } from '../replay/record';
 import { syntheticRows } from './synthetic';
 
 const MODEL = 'loop';
@@ -19,23 +17,18 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (process.env.DRIFTWATCH_RECORD_HISTORIES === '1') await recordHistories();
+  if (recordingHistories()) await recordHistories();
   await harness?.close();
   await webhook?.close();
 });
 
 /** Saves this run's workflow histories for the replay test (see test/replay/README.md). */
 async function recordHistories(): Promise<void> {
-  const dir = path.join(__dirname, '..', 'replay', 'histories');
-  const monitor = harness.client.workflow.getHandle(monitorWorkflowId(MODEL));
   const retrains = await listRetrains(harness.db, MODEL);
-  const handles = [
-    { name: 'monitor', handle: monitor },
+  await saveHistories([
+    { name: 'monitor', handle: harness.client.workflow.getHandle(monitorWorkflowId(MODEL)) },
     ...retrains.map((r) => ({ name: `retrain-${r.trigger}`, handle: harness.client.workflow.getHandle(r.workflowId, r.id) })),
-  ];
-  for (const { name, handle } of handles) {
-    writeFileSync(path.join(dir, `${name}.json`), historyToJSON(await handle.fetchHistory()));
-  }
+  ]);
 }
 
 describe('the whole loop on a real Temporal server and PostgreSQL', () => {
