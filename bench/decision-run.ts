@@ -294,9 +294,15 @@ async function compareWithBaseline(environment: RunEnvironment, config: ModelCon
   const challengerPredictions = await predict(await getVersionArtifact(db, artifacts, config.model, version), holdoutFeatures);
   const challenger = scorePredictions(config.task, labels, challengerPredictions)[metric] ?? null;
   const baseline = scorePredictions(config.task, labels, predictBaseline(baselineModel, holdoutFeatures, 'linear'))[metric] ?? null;
-  const belowBaseline = challenger !== null && baseline !== null && (higherIsBetter(metric) ? challenger < baseline : challenger > baseline);
+  // A promoted linear baseline is this very regression served in float32: it differs from the float64 fit by ~1e-8.
+  const margin = baseline === null ? 0 : SAME_MODEL_TOLERANCE * Math.abs(baseline);
+  const belowBaseline = challenger !== null && baseline !== null
+    && (higherIsBetter(metric) ? challenger < baseline - margin : challenger > baseline + margin);
   return { metric, challenger, baseline, holdoutRows: holdout.length, belowBaseline };
 }
+
+/** Relative difference within which a challenger and the bench's regression score the same (float32 serving of the same model). */
+const SAME_MODEL_TOLERANCE = 1e-6;
 
 /** Share of the rows in the check's window, as the check reported it, dated on or after the onset. */
 function shiftedShare(rows: WeatherRow[], onset: string | null, check: DriftCheckResult | null): number | null {
