@@ -121,24 +121,28 @@ export interface PerformanceCheck {
   loss: number | null;
   calibration: number | null;
   reference: PerformanceReference | null;
+  /** The edges this window was held to: the reference's, widened for a window with fewer labelled rows than its chunks. */
+  lossUpper: number | null;
+  calibrationBand: [number, number] | null;
   /** What degraded: the loss above its band, the calibration outside its band. */
   degraded: Array<'loss' | 'calibration'>;
   reason: string;
 }
 
-/** What a check result (and so workflow history) carries: the numbers and the reason, with the band edges instead of the reference. */
-export type PerformanceSummary = Omit<PerformanceCheck, 'reference'> & { lossUpper: number | null; calibrationBand: [number, number] | null };
+/** What a check result (and so workflow history) carries: everything but the learned reference. */
+export type PerformanceSummary = Omit<PerformanceCheck, 'reference'>;
 
 export function summarisePerformance(check: PerformanceCheck | null): PerformanceSummary | null {
   if (!check) return null;
-  const { reference, ...rest } = check;
-  const calibration = reference?.calibration;
-  return { ...rest, lossUpper: reference?.loss.upper ?? null, calibrationBand: calibration ? [calibration.lower, calibration.upper] : null };
+  const { reference: _reference, ...summary } = check;
+  return summary;
 }
 
 /**
- * Degraded when the window's loss is above the reference band's upper edge, or (binary) its
- * calibration is outside its band on either side: more positives than predicted is as wrong as fewer.
+ * Degraded when the window's loss is above the band's upper edge, or (binary) its calibration is
+ * outside its band on either side: more positives than predicted is as wrong as fewer. A window
+ * with fewer labelled rows than the reference's chunks (labels still arriving) is noisier, so its
+ * bands widen by √(chunk rows / labelled rows); they never narrow.
  */
 export async function judgePerformance(
   task: Task,
@@ -148,7 +152,7 @@ export async function judgePerformance(
   measure: () => Promise<MeasuredPerformance>,
 ): Promise<PerformanceCheck> {
   const metric = performanceMetric(task);
-  const base = { metric, labelledRows, loss: null, calibration: null, reference, degraded: [] };
+  const base = { metric, labelledRows, loss: null, calibration: null, reference, lossUpper: null, calibrationBand: null, degraded: [] };
   if (reference === null) {
     return { ...base, status: 'no_reference',
       reason: 'performance not checked: the champion has no performance reference (it was evaluated before driftwatch learned one, or on too few rows); the next retrain learns it' };
@@ -158,16 +162,22 @@ export async function judgePerformance(
       reason: `performance not checked: ${labelledRows} labelled rows in the window, fewer than monitoring.minRows ${minRows}` };
   }
   const measured = await measure();
+  const widening = Math.max(1, Math.sqrt(reference.chunkRows / labelledRows));
+  const edge = (learned: LearnedBand, sign: 1 | -1) => learned.mean + sign * reference.k * learned.std * widening;
+  const lossUpper = edge(reference.loss, 1);
+  const calibrationBand: [number, number] | null = reference.calibration ? [edge(reference.calibration, -1), edge(reference.calibration, 1)] : null;
   const degraded: PerformanceCheck['degraded'] = [];
-    const parts = [`${metric} ${format(measured.loss)} on ${labelledRows} labelled rows (reference ${describeBand(reference.loss, reference, 'upper')})`];
-    if (measured.loss > reference.loss.upper) degraded.push('loss');
-    if (measured.calibration !== null && reference.calibration) {
-      const { lower, upper } = reference.calibration;
-      if (measured.calibration < lower || measured.calibration > upper) degraded.push('calibration');
-      parts.push(`label rate − predicted rate ${signed(measured.calibration)} (reference ${describeBand(reference.calibration, reference, 'both')})`);
-    }
+  if (measured.loss > lossUpper) degraded.push('loss');
+  const parts = [`${metric} ${format(measured.loss)} on ${labelledRows} labelled rows (reference at most ${format(lossUpper)}: ${describeBand(reference.loss, reference)})`];
+  if (measured.calibration !== null && calibrationBand && reference.calibration) {
+    if (measured.calibration < calibrationBand[0] || measured.calibration > calibrationBand[1]) degraded.push('calibration');
+    parts.push(`label rate − predicted rate ${signed(measured.calibration)} `
+      + `(reference ${signed(calibrationBand[0])} … ${signed(calibrationBand[1])}: ${describeBand(reference.calibration, reference)})`);
+  }
+  if (widening > 1) parts.push(`bands widened ×${widening.toFixed(2)}: ${labelledRows} labelled rows against chunks of ${reference.chunkRows}`);
   return {
-    ...base, status: degraded.length > 0 ? 'degraded' : 'ok', loss: measured.loss, calibration: measured.calibration, degraded,
+    ...base, status: degraded.length > 0 ? 'degraded' : 'ok', loss: measured.loss, calibration: measured.calibration,
+    lossUpper, calibrationBand, degraded,
     reason: `${degraded.length > 0 ? `performance degraded (${degraded.join(' and ')})` : 'performance ok'}: ${parts.join('; ')}`,
   };
 }
@@ -178,10 +188,8 @@ function band(values: number[], k: number): LearnedBand {
   return { mean, std, lower: mean - k * std, upper: mean + k * std };
 }
 
-function describeBand(learned: LearnedBand, reference: PerformanceReference, side: 'upper' | 'both'): string {
-  const edges = side === 'upper' ? `at most ${format(learned.upper)}` : `${signed(learned.lower)} … ${signed(learned.upper)}`;
-  return `${edges}: mean ${side === 'upper' ? format(learned.mean) : signed(learned.mean)} ± ${reference.k}·${format(learned.std)} `
-    + `over ${reference.chunks} chunks of ${reference.chunking}`;
+function describeBand(learned: LearnedBand, reference: PerformanceReference): string {
+  return `mean ${format(learned.mean)} ± ${reference.k}·${format(learned.std)} over ${reference.chunks} chunks of ${reference.chunking}`;
 }
 
 const format = (value: number): string => value.toFixed(3);

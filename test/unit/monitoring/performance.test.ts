@@ -62,6 +62,21 @@ describe('learnPerformanceReference and judgePerformance', () => {
     }
   });
 
+  it('widens the bands for a window with fewer labelled rows than the chunks (labels still arriving), never narrows them', async () => {
+    const reference = (await learn(binaryRows))!;
+    const loss = reference.loss.upper + 0.5 * (reference.loss.upper - reference.loss.mean);
+    const full = await judgePerformance('binary_classification', reference, 90, 30, async () => ({ loss, calibration: 0 }));
+    expect(full).toMatchObject({ status: 'degraded', lossUpper: reference.loss.upper });
+    // 40 of 90: the bands widen by √(90/40) = 1.5, and the same loss is inside.
+    const partial = await judgePerformance('binary_classification', reference, 40, 30, async () => ({ loss, calibration: 0 }));
+    expect(partial.status).toBe('ok');
+    expect(partial.lossUpper).toBeCloseTo(reference.loss.mean + 3 * reference.loss.std * 1.5, 12);
+    expect(partial.calibrationBand![1] - partial.calibrationBand![0]).toBeCloseTo(1.5 * (reference.calibration!.upper - reference.calibration!.lower), 12);
+    expect(partial.reason).toContain('bands widened ×1.50: 40 labelled rows against chunks of 90');
+    const more = await judgePerformance('binary_classification', reference, 200, 30, async () => ({ loss, calibration: 0 }));
+    expect(more.lossUpper).toBe(reference.loss.upper);
+  });
+
   it('does not measure with too few labels or without a reference, and says why', async () => {
     const reference = (await learn(binaryRows))!;
     const never = async () => { throw new Error('must not score'); };
