@@ -83,7 +83,8 @@ export async function modelsShow(ctx: CliContext, model: string): Promise<void> 
     + `reference ${config.reference.mode}, monitor_blind after ${monitoring.blindAlertAfter} unmeasured checks`);
   ctx.say(`Dataset drift: at least ${percent(driftRule.minDriftedShare)} of features drifted` +
     (driftRule.anyPsiAtLeast === null ? '' : `, or any PSI >= ${driftRule.anyPsiAtLeast}`));
-  ctx.say(`Performance: ${config.performance === null ? 'off' : `the champion's ${config.task === 'regression' ? 'RMSE' : 'log loss'}`
+  // A config stored before the key existed lacks it, and is off until registered again.
+  ctx.say(`Performance: ${!config.performance ? 'off' : `the champion's ${config.task === 'regression' ? 'RMSE' : 'log loss'}`
     + `${config.task === 'binary_classification' && config.performance.calibration ? ' and calibration' : ''} on the newest labelled rows, `
     + `within mean ± ${config.performance.k}·std of its window-sized reference chunks`}`);
   ctx.say(`Retrain: cooldown ${duration(retrain.cooldownMs)}, training window ${duration(retrain.trainingWindowMs)}, ` +
