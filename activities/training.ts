@@ -195,6 +195,8 @@ export function createTrainingActivities({ db, artifacts }: TrainingDeps) {
     const holdout = await readSplit(db, request.modelName, request.split, 'holdout');
     const referenceRows = [...data.rows, ...holdout.map((r) => r.features)];
     const window = data.config.monitoring.window;
+    const eventTimesMs = [...data.eventTimesMs, ...holdout.map((r) => r.eventTime.getTime())];
+    const { reference } = data.config;
     return registerCandidate(db, artifacts, {
       modelName: request.modelName,
       retrainId: request.retrainId,
@@ -209,9 +211,9 @@ export function createTrainingActivities({ db, artifacts }: TrainingDeps) {
       referenceProfile: await buildReferenceProfileAsync(data.config.features, tableFromRows(referenceRows, data.config.features.map((f) => f.name)), {
         sampleLimit: data.config.drift.referenceSampleLimit,
         chunks: data.config.drift.referenceChunks,
-        ...(window.kind === 'duration'
-          ? { chunkMs: window.ms, eventTimesMs: [...data.eventTimesMs, ...holdout.map((r) => r.eventTime.getTime())] }
-          : { chunkRows: window.rows }),
+        ...(window.kind === 'duration' ? { chunkMs: window.ms, eventTimesMs } : { chunkRows: window.rows }),
+        // A seasonal reference's thresholds: each chunk against the same span one period earlier.
+        ...(reference.mode === 'seasonal' && { seasonalPeriodMs: reference.periodMs, eventTimesMs }),
         binning: data.config.drift.binning,
         smoothing: data.config.drift.smoothing,
         minChunkRows: data.config.monitoring.minRows,

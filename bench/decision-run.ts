@@ -35,7 +35,7 @@ import {
 } from '../workflows/definitions';
 import { feedMonths, nextMonthStart, rowsBetween, TRAINING_SPAN, type Scenario } from './decision-scenarios';
 
-export const POLICIES = ['default', 'never', 'monthly', 'example'] as const;
+export const POLICIES = ['default', 'never', 'monthly', 'seasonal', 'example'] as const;
 export type Policy = (typeof POLICIES)[number];
 
 export const EXAMPLE_CONFIG_PATH = path.join(__dirname, '..', 'examples', 'seattle-weather.yaml');
@@ -150,8 +150,9 @@ export async function runOnce(context: BenchContext, scenario: Scenario, policy:
 
 /**
  * The example model config under a policy. `default` and the baselines keep the example's model
- * (features, label, retrain window) but drop its monitoring, drift and promotion sections and the
- * per-feature tests, so what is measured is the code's defaults; `example` keeps the example as written.
+ * (features, label, retrain window) but drop its monitoring, drift, reference and promotion sections
+ * and the per-feature tests, so what is measured is the code's defaults; `seasonal` is `default` with
+ * reference.mode seasonal; `example` keeps the example as written.
  * Months pass in seconds here, so the cooldown is 0 everywhere.
  */
 export async function benchModelConfig(model: string, policy: Policy, seed: number, alertUrl: string): Promise<ModelConfig> {
@@ -164,8 +165,11 @@ export async function benchModelConfig(model: string, policy: Policy, seed: numb
     delete file.monitoring;
     delete file.drift;
     delete file.promotion;
+    delete file.reference;
     for (const feature of file.features) delete feature.drift;
   }
+  // The defaults with the seasonal reference, whose thresholds are learned year over year from the example's two-year training window.
+  if (policy === 'seasonal') file.reference = { mode: 'seasonal', period: '365d' };
   file.model = model;
   file.retrain = { ...file.retrain, cooldown: '0s', seed };
   file.tuning = {

@@ -54,6 +54,22 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    name: 'warm-shift',
+    description: `temp_max and temp_min + 1.5 reference std (± 0.2 std noise per day) from ${SHIFT_ONSET}: a moderate shift of the seasonal features; labels unchanged`,
+    onset: SHIFT_ONSET,
+    visibleInFeatures: true,
+    rows: (seed) => {
+      const rows = loadSeattleWeather();
+      const reference = referenceRows(rows);
+      const stds = { temp_max: standardDeviation(reference.map((row) => Number(row.temp_max))), temp_min: standardDeviation(reference.map((row) => Number(row.temp_min))) };
+      const rng = createRng(deriveSeed(seed, NOISE_STREAM));
+      return mapFromOnset(rows, (row) => {
+        const shift = 1.5 + 0.2 * normal(rng);
+        return { ...row, temp_max: round1(Number(row.temp_max) + shift * stds.temp_max), temp_min: round1(Number(row.temp_min) + shift * stds.temp_min) };
+      });
+    },
+  },
+  {
     name: 'label-rate',
     description: `from ${SHIFT_ONSET} 60% of dry days are missing from the feed (rain rate ~0.43 → ~0.65; P(x|y) unchanged)`,
     onset: SHIFT_ONSET,

@@ -27,6 +27,7 @@ import type {
   PValueTestName,
   ReferenceChunking,
   ReferenceProfile,
+  SeasonalChunkScores,
 } from './types';
 
 /**
@@ -76,6 +77,11 @@ export interface ProfileOptions {
   smoothing?: DriftOptions['smoothing'];
   /** Chunks with fewer values than this are not scored (their scores would say more about chunk size than drift). */
   minChunkRows?: number;
+  /**
+   * Also score each window-sized chunk against the same span this long before it (a seasonal
+   * reference's year-over-year thresholds); needs eventTimesMs.
+   */
+  seasonalPeriodMs?: number;
 }
 
 /** Builds the profile in one go; see buildReferenceProfileAsync for a worker's event loop. */
@@ -130,10 +136,58 @@ function* profileSteps(specs: readonly FeatureSpec[], table: FeatureTable, optio
       ? yield* numericReference(raw, absent, ranges, resolved)
       : yield* categoricalReference(raw, absent, ranges, resolved);
   }
+  const seasonal = options.seasonalPeriodMs === undefined ? null : yield* seasonalChunks(specs, table, options, options.seasonalPeriodMs, resolved);
   return {
     formatVersion: 3, rowCount: table.rowCount, binning: resolved.binning, smoothing: resolved.smoothing,
-    chunking, chunkCount: ranges.length, features,
+    chunking, chunkCount: ranges.length, features, ...(seasonal && { seasonal }),
   };
+}
+
+/**
+ * Each chunk whose span one period earlier lies inside the reference, scored against the rows of that
+ * span, as a seasonal check scores a window against the same span a year before. The spread of these
+ * scores is year-to-year variation of the same season: thresholds learned from it do not alarm on an
+ * ordinary year, yet see a shift at once. Null with fewer than two such chunks.
+ */
+function* seasonalChunks(
+  specs: readonly FeatureSpec[],
+  table: FeatureTable,
+  options: ProfileOptions,
+  periodMs: number,
+  resolved: Resolved,
+): Generator<void, SeasonalChunkScores | null> {
+  const times = checkedEventTimes(table.rowCount, periodMs, options.eventTimesMs);
+  // Window-sized chunks of the rows from one period after the first on (20 overlapping ones when fewer fit side by side).
+  const offset = table.rowCount === 0 ? 0 : countBelow(times, times[0]! + periodMs);
+  const later = Array.prototype.slice.call(times, offset) as number[];
+  const { ranges } = referenceChunks(table.rowCount - offset, { ...options, eventTimesMs: later }, resolved.minChunkRows);
+  const pairs = ranges.map(({ start, end }) => ({
+    current: { start: start + offset, end: end + offset },
+    earlier: { start: countBelow(times, times[start + offset]! - periodMs), end: countBelow(times, times[end + offset - 1]! - periodMs + 1) },
+  }));
+  if (pairs.length < 2) return null;
+  const features: SeasonalChunkScores['features'] = {};
+  for (const spec of specs) {
+    const raw = columnOf(table, spec.name) ?? [];
+    if (spec.kind === 'numeric') {
+      const numeric = (range: RowRange) => readNumericColumn(sliceRows(raw, range)).values;
+      const effectTests: PValueTestName[] = ['ks', 'chi_square'];
+      features[spec.name] = yield* scoreChunks(pairs, resolved, ['psi', 'wasserstein', 'jensen_shannon'], effectTests, ({ current, earlier }) => {
+        const [now, before] = [numeric(current), numeric(earlier)];
+        if (now.length < resolved.minChunkRows || before.length < resolved.minChunkRows) return null;
+        const reference = sortedCopy(before);
+        return { kind: 'numeric', reference, current: sortedCopy(now), referenceStd: finiteOrNull(standardDeviation(Array.from(reference))) ?? 0 };
+      });
+    } else {
+      const categorical = (range: RowRange) => readCategoricalColumn(sliceRows(raw, range)).values;
+      features[spec.name] = yield* scoreChunks(pairs, resolved, ['psi', 'jensen_shannon'], ['chi_square'], ({ current, earlier }) => {
+        const [now, before] = [categorical(current), categorical(earlier)];
+        if (now.length < resolved.minChunkRows || before.length < resolved.minChunkRows) return null;
+        return { kind: 'categorical', reference: countCategories(before), current: countCategories(now) };
+      });
+    }
+  }
+  return { periodMs, chunkCount: pairs.length, features };
 }
 
 interface Resolved {
@@ -289,19 +343,20 @@ type ChunkScores = Pick<FeatureReference, 'chunkScores' | 'chunkEffectSizes'>;
  * p-values would only say how large the chunk is). With fewer than two scored chunks nothing is
  * stored, as mean + k·std needs two.
  */
-function* scoreChunks(
-  ranges: readonly RowRange[],
+function* scoreChunks<Chunk>(
+  /** Ranges of the reference, or ranges with their span one period earlier. */
+  chunks: readonly Chunk[],
   options: Resolved,
   distanceTests: readonly DriftTestName[],
   effectTests: readonly PValueTestName[],
   /** null: the chunk has fewer than minChunkRows values of the feature. */
-  chunkSides: (range: RowRange) => Sides | null,
+  chunkSides: (chunk: Chunk) => Sides | null,
 ): Generator<void, ChunkScores> {
   const chunkScores: Partial<Record<DriftTestName, number[]>> = {};
   const chunkEffectSizes: Partial<Record<PValueTestName, number[]>> = {};
   let scored = 0;
-  for (const range of ranges) {
-    const sides = chunkSides(range);
+  for (const chunk of chunks) {
+    const sides = chunkSides(chunk);
     if (sides === null) continue;
     for (const test of distanceTests) (chunkScores[test] ??= []).push(scoreTest(test, sides, { ...options, ksMethod: 'auto' }).score);
     for (const test of effectTests) (chunkEffectSizes[test] ??= []).push(effectSize(test, sides));

@@ -129,6 +129,19 @@ export interface ReferenceProfile {
   /** Chunks scored (after skipping small ones and capping); a feature's nulls can leave it fewer. Absent in format 2. */
   chunkCount?: number;
   features: Record<string, FeatureReference>;
+  /**
+   * Year-over-year (one `periodMs`) scores: each window-sized chunk of the reference against the same
+   * span one period earlier, for a seasonal reference's learned thresholds. Absent when not asked for
+   * or when the reference is shorter than one period plus a window.
+   */
+  seasonal?: SeasonalChunkScores;
+}
+
+export interface SeasonalChunkScores {
+  periodMs: number;
+  /** Chunks that had a full span one period earlier inside the reference. */
+  chunkCount: number;
+  features: Record<string, Pick<FeatureReference, 'chunkScores' | 'chunkEffectSizes'>>;
 }
 
 export type FeatureStatus =

@@ -11,7 +11,7 @@ import { evaluateDatasetDrift } from '../policy/dataset-drift';
 import type { DriftReportInput, ReferenceUsed } from '../store/drift-reports';
 import type { FeatureWindow, StoredRow } from '../store/feature-store';
 import type { DriftCheckResult, FeatureDriftSummary } from '../../workflows/definitions';
-import { CADENCE_SAMPLE_ROWS, estimateCadence, windowAdvice } from './cadence';
+import { CADENCE_SAMPLE_ROWS, estimateCadence, formatDurationCeil, windowAdvice } from './cadence';
 import { judgePerformance, measurePerformance, summarisePerformance, type PerformanceCheck, type PerformanceReference } from './performance';
 
 /** The monitor's policy settings travel with each check, so the workflow never reads the config itself. */
@@ -73,14 +73,15 @@ export async function runDriftCheck(
   const { window, lateRows, lateNote } = await widenToLateRows(store, previous, latest);
   const windowSummary = { start: window.start, end: window.end, rows: window.rowCount, lateRows };
 
-  const { profile, used, referenceNote } = await chooseReference(store, config, champion, window);
-  // A window-sized reference (seasonal, rolling) has no chunks of its own to learn thresholds from,
-  // and its range is that of a few dozen values: another sample of the same distribution falls
-  // outside it 2/(n+1) of the time (6% at 30 rows), so the out-of-range rule is for whole training windows.
+  const { profile, used, referenceNote, learnedThresholds } = await chooseReference(store, config, champion, window);
+  // A window-sized reference (seasonal, rolling) has a range of a few dozen values: another sample of
+  // the same distribution falls outside it 2/(n+1) of the time (6% at 30 rows), so the out-of-range
+  // rule is for whole training windows. Its thresholds are learned only where the champion's profile
+  // holds year-over-year chunk scores (seasonal); otherwise they are the tests' constant ones.
   const windowSized = used.mode !== 'training';
   const options = {
     ...config.drift,
-    thresholds: windowSized ? { strategy: 'constant' as const } : config.drift.thresholds,
+    thresholds: learnedThresholds ? config.drift.thresholds : { strategy: 'constant' as const },
     outOfRangeShare: windowSized ? null : config.drift.outOfRangeShare,
     minRows: config.monitoring.minRows,
     monitoringWindow: config.monitoring.window,
@@ -178,18 +179,21 @@ async function widenToLateRows(
 
 /**
  * The reference of the configured mode. Seasonal and rolling references are read at check time and
- * are window-sized, so their thresholds are the tests' constant ones (the champion's learned ones
- * measure how a window differs from a whole training period, far more than from the same season);
- * with too few rows (no history one period back yet) the check falls back to the training window
- * and says so.
+ * are window-sized. A seasonal one uses thresholds learned year over year when the champion's profile
+ * has them for this period (each window-sized chunk of its training window against the same span one
+ * period earlier); rolling ones, and seasonal ones without them, use the tests' constant thresholds
+ * (the champion's training-window thresholds measure how a window differs from a whole period, far
+ * more than from the same season). With too few rows (no history one period back yet) the check falls
+ * back to the training window and says so.
  */
 async function chooseReference(
   store: DriftCheckStore,
   config: ModelConfig,
   champion: { version: number; referenceProfile: ReferenceProfile },
   window: FeatureWindow,
-): Promise<{ profile: ReferenceProfile; used: ReferenceUsed; referenceNote: string | null }> {
-  const training = { profile: champion.referenceProfile, used: { mode: 'training' as const, rows: champion.referenceProfile.rowCount } };
+): Promise<{ profile: ReferenceProfile; used: ReferenceUsed; referenceNote: string | null; learnedThresholds: boolean }> {
+  const learnsFromChunks = config.drift.thresholds.strategy === 'reference_chunks';
+  const training = { profile: champion.referenceProfile, used: { mode: 'training' as const, rows: champion.referenceProfile.rowCount }, learnedThresholds: learnsFromChunks };
   const { mode } = config.reference;
   if (mode === 'training') return { ...training, referenceNote: null };
   const span = await referenceSpan(store, config, window);
@@ -205,7 +209,22 @@ async function chooseReference(
   const fresh = buildReferenceProfile(config.features, tableFromRows(rows, config.features.map((f) => f.name)), {
     sampleLimit: config.drift.referenceSampleLimit, binning: config.drift.binning, smoothing: config.drift.smoothing, chunks: 0,
   });
-  return { profile: fresh, used, referenceNote: null };
+  const seasonal = champion.referenceProfile.seasonal;
+  if (mode !== 'seasonal' || !learnsFromChunks) return { profile: fresh, used, referenceNote: null, learnedThresholds: false };
+  if (!seasonal || seasonal.periodMs !== config.reference.periodMs) {
+    return {
+      profile: fresh, used, learnedThresholds: false,
+      referenceNote: `constant thresholds: champion v${champion.version}'s training window holds no year-over-year chunks for a period of `
+        + `${formatDurationCeil(config.reference.periodMs)} (it needs retrain.trainingWindow of at least one period plus a window, and a retrain after reference.mode became seasonal)`,
+    };
+  }
+  // The year-over-year scores stand in for the fresh profile's (empty) chunk scores, so the usual learned thresholds apply.
+  const features = Object.fromEntries(Object.entries(fresh.features).map(([name, reference]) => [name, { ...reference, ...seasonal.features[name] }]));
+  return {
+    profile: { ...fresh, features, chunking: champion.referenceProfile.chunking, chunkCount: seasonal.chunkCount },
+    used, learnedThresholds: true,
+    referenceNote: `thresholds learned year over year: ${seasonal.chunkCount} window-sized chunks of champion v${champion.version}'s training window, each against the same span one period earlier`,
+  };
 }
 
 async function referenceSpan(store: DriftCheckStore, config: ModelConfig, window: FeatureWindow): Promise<FeatureWindow> {

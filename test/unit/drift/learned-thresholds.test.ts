@@ -226,3 +226,29 @@ describe('a seasonal reference with learned thresholds', () => {
     expect(shifted.filter(([temperature]) => temperature).length).toBeGreaterThanOrEqual(11);
   });
 });
+
+describe('year-over-year chunk scores (a seasonal reference)', () => {
+  const days = (count: number) => Array.from({ length: count }, (_, i) => i * DAY);
+  const seasonalValues = (count: number, random: () => number) =>
+    days(count).map((time) => Math.sin((2 * Math.PI * time) / (365 * DAY)) + 0.3 * (random() - 0.5));
+
+  it('scores each window-sized chunk of the second year against the same span one period earlier', () => {
+    const values = seasonalValues(730, mulberry32(5));
+    const profile = buildReferenceProfile([ks('x')], numericTable(values), { chunkRows: 90, seasonalPeriodMs: 365 * DAY, eventTimesMs: days(730) });
+    expect(profile.seasonal).toMatchObject({ periodMs: 365 * DAY, chunkCount: MIN_WINDOW_CHUNKS });
+    const effects = profile.seasonal!.features.x!.chunkEffectSizes!.ks!;
+    expect(effects).toHaveLength(MIN_WINDOW_CHUNKS);
+    // The first chunk of the second year (days 365-454) against days 0-89: its KS statistic, recomputed here.
+    expect(effects[0]).toBeCloseTo(ksTwoSample(sortedCopy(values.slice(0, 90)), sortedCopy(values.slice(365, 455))).statistic, 12);
+    // A season repeats: year-over-year scores are far below those against the whole reference.
+    const wholeYear = (profile.features.x as NumericReference).chunkEffectSizes!.ks!;
+    expect(mean(effects)).toBeLessThan(mean(wholeYear) / 2);
+  });
+
+  it('is absent when the reference is shorter than a period plus a window', () => {
+    const profile = buildReferenceProfile([ks('x')], numericTable(seasonalValues(400, mulberry32(6))), {
+      chunkRows: 90, seasonalPeriodMs: 365 * DAY, eventTimesMs: days(400),
+    });
+    expect(profile.seasonal).toBeUndefined();
+  });
+});

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseModelConfig, type ModelConfig } from '../../../src/config';
-import { buildReferenceProfile, tableFromRows } from '../../../src/drift';
+import { buildReferenceProfile, tableFromRows, type ReferenceProfile } from '../../../src/drift';
 import { runDriftCheck, type DriftCheckStore } from '../../../src/monitoring/drift-check';
 import type { DriftReportInput } from '../../../src/store/drift-reports';
 import type { FeatureWindow } from '../../../src/store/feature-store';
@@ -27,9 +27,12 @@ function dailyRows(firstId: number, start: string, days: number, seed: number, s
 const championOfX = async (features: ReadonlyArray<Record<string, unknown>>) =>
   Float32Array.from(features, (f) => Math.min(0.95, Math.max(0.05, Number(f.x))));
 
-function memoryStore(config: ModelConfig, rows: Row[], referenceRows: Row[], performance: PerformanceReference | null = null) {
+function memoryStore(
+  config: ModelConfig, rows: Row[], referenceRows: Row[],
+  { performance = null, profile = buildReferenceProfile(config.features, tableFromRows(referenceRows.map((r) => r.features), ['x', 'y'])) }:
+  { performance?: PerformanceReference | null; profile?: ReferenceProfile } = {},
+) {
   const reports: Array<DriftReportInput & { id: number }> = [];
-  const profile = buildReferenceProfile(config.features, tableFromRows(referenceRows.map((r) => r.features), ['x', 'y']));
   const inWindow = (w: FeatureWindow) => rows
     .filter((r) => r.time > Date.parse(w.start) && r.time <= Date.parse(w.end) && r.id <= Number(w.asOfRowId))
     .sort((a, b) => a.time - b.time || a.id - b.id);
@@ -156,6 +159,42 @@ describe('runDriftCheck', () => {
     expect(fallback.reasons.join('\n')).toContain("compared with the champion's training window instead");
   });
 
+  it('learns a seasonal reference\'s thresholds year over year: quiet on an ordinary year, drift on a moderate shift', async () => {
+    const model = config('reference: { mode: seasonal, period: 365d }');
+    /** x follows the season (amplitude 1) with noise; y does not. */
+    const seasonalRows = (firstId: number, start: string, days: number, seed: number, shift = 0): Row[] => {
+      const rng = createRng(seed);
+      return Array.from({ length: days }, (_, i) => {
+        const time = Date.parse(start) + i * DAY;
+        const season = Math.sin((2 * Math.PI * (time - Date.parse('2022-01-01'))) / (365 * DAY));
+        return { id: firstId + i, time, features: { x: season + 0.3 * (rng() - 0.5) + shift, y: rng() * 2 } };
+      });
+    };
+    const history = seasonalRows(1, '2022-01-01', 730, 1);
+    const profile = buildReferenceProfile(model.features, tableFromRows(history.map((r) => r.features), ['x', 'y']), {
+      chunkRows: 90, seasonalPeriodMs: 365 * DAY, eventTimesMs: history.map((r) => r.time),
+    });
+    expect(profile.seasonal).toMatchObject({ periodMs: 365 * DAY, chunkCount: 20 });
+
+    const ordinary = memoryStore(model, [...history, ...seasonalRows(731, '2024-01-01', 120, 2)], history, { profile });
+    const quiet = await check(ordinary.store, model);
+    expect(quiet.verdict).toBe('no_drift');
+    const x = quiet.features.find((f) => f.feature === 'x')!;
+    expect(x.drifted).toBe(false);
+    // The floor learned from year-over-year chunks, above the constant 0.1.
+    expect(x.effectSizeFloor).toBeGreaterThan(0.1);
+    expect(quiet.reasons.join('\n')).toContain('thresholds learned year over year: 20 window-sized chunks of champion v1\'s training window');
+
+    const shifted = memoryStore(model, [...history, ...seasonalRows(731, '2024-01-01', 120, 2, 0.25)], history, { profile });
+    const drift = await check(shifted.store, model);
+    expect(drift.features.find((f) => f.feature === 'x')?.drifted).toBe(true);
+    expect(drift.verdict).toBe('drift');
+
+    // Without year-over-year chunks (a training window shorter than a period plus a window), constant thresholds, said.
+    const short = memoryStore(model, [...history, ...seasonalRows(731, '2024-01-01', 120, 2)], history.slice(365));
+    expect((await check(short.store, model)).reasons.join('\n')).toContain('constant thresholds: champion v1\'s training window holds no year-over-year chunks');
+  });
+
   describe('realized performance on labelled rows', () => {
     /** x uniform; the label is 1 when x > 0.5 (10% flipped), or the opposite once the concept has turned. */
     const labelled = (firstId: number, start: string, days: number, seed: number, turned = false): Row[] => {
@@ -178,7 +217,7 @@ describe('runDriftCheck', () => {
       const reference = labelled(1, '2022-09-01', 500, 1);
       const performance = await referenceOf(model, reference);
       expect(performance).toMatchObject({ metric: 'log_loss', chunkRows: 90, chunks: 20 });
-      const { store, reports } = memoryStore(model, [...reference, ...labelled(501, '2024-01-01', 120, 2, true)], reference, performance);
+      const { store, reports } = memoryStore(model, [...reference, ...labelled(501, '2024-01-01', 120, 2, true)], reference, { performance });
       const result = await check(store, model);
       expect(result).toMatchObject({ verdict: 'drift', datasetDrift: false, performance: { status: 'degraded', labelledRows: 90 } });
       expect(result.performance!.degraded).toContain('loss');
@@ -191,14 +230,14 @@ describe('runDriftCheck', () => {
       const model = config('');
       const reference = labelled(1, '2022-09-01', 500, 1);
       const performance = await referenceOf(model, reference);
-      const same = memoryStore(model, [...reference, ...labelled(501, '2024-01-01', 120, 2)], reference, performance);
+      const same = memoryStore(model, [...reference, ...labelled(501, '2024-01-01', 120, 2)], reference, { performance });
       expect(await check(same.store, model)).toMatchObject({ verdict: 'no_drift', performance: { status: 'ok', degraded: [] } });
 
-      const unlabelled = memoryStore(model, [...reference.map(({ label: _label, ...row }) => row), ...dailyRows(501, '2024-01-01', 120, 2)], reference, performance);
+      const unlabelled = memoryStore(model, [...reference.map(({ label: _label, ...row }) => row), ...dailyRows(501, '2024-01-01', 120, 2)], reference, { performance });
       const blind = await check(unlabelled.store, model);
       expect(blind).toMatchObject({ verdict: 'no_drift', performance: { status: 'insufficient_labels', labelledRows: 0 } });
 
-      const old = memoryStore(model, [...reference, ...labelled(501, '2024-01-01', 120, 2, true)], reference, null);
+      const old = memoryStore(model, [...reference, ...labelled(501, '2024-01-01', 120, 2, true)], reference);
       expect((await check(old.store, model)).performance).toMatchObject({ status: 'no_reference' });
       expect((await check(old.store, model)).verdict).not.toBe('drift');
     });
@@ -206,7 +245,7 @@ describe('runDriftCheck', () => {
     it('is off with performance: null', async () => {
       const model = config('performance: null');
       const reference = labelled(1, '2022-09-01', 500, 1);
-      const { store } = memoryStore(model, [...reference, ...labelled(501, '2024-01-01', 120, 2, true)], reference, await referenceOf(model, reference));
+      const { store } = memoryStore(model, [...reference, ...labelled(501, '2024-01-01', 120, 2, true)], reference, { performance: await referenceOf(model, reference) });
       expect(await check(store, model)).toMatchObject({ verdict: 'no_drift', performance: null });
     });
   });
