@@ -213,7 +213,7 @@ export function createTrainingActivities({ db, artifacts }: TrainingDeps) {
         chunks: data.config.drift.referenceChunks,
         ...(window.kind === 'duration' ? { chunkMs: window.ms, eventTimesMs } : { chunkRows: window.rows }),
         // A seasonal reference's thresholds: each chunk against the same span one period earlier.
-        ...(reference.mode === 'seasonal' && { seasonalPeriodMs: reference.periodMs, eventTimesMs }),
+        ...((reference.mode === 'seasonal' || reference.mode === 'auto') && { seasonalPeriodMs: reference.periodMs, eventTimesMs }),
         binning: data.config.drift.binning,
         smoothing: data.config.drift.smoothing,
         minChunkRows: data.config.monitoring.minRows,

@@ -55,13 +55,14 @@ export interface DriftSettings extends Omit<DriftOptions, 'minRows' | 'monitorin
   referenceChunks: number;
 }
 
-export const REFERENCE_MODES = ['training', 'seasonal', 'rolling'] as const;
+export const REFERENCE_MODES = ['auto', 'training', 'seasonal', 'rolling'] as const;
 export type ReferenceMode = (typeof REFERENCE_MODES)[number];
 
 /**
  * What a window is compared with. training: the champion's training window (its stored profile);
  * seasonal: the same calendar span one period earlier; rolling: the span of the same length just before
- * the window (periodMs does not apply to it).
+ * the window (periodMs does not apply to it); auto: seasonal when the champion's training window let it
+ * learn year-over-year thresholds (one period plus a window of rows), training otherwise.
  */
 export interface ReferenceSettings { mode: ReferenceMode; periodMs: number }
 
@@ -429,7 +430,7 @@ const modelFileSchema = z.strictObject({
   // earlier; or the span just before the window (rolling, which ignores period).
   reference: z
     .strictObject({
-      mode: z.enum(REFERENCE_MODES).default('training'),
+      mode: z.enum(REFERENCE_MODES).default('auto'),
       period: durationMs({ allowZero: false }).prefault('365d'),
     })
     .prefault({}),

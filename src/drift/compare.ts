@@ -84,7 +84,9 @@ function compareFeature(profile: ReferenceProfile, spec: FeatureSpec, window: Fe
     };
   }
   const score = storable(rawScore);
-  const outOfRange = preparation.sides.kind === 'numeric' ? outOfRangeShare(preparation.sides.reference, preparation.sides.current) : null;
+  const outOfRange = preparation.sides.kind === 'numeric'
+    ? outOfRangeShare(options.outOfRangeBounds?.[spec.name] ?? rangeOf(preparation.sides.reference), preparation.sides.current)
+    : null;
   const outOfRangeDrifted = outOfRange !== null && options.outOfRangeShare !== null && outOfRange >= options.outOfRangeShare;
   const drifted = isDrifted(scoreKind, score, common.threshold, { effectSize, effectSizeFloor: common.effectSizeFloor })
     || nullRateDrifted || outOfRangeDrifted;
@@ -102,11 +104,15 @@ function compareFeature(profile: ReferenceProfile, spec: FeatureSpec, window: Fe
  * values within the range a year of history spans; a unit change, a sign flip or a scaling bug
  * moves them out of it, which whole-window statistics against learned seasonal thresholds see late.
  */
-function outOfRangeShare(sortedReference: Float64Array, sortedCurrent: Float64Array): number {
-  if (sortedCurrent.length === 0 || sortedReference.length === 0) return 0;
-  const below = countBelow(sortedCurrent, sortedReference[0]!);
-  const above = sortedCurrent.length - countAtMost(sortedCurrent, sortedReference[sortedReference.length - 1]!);
+function outOfRangeShare(range: { min: number; max: number } | null, sortedCurrent: Float64Array): number {
+  if (sortedCurrent.length === 0 || range === null) return 0;
+  const below = countBelow(sortedCurrent, range.min);
+  const above = sortedCurrent.length - countAtMost(sortedCurrent, range.max);
   return (below + above) / sortedCurrent.length;
+}
+
+function rangeOf(sortedReference: Float64Array): { min: number; max: number } | null {
+  return sortedReference.length === 0 ? null : { min: sortedReference[0]!, max: sortedReference[sortedReference.length - 1]! };
 }
 
 /** JSON has no Infinity: an unbounded distance (PSI without smoothing over an empty bin) is stored as the largest double. */

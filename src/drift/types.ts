@@ -66,6 +66,12 @@ export interface DriftOptions {
   /** This share of a numeric window's values outside the reference's range is drift on its own (null disables). */
   outOfRangeShare: number | null;
   /**
+   * Per numeric feature, the range that out-of-range is measured against instead of the reference's
+   * own: a window-sized reference (a season a year ago) spans a few dozen values, far less than what
+   * the champion was trained on.
+   */
+  outOfRangeBounds?: Readonly<Record<string, { min: number; max: number }>>;
+  /**
    * Smallest effect size (KS statistic D; total variation distance for chi-square) at which a p-value
    * test may drift; 0 disables. With learned thresholds the floor is the larger of this and the learned one.
    */

@@ -75,14 +75,15 @@ export async function runDriftCheck(
 
   const { profile, used, referenceNote, learnedThresholds } = await chooseReference(store, config, champion, window);
   // A window-sized reference (seasonal, rolling) has a range of a few dozen values: another sample of
-  // the same distribution falls outside it 2/(n+1) of the time (6% at 30 rows), so the out-of-range
-  // rule is for whole training windows. Its thresholds are learned only where the champion's profile
-  // holds year-over-year chunk scores (seasonal); otherwise they are the tests' constant ones.
+  // the same distribution falls outside it 2/(n+1) of the time (6% at 30 rows), so out-of-range is
+  // measured against the champion's whole training window, as with the training reference: a unit
+  // change leaves that range in its first window. Thresholds are learned only where the champion's
+  // profile holds year-over-year chunk scores (seasonal); otherwise they are the tests' constant ones.
   const windowSized = used.mode !== 'training';
   const options = {
     ...config.drift,
     thresholds: learnedThresholds ? config.drift.thresholds : { strategy: 'constant' as const },
-    outOfRangeShare: windowSized ? null : config.drift.outOfRangeShare,
+    ...(windowSized && { outOfRangeBounds: trainingRanges(champion.referenceProfile) }),
     minRows: config.monitoring.minRows,
     monitoringWindow: config.monitoring.window,
   };
@@ -142,6 +143,13 @@ async function checkPerformance(
   return { ...check, status: 'ok', degraded: [], reason: `${check.reason} (monitoring the calibration is off: performance.calibration)` };
 }
 
+/** The numeric features' [min, max] over the champion's training window. */
+function trainingRanges(profile: ReferenceProfile): Record<string, { min: number; max: number }> {
+  // fromEntries defines own properties, so a feature named '__proto__' is a key like any other.
+  return Object.fromEntries(Object.entries(profile.features).flatMap(([name, reference]) =>
+    reference.kind === 'numeric' && reference.min !== null && reference.max !== null ? [[name, { min: reference.min, max: reference.max }]] : []));
+}
+
 /** What the newest report saw: its rows are the ones up to its horizon inside its window. */
 export interface CheckedRows { id: number; championVersion: number; windowStart: string; windowEnd: string; asOfRowId: string }
 
@@ -178,8 +186,9 @@ async function widenToLateRows(
 }
 
 /**
- * The reference of the configured mode. Seasonal and rolling references are read at check time and
- * are window-sized. A seasonal one uses thresholds learned year over year when the champion's profile
+ * The reference of the configured mode (auto: seasonal when the champion learned year-over-year
+ * thresholds for the configured period, training otherwise). Seasonal and rolling references are read
+ * at check time and are window-sized. A seasonal one uses thresholds learned year over year when the champion's profile
  * has them for this period (each window-sized chunk of its training window against the same span one
  * period earlier); rolling ones, and seasonal ones without them, use the tests' constant thresholds
  * (the champion's training-window thresholds measure how a window differs from a whole period, far
@@ -194,9 +203,12 @@ async function chooseReference(
 ): Promise<{ profile: ReferenceProfile; used: ReferenceUsed; referenceNote: string | null; learnedThresholds: boolean }> {
   const learnsFromChunks = config.drift.thresholds.strategy === 'reference_chunks';
   const training = { profile: champion.referenceProfile, used: { mode: 'training' as const, rows: champion.referenceProfile.rowCount }, learnedThresholds: learnsFromChunks };
-  const { mode } = config.reference;
+  const seasonal = champion.referenceProfile.seasonal;
+  const hasYearOverYear = learnsFromChunks && seasonal?.periodMs === config.reference.periodMs;
+  // auto: the seasonal reference where its thresholds could be learned, which is where it beats the training window.
+  const mode = config.reference.mode === 'auto' ? (hasYearOverYear ? 'seasonal' : 'training') : config.reference.mode;
   if (mode === 'training') return { ...training, referenceNote: null };
-  const span = await referenceSpan(store, config, window);
+  const span = await referenceSpan(store, config, mode, window);
   const rows = await store.windowRows(span);
   const used: ReferenceUsed = { mode, start: span.start, end: span.end, rows: rows.length };
   if (rows.length < config.monitoring.minRows) {
@@ -209,9 +221,8 @@ async function chooseReference(
   const fresh = buildReferenceProfile(config.features, tableFromRows(rows, config.features.map((f) => f.name)), {
     sampleLimit: config.drift.referenceSampleLimit, binning: config.drift.binning, smoothing: config.drift.smoothing, chunks: 0,
   });
-  const seasonal = champion.referenceProfile.seasonal;
   if (mode !== 'seasonal' || !learnsFromChunks) return { profile: fresh, used, referenceNote: null, learnedThresholds: false };
-  if (!seasonal || seasonal.periodMs !== config.reference.periodMs) {
+  if (!seasonal || !hasYearOverYear) {
     return {
       profile: fresh, used, learnedThresholds: false,
       referenceNote: `constant thresholds: champion v${champion.version}'s training window holds no year-over-year chunks for a period of `
@@ -227,10 +238,12 @@ async function chooseReference(
   };
 }
 
-async function referenceSpan(store: DriftCheckStore, config: ModelConfig, window: FeatureWindow): Promise<FeatureWindow> {
+async function referenceSpan(
+  store: DriftCheckStore, config: ModelConfig, mode: 'seasonal' | 'rolling', window: FeatureWindow,
+): Promise<FeatureWindow> {
   const start = new Date(window.start);
   const end = new Date(window.end);
-  if (config.reference.mode === 'seasonal') {
+  if (mode === 'seasonal') {
     const { periodMs } = config.reference;
     return store.windowBetween(new Date(start.getTime() - periodMs), new Date(end.getTime() - periodMs), window.asOfRowId);
   }

@@ -79,7 +79,7 @@ describe('parseModelConfig defaults', () => {
         referenceSampleLimit: 1_000_000,
         referenceChunks: 10,
       },
-      reference: { mode: 'training', periodMs: 365 * 86_400_000 },
+      reference: { mode: 'auto', periodMs: 365 * 86_400_000 },
       performance: { k: 3, calibration: true },
       driftRule: { minDriftedShare: 0.5, anyPsiAtLeast: null, weights: {} },
       retrain: {
@@ -545,7 +545,7 @@ describe('seasonality-aware drift settings', () => {
     expect(config.drift.thresholds).toEqual({ strategy: 'reference_chunks', k: 3 });
     expect(config.drift.effectSizeFloor).toEqual({ ks: 0.1, chi_square: 0.1 });
     expect(config.driftRule).toMatchObject({ minDriftedShare: 0.5, anyPsiAtLeast: null });
-    expect(config.reference).toEqual({ mode: 'training', periodMs: 365 * 86_400_000 });
+    expect(config.reference).toEqual({ mode: 'auto', periodMs: 365 * 86_400_000 });
   });
 
   it('reads constant thresholds, effect-size floors and the reference mode and period', () => {
@@ -563,6 +563,6 @@ describe('seasonality-aware drift settings', () => {
     expect(() => parse({ drift: { effectSizeFloor: { ks: 1 } } })).toThrow(/drift\.effectSizeFloor\.ks: expected a number < 1, got 1/);
     expect(() => parse({ drift: { effectSizeFloor: { wasserstein: 0.1 } } })).toThrow(/drift\.effectSizeFloor\.wasserstein: unknown key/);
     expect(() => parse({ reference: { period: '0d' } })).toThrow(/reference\.period: expected a non-zero duration/);
-    expect(() => parse({ reference: { mode: 'yearly' } })).toThrow(/reference\.mode: expected "training", "seasonal" or "rolling", got "yearly"/);
+    expect(() => parse({ reference: { mode: 'yearly' } })).toThrow(/reference\.mode: expected "auto", "training", "seasonal" or "rolling", got "yearly"/);
   });
 });

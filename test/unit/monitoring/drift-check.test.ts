@@ -190,6 +190,25 @@ describe('runDriftCheck', () => {
     expect(drift.features.find((f) => f.feature === 'x')?.drifted).toBe(true);
     expect(drift.verdict).toBe('drift');
 
+    // Out-of-range is measured against the champion's whole training window, not the 90 values of a year ago:
+    // an ordinary season stays inside it, a unit change leaves it in its first window.
+    expect(quiet.features.find((f) => f.feature === 'x')!.outOfRangeShare).toBe(0);
+    const unitChange = seasonalRows(731, '2024-01-01', 120, 2).map((row, i) => (i < 90 ? row : { ...row, features: { ...row.features, x: Number(row.features.x) * 1.8 + 32 } }));
+    const changed = memoryStore(model, [...history, ...unitChange], history, { profile });
+    const caught = (await check(changed.store, model)).features.find((f) => f.feature === 'x')!;
+    expect(caught).toMatchObject({ drifted: true });
+    expect(caught.outOfRangeShare).toBeCloseTo(30 / 90, 12);
+
+    // auto, the default: the seasonal reference where the champion learned year-over-year thresholds, else the training window.
+    const auto = config('');
+    expect(auto.reference.mode).toBe('auto');
+    const automatic = memoryStore(auto, [...history, ...seasonalRows(731, '2024-01-01', 120, 2, 0.25)], history, { profile });
+    expect((await check(automatic.store, auto)).verdict).toBe('drift');
+    expect(automatic.reports[0]?.reference).toMatchObject({ mode: 'seasonal', rows: 90 });
+    const withoutYearOverYear = memoryStore(auto, [...history, ...seasonalRows(731, '2024-01-01', 120, 2)], history);
+    await check(withoutYearOverYear.store, auto);
+    expect(withoutYearOverYear.reports[0]?.reference.mode).toBe('training');
+
     // Without year-over-year chunks (a training window shorter than a period plus a window), constant thresholds, said.
     const short = memoryStore(model, [...history, ...seasonalRows(731, '2024-01-01', 120, 2)], history.slice(365));
     expect((await check(short.store, model)).reasons.join('\n')).toContain('constant thresholds: champion v1\'s training window holds no year-over-year chunks');
