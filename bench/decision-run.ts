@@ -35,7 +35,7 @@ import {
 } from '../workflows/definitions';
 import { feedMonths, nextMonthStart, rowsBetween, TRAINING_SPAN, type Scenario } from './decision-scenarios';
 
-export const POLICIES = ['default', 'never', 'monthly', 'seasonal', 'example'] as const;
+export const POLICIES = ['default', 'never', 'monthly', 'training', 'seasonal', 'example'] as const;
 export type Policy = (typeof POLICIES)[number];
 
 export const EXAMPLE_CONFIG_PATH = path.join(__dirname, '..', 'examples', 'seattle-weather.yaml');
@@ -151,8 +151,8 @@ export async function runOnce(context: BenchContext, scenario: Scenario, policy:
 /**
  * The example model config under a policy. `default` and the baselines keep the example's model
  * (features, label, retrain window) but drop its monitoring, drift, reference and promotion sections
- * and the per-feature tests, so what is measured is the code's defaults; `seasonal` is `default` with
- * reference.mode seasonal; `example` keeps the example as written.
+ * and the per-feature tests, so what is measured is the code's defaults; `training` and `seasonal`
+ * are `default` with that reference mode; `example` keeps the example as written.
  * Months pass in seconds here, so the cooldown is 0 everywhere.
  */
 export async function benchModelConfig(model: string, policy: Policy, seed: number, alertUrl: string): Promise<ModelConfig> {
@@ -168,8 +168,9 @@ export async function benchModelConfig(model: string, policy: Policy, seed: numb
     delete file.reference;
     for (const feature of file.features) delete feature.drift;
   }
-  // The defaults with the seasonal reference, whose thresholds are learned year over year from the example's two-year training window.
-  if (policy === 'seasonal') file.reference = { mode: 'seasonal', period: '365d' };
+  // The defaults with one reference mode forced (the default, auto, picks seasonal here: the example's
+  // two-year training window lets it learn year-over-year thresholds).
+  if (policy === 'training' || policy === 'seasonal') file.reference = { mode: policy, period: '365d' };
   file.model = model;
   file.retrain = { ...file.retrain, cooldown: '0s', seed };
   file.tuning = {

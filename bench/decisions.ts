@@ -33,11 +33,11 @@ interface Options {
   out: string;
 }
 
-const USAGE = `usage: npm run bench:decisions -- [--quick] [--seeds N] [--scenario NAME[,NAME]] [--policies default,never,monthly[,seasonal,example]] [--out FILE]
+const USAGE = `usage: npm run bench:decisions -- [--quick] [--seeds N] [--scenario NAME[,NAME]] [--policies default,never,monthly[,training,seasonal,example]] [--out FILE]
   --quick      seattle and unit-change, one seed: a smoke run of a few minutes
   --seeds N    seeds 1..N (default 2)
   --scenario   ${SCENARIOS.map((s) => s.name).join(', ')} (default: all)
-  --policies   default, never, monthly (default), seasonal (default with reference.mode seasonal) and example (the example config as written)
+  --policies   default, never, monthly (default), training and seasonal (default with that reference mode) and example (the example config as written)
   --out FILE   where the JSON goes (default bench/results/decisions-<timestamp>.json)`;
 
 function parseOptions(argv: string[]): Options {
