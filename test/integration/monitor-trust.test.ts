@@ -73,6 +73,8 @@ it('a seasonal reference does not alarm on a repeated season; a whole-year refer
     await harness.ingest(control.model, month);
     const check = await harness.checkDrift(seasonal.model);
     expect(check.outcome).toBe('checked');
+    // The training activity scored the two-year training window year over year; the check learned its thresholds from that.
+    expect(check.reasons.join('\n')).toMatch(/thresholds learned year over year: \d+ window-sized chunks of champion v\d+'s training window/);
     seasonalVerdicts.push(check.verdict!);
     // The control only needs the statistics: run its check directly, so that no retrain starts.
     const controlCheck = await runDriftCheck(controlStore, control, { source: 'test', checkedAt: new Date().toISOString() });
