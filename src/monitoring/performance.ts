@@ -4,6 +4,7 @@
  * of P(y|x) (a concept shift) or a label rate the features do not explain; the model's loss and its
  * calibration on arriving labels can. Pure: the drift check and the evaluation feed it predictions.
  */
+import { mean, sampleStandardDeviation } from 'simple-statistics';
 import type { Task } from '../metrics';
 import { scorePredictions, widenClassProbabilities } from '../metrics';
 import { referenceChunks } from '../drift/reference-profile';
@@ -53,8 +54,9 @@ const MIN_SIDE_BY_SIDE_CHUNKS = 4;
 
 /**
  * The reference of a version scored on its rows (in event-time order), or null when the rows hold
- * fewer than four windows. `predictRows` scores only the rows the chunks use, so a large training
- * window costs about maxChunks × chunkRows predictions.
+ * fewer than four windows. `scoreRows` is called once per run of rows the chunks cover (overlapping
+ * chunks make one run), so the model is loaded once, not once per chunk, and a large training window
+ * costs at most maxChunks × chunk rows predictions.
  */
 export async function learnPerformanceReference(
   task: Task,
@@ -68,10 +70,18 @@ export async function learnPerformanceReference(
   if (ranges.length === 0) return null;
   const chunkRows = ranges.reduce((sum, r) => sum + r.end - r.start, 0) / ranges.length;
   if (rowCount / chunkRows < MIN_SIDE_BY_SIDE_CHUNKS) return null;
+  const runs: Array<{ start: number; end: number; sample?: PerformanceSample }> = [];
+  for (const range of ranges) {
+    const last = runs.at(-1);
+    if (last && range.start <= last.end) last.end = Math.max(last.end, range.end);
+    else runs.push({ ...range });
+  }
+  for (const run of runs) run.sample = await scoreRows(run.start, run.end);
   const losses: number[] = [];
   const biases: number[] = [];
   for (const range of ranges) {
-    const measured = measurePerformance(await scoreRows(range.start, range.end));
+    const run = runs.find((r) => range.start >= r.start && range.end <= r.end)!;
+    const measured = measurePerformance(sliceSample(run.sample!, range.start - run.start, range.end - run.start));
     losses.push(measured.loss);
     if (measured.calibration !== null) biases.push(measured.calibration);
   }
@@ -182,10 +192,16 @@ export async function judgePerformance(
   };
 }
 
+/** Rows `from` to `to` (exclusive) of a sample; a multiclass row holds K predictions. */
+function sliceSample({ task, labels, predictions }: PerformanceSample, from: number, to: number): PerformanceSample {
+  const perRow = predictions.length / labels.length;
+  return { task, labels: Array.prototype.slice.call(labels, from, to) as number[], predictions: predictions.subarray(from * perRow, to * perRow) };
+}
+
 function band(values: number[], k: number): LearnedBand {
-  const mean = values.reduce((sum, v) => sum + v, 0) / values.length;
-  const std = values.length > 1 ? Math.sqrt(values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / (values.length - 1)) : 0;
-  return { mean, std, lower: mean - k * std, upper: mean + k * std };
+  const center = mean(values);
+  const spread = values.length > 1 ? sampleStandardDeviation(values) : 0;
+  return { mean: center, std: spread, lower: center - k * spread, upper: center + k * spread };
 }
 
 function describeBand(learned: LearnedBand, reference: PerformanceReference): string {

@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { judgePerformance, learnPerformanceReference, measurePerformance, type PerformanceSample } from '../../../src/monitoring/performance';
 import { scorePredictions } from '../../../src/metrics';
+import { referenceChunks } from '../../../src/drift/reference-profile';
+import { mean } from 'simple-statistics';
 import { createRng } from '../../../src/tuning/random';
 
 const rng = createRng(7);
@@ -49,6 +51,21 @@ describe('learnPerformanceReference and judgePerformance', () => {
     expect(await learn(binaryRows.slice(0, 360))).not.toBeNull();
   });
 
+  it('scores each run of rows the chunks cover once (the model loads once), with the same result as chunk by chunk', async () => {
+    const calls: Array<[number, number]> = [];
+    const once = await learnPerformanceReference('binary_classification', binaryRows.length, { chunkRows: 90 }, { k: 3, minRows: 30 },
+      async (start, end) => {
+        calls.push([start, end]);
+        return binarySample(binaryRows.slice(start, end));
+      });
+    // 20 overlapping chunks of 600 rows form one run.
+    expect(calls).toEqual([[0, 600]]);
+    // Each chunk measured on its own rows gives the same mean loss.
+    const { ranges } = referenceChunks(binaryRows.length, { chunkRows: 90 }, 30);
+    const chunkLosses = ranges.map(({ start, end }) => measurePerformance(binarySample(binaryRows.slice(start, end))).loss);
+    expect(once!.loss.mean).toBeCloseTo(mean(chunkLosses), 6);
+  });
+
   it('is ok inside the band, degraded above it (loss) or outside it (calibration, either side)', async () => {
     const reference = (await learn(binaryRows))!;
     const ok = await judgePerformance('binary_classification', reference, 90, 30, async () => ({ loss: reference.loss.mean, calibration: 0 }));
@@ -64,7 +81,8 @@ describe('learnPerformanceReference and judgePerformance', () => {
 
   it('widens the bands for a window with fewer labelled rows than the chunks (labels still arriving), never narrows them', async () => {
     const reference = (await learn(binaryRows))!;
-    const loss = reference.loss.upper + 0.5 * (reference.loss.upper - reference.loss.mean);
+    // mean + 4.2·std: above the band (3·std), inside it widened ×1.5 (4.5·std).
+    const loss = reference.loss.upper + 0.4 * (reference.loss.upper - reference.loss.mean);
     const full = await judgePerformance('binary_classification', reference, 90, 30, async () => ({ loss, calibration: 0 }));
     expect(full).toMatchObject({ status: 'degraded', lossUpper: reference.loss.upper });
     // 40 of 90: the bands widen by √(90/40) = 1.5, and the same loss is inside.
