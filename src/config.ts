@@ -152,11 +152,13 @@ export type MonitoringWindow = { kind: 'rows'; rows: number } | { kind: 'duratio
 /**
  * Retrains while a drift incident stays open and challengers keep losing: each rejection (or
  * quality-gate failure) pushes the next drift-triggered retrain back, in the data's event time, by
- * initialMs · multiplier^(rejections − 1) up to maxMs; after askAfterRejections rejections the
- * monitor asks a person once (retraining_not_helping) and goes on retrying at that pace.
+ * initial · multiplier^(rejections − 1) up to maxMs (never below initial); after
+ * askAfterRejections rejections the monitor asks a person once (retraining_not_helping) and goes
+ * on retrying at that pace.
  */
 export interface RetrainBackoff {
-  initialMs: number;
+  /** 'window': the event time the rejected retrain's check window spanned (one window of new rows). */
+  initialMs: number | 'window';
   multiplier: number;
   maxMs: number;
   askAfterRejections: number;
@@ -295,6 +297,17 @@ function durationMs({ allowZero }: { allowZero: boolean }) {
     return ms;
   });
 }
+
+/** 'window' (one check window of event time), or a non-zero duration in milliseconds. */
+const windowOrDurationMs = z.string().transform((text, context): number | 'window' => {
+  if (text === 'window') return text;
+  const ms = durationToMs(text);
+  if (ms === undefined || ms === 0) {
+    context.addIssue({ code: 'custom', message: `expected 'window' or a non-zero ${DURATION_FORMAT}, got ${describeValue(text)}` });
+    return z.NEVER;
+  }
+  return ms;
+});
 
 /** Kept as text because Temporal schedules take the interval as given. */
 const scheduleInterval = z.string().refine((text) => (durationToMs(text) ?? 0) > 0, {
@@ -456,7 +469,7 @@ const modelFileSchema = z.strictObject({
       classWeights: z.enum(['auto', 'balanced', 'none']).default('auto'),
       backoff: z
         .strictObject({
-          initial: durationMs({ allowZero: false }).prefault('7d'),
+          initial: windowOrDurationMs.default('window'),
           multiplier: z.number().min(1).max(10).default(2),
           max: durationMs({ allowZero: false }).prefault('90d'),
           askAfterRejections: z.int().min(1).default(3),

@@ -25,6 +25,7 @@ import {
 } from '../src/policy/drift-incidents';
 import {
   FRESH_BACKOFF,
+  backoffCapMs,
   describeRearmCause,
   describeRearming,
   gateDriftRetrain,
@@ -79,8 +80,9 @@ interface RetrainInFlight {
   runId: string;
   /** The incident open when it started: only a rejection inside the same incident counts. */
   incidentId: string | null;
-  /** Window end and labelled rows of the check it started from (the latest check for a forced retrain). */
+  /** Window end, window span and labelled rows of the check it started from (the latest check for a forced retrain). */
   dataTime: string | null;
+  windowSpanMs: number | null;
   labelledRows: number;
 }
 
@@ -393,6 +395,7 @@ async function startRetrain(
     runId: child.firstExecutionRunId,
     incidentId: state.incident?.id ?? null,
     dataTime: basis?.window?.end ?? null,
+    windowSpanMs: basis?.window ? Date.parse(basis.window.end) - Date.parse(basis.window.start) : null,
     labelledRows: basis?.labelledRows ?? 0,
   };
   monitor.retrainInFlight = started;
@@ -423,7 +426,7 @@ function onRetrainFinished(monitor: Monitor, started: RetrainInFlight, result: R
   const backoff = state.policy?.backoff ?? null;
   const step = recordRejectedRetrain(backoff, incident.retrains, {
     runId: started.runId, outcome: result.outcome, reason: result.reason, challengerVersion: result.challengerVersion,
-    dataTime: started.dataTime, labelledRows: started.labelledRows,
+    dataTime: started.dataTime, windowSpanMs: started.windowSpanMs, labelledRows: started.labelledRows,
   });
   state.incident = { ...incident, retrains: step.state };
   if (step.askPerson && backoff) alertRetrainingNotHelping(monitor, state.incident, backoff);
@@ -445,7 +448,7 @@ function alertRetrainingNotHelping(monitor: Monitor, incident: DriftIncident, ba
       + `(${rejected.length - failedGate} rejected, ${failedGate} failed the quality gate) during the drift incident opened ${incident.openedAt} `
       + `by drift report #${incident.firstReportId} (${incident.driftedChecks} drifted check${incident.driftedChecks === 1 ? '' : 's'}; `
       + `drifted features: ${driftedFeatures.join(', ') || 'none named'}). Automatic retrains go on backing off `
-      + `(the next not before ${retrainNotBefore(backoff, incident.retrains) ?? 'the next drifted check'}, then at most every ${Math.round(backoff.maxMs / 86_400_000)} days of data): `
+      + `(the next not before ${retrainNotBefore(backoff, incident.retrains) ?? 'the next drifted check'}, then at most every ${Math.round(backoffCapMs(backoff, last.windowSpanMs) / 86_400_000)} days of data): `
       + `look at the data and the challengers (${rejected.map(describeRejected).join('; ')}). `
       + `${capitalise(describeRearming(backoff, last, lastCheck?.labelledRows ?? last.labelledRows))}; `
       + `a manual retrain is the forceRetrain update or signal on ${workflowInfo().workflowId}.`,

@@ -18,6 +18,8 @@ export interface RejectedRetrain {
   challengerVersion: number | null;
   /** Window end of the check the retrain started from: its back-off counts from here. Null when no check had a window. */
   dataTime: string | null;
+  /** Event time that check's window spanned: the unit of a `window` back-off. Null when no check had a window. */
+  windowSpanMs: number | null;
   /** Labelled rows at that check: later checks with enough more re-arm retrains. */
   labelledRows: number;
 }
@@ -50,17 +52,36 @@ export interface DriftedCheck {
   driftedFeatures: string[];
 }
 
-/** initialMs · multiplier^(rejections − 1), capped at maxMs; 0 before any rejection. */
-export function backoffDelayMs(policy: RetrainBackoff, rejections: number): number {
+/**
+ * The first wait: `window` is the event time the rejected retrain's check window spanned, so the
+ * next retrain sees a window of rows the last one did not. Sooner, it would train and decide on
+ * much the same rows and lose again (monthly checks on daily data with a fixed 7 d wait retrained
+ * every month through a whole year of failing challengers).
+ */
+export function initialDelayMs(policy: RetrainBackoff, windowSpanMs: number | null): number {
+  return policy.initialMs === 'window' ? windowSpanMs ?? 0 : policy.initialMs;
+}
+
+/**
+ * initial · multiplier^(rejections − 1), capped at maxMs but never below the initial wait; 0
+ * before any rejection.
+ */
+export function backoffDelayMs(policy: RetrainBackoff, rejections: number, windowSpanMs: number | null): number {
   if (rejections <= 0) return 0;
-  return Math.min(policy.initialMs * policy.multiplier ** (rejections - 1), policy.maxMs);
+  const initial = initialDelayMs(policy, windowSpanMs);
+  return Math.min(initial * policy.multiplier ** (rejections - 1), backoffCapMs(policy, windowSpanMs));
+}
+
+/** The longest wait between two retrains of a backed-off incident. */
+export function backoffCapMs(policy: RetrainBackoff, windowSpanMs: number | null): number {
+  return Math.max(policy.maxMs, initialDelayMs(policy, windowSpanMs));
 }
 
 /** The data time before which no drift-triggered retrain starts; null when nothing holds it back. */
 export function retrainNotBefore(policy: RetrainBackoff, state: RetrainBackoffState): string | null {
   const last = state.rejected.at(-1);
   if (!last || last.dataTime === null) return null;
-  return new Date(Date.parse(last.dataTime) + backoffDelayMs(policy, state.rejected.length)).toISOString();
+  return new Date(Date.parse(last.dataTime) + backoffDelayMs(policy, state.rejected.length, last.windowSpanMs)).toISOString();
 }
 
 /**

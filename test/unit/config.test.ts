@@ -92,7 +92,7 @@ describe('parseModelConfig defaults', () => {
         validation: 'stratified',
         minEpochs: 10,
         classWeights: 'auto',
-        backoff: { initialMs: 7 * 86_400_000, multiplier: 2, maxMs: 90 * 86_400_000, askAfterRejections: 3, rearmLabelledRows: 200 },
+        backoff: { initialMs: 'window', multiplier: 2, maxMs: 90 * 86_400_000, askAfterRejections: 3, rearmLabelledRows: 200 },
       },
       qualityGate: { baselineTolerance: 0.25, linearFallback: true },
       tuning: {

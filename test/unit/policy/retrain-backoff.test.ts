@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   FRESH_BACKOFF,
+  backoffCapMs,
   backoffDelayMs,
   describeRearmCause,
   gateDriftRetrain,
@@ -12,11 +13,12 @@ import {
   type RetrainBackoffState,
 } from '../../../src/policy/retrain-backoff';
 
-const DAY = 24 * 60 * 60 * 1000;
+const HOUR = 60 * 60 * 1000;
+const DAY = 24 * HOUR;
 const POLICY: RetrainBackoff = { initialMs: 7 * DAY, multiplier: 2, maxMs: 20 * DAY, askAfterRejections: 3, rearmLabelledRows: 200 };
 
-const rejected = (dataTime: string, labelledRows = 1000, n = 1): RejectedRetrain => ({
-  runId: `run-${n}`, outcome: 'rejected', reason: `not better (${n})`, challengerVersion: 1 + n, dataTime, labelledRows,
+const rejected = (dataTime: string, labelledRows = 1000, n = 1, windowSpanMs: number | null = 89 * DAY): RejectedRetrain => ({
+  runId: `run-${n}`, outcome: 'rejected', reason: `not better (${n})`, challengerVersion: 1 + n, dataTime, windowSpanMs, labelledRows,
 });
 const check = (windowEnd: string, driftedFeatures = ['x1'], labelledRows = 1000) => ({ windowEnd, labelledRows, driftedFeatures });
 
@@ -29,7 +31,27 @@ function afterRejections(count: number, dataTime = '2026-01-01T00:00:00.000Z'): 
 
 describe('retrain back-off', () => {
   it('doubles from the initial delay and stops at the cap', () => {
-    expect([0, 1, 2, 3, 4].map((n) => backoffDelayMs(POLICY, n) / DAY)).toEqual([0, 7, 14, 20, 20]);
+    expect([0, 1, 2, 3, 4].map((n) => backoffDelayMs(POLICY, n, 89 * DAY) / DAY)).toEqual([0, 7, 14, 20, 20]);
+  });
+
+  it('waits one check window of event time first with initial: window, and never caps below it', () => {
+    const byWindow: RetrainBackoff = { ...POLICY, initialMs: 'window', maxMs: 90 * DAY };
+    // A 90-row window of hourly rows spans 89 h: the waits double from there up to the cap.
+    expect([1, 2, 3, 5, 6].map((n) => backoffDelayMs(byWindow, n, 89 * HOUR) / HOUR)).toEqual([89, 178, 356, 1424, 2160]);
+    // Daily rows: the window (120 d) is longer than max (90 d), so every wait is one window.
+    expect([1, 2, 3].map((n) => backoffDelayMs(byWindow, n, 120 * DAY) / DAY)).toEqual([120, 120, 120]);
+    expect(backoffCapMs(byWindow, 120 * DAY) / DAY).toBe(120);
+    // A retrain started without a check window (forced before any check) holds nothing back.
+    expect(backoffDelayMs(byWindow, 1, null)).toBe(0);
+  });
+
+  it('counts a window back-off from the rejected retrain\'s own check window', () => {
+    const byWindow: RetrainBackoff = { ...POLICY, initialMs: 'window', maxMs: 90 * DAY };
+    let state = gateDriftRetrain(byWindow, FRESH_BACKOFF, check('2015-01-31T00:00:00.000Z')).state;
+    state = recordRejectedRetrain(byWindow, state, rejected('2015-01-31T00:00:00.000Z', 1000, 1, 89 * DAY)).state;
+    expect(retrainNotBefore(byWindow, state)).toBe('2015-04-30T00:00:00.000Z');
+    expect(gateDriftRetrain(byWindow, state, check('2015-03-31T00:00:00.000Z')).gate.kind).toBe('backing_off');
+    expect(gateDriftRetrain(byWindow, state, check('2015-04-30T00:00:00.000Z')).gate).toEqual({ kind: 'open', rearmedBy: null });
   });
 
   it('lets the first drifted check retrain and records its drifted features', () => {
