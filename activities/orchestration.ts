@@ -3,15 +3,17 @@
  * the pure code in src/. Feature rows stay here: only summaries go back to workflow history.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { deliverToRoutes } from '../src/alerts/deliver';
 import type { AlertRequest } from '../src/alerts/payload';
-import { NotEnoughDataError, UnknownModelError } from '../src/errors';
+import { NotEnoughDataError, StoredConfigError, UnknownModelError } from '../src/errors';
 import { evaluateChallenger } from '../src/evaluation/evaluate-challenger';
 import { runDriftCheck, type DriftComputation } from '../src/monitoring/drift-check';
 
 export type { DriftComputation };
 import type { Evaluation, PromotionRule } from '../src/policy/promotion';
+import { ALERT_SINK_ATTEMPTS } from '../src/policy/retries';
+import { endingOfClosedRun, type ReleasedClaim, type RetrainRunState, type UndecidedEnding } from '../src/policy/retrain-claims';
 import type { ModelConfig, TuningConfig } from '../src/config';
 import {
   fitsSearchSpace,
@@ -45,9 +47,10 @@ import {
   type PromotionRequest,
 } from '../src/store/registry';
 import {
-  abandonRetrain,
   claimRetrain,
   finishRetrain,
+  releaseClaim,
+  runningRetrain,
   saveRetrainPlan,
   type ClaimResult,
   type RetrainStatus,
@@ -105,14 +108,26 @@ export function createOrchestrationActivities({ db, artifacts, client, temporalU
       requestedBy: string | null; reason: string | null; driftReportId: number | null;
     }): Promise<ClaimResult> {
       const config = await loadConfigOrFail(db, input.modelName);
-      const claim = { ...input, id: input.retrainId, cooldownMs: config.retrain.cooldownMs };
-      const first = await claimRetrain(db, claim);
-      if (first.claimed || !first.holder) return first;
-      // A holder whose workflow was terminated never released its claim: release it and retry once.
-      const holderState = await describeStatus(client, first.holder.workflowId, first.holder.id);
-      if (holderState === 'RUNNING') return first;
-      await abandonRetrain(db, first.holder.id, `workflow ended as ${holderState} without finishing the retrain`);
-      return claimRetrain(db, claim);
+      return claimRetrain(db, { ...input, id: input.retrainId, cooldownMs: config.retrain.cooldownMs });
+    },
+
+    /**
+     * Releases the model's claim when its retrain's workflow run has closed without releasing it
+     * (terminated, timed out, or failed or cancelled before its cleanup reached PostgreSQL), with
+     * why; the caller alerts about the claim returned. Null when there is nothing to release.
+     */
+    async reconcileRetrainClaims(input: { modelName: string }): Promise<ReleasedClaim | null> {
+      const holder = await runningRetrain(db, input.modelName);
+      if (!holder) return null;
+      const ending = endingOfClosedRun(await describeRetrainRun(client, holder.workflowId, holder.id));
+      if (!ending) return null;
+      const released = await releaseClaim(db, artifacts, { retrainId: holder.id, ...ending });
+      return released?.releasedNow ? released.claim : null;
+    },
+
+    /** A retrain's own ending when it fails or is cancelled (see releaseClaim); null for a retrain that decided. */
+    async releaseRetrainClaim(input: { retrainId: string; status: UndecidedEnding; reason: string }): Promise<ReleasedClaim | null> {
+      return (await releaseClaim(db, artifacts, input))?.claim ?? null;
     },
 
     async planRetrain(input: { retrainId: string; modelName: string; trainingWindow: { from?: string; to?: string } | null }): Promise<RetrainPlan> {
@@ -205,7 +220,7 @@ export function createOrchestrationActivities({ db, artifacts, client, temporalU
     async computeDrift(input: { modelName: string; source: string }): Promise<DriftComputation> {
       const config = await loadConfigOrFail(db, input.modelName);
       const store = createDriftCheckStore(db, artifacts, input.modelName, config.monitoring.window);
-      return runDriftCheck(store, config, { source: input.source, checkedAt: new Date().toISOString() });
+      return runDriftCheck(store, config, { source: input.source, checkedAt: new Date().toISOString(), checkId: activityExecutionId() });
     },
 
     /** A schedule tick: update-with-start hands it to the model's monitor, starting the monitor if needed. */
@@ -213,6 +228,8 @@ export function createOrchestrationActivities({ db, artifacts, client, temporalU
       const { taskQueue } = Context.current().info;
       return client.workflow.executeUpdateWithStart(checkDriftUpdate, {
         args: [{ source: input.source }],
+        // A retried tick (its answer lost while Temporal was away) gets the answer of the check it asked for, not a second check.
+        updateId: activityExecutionId(),
         startWorkflowOperation: new WithStartWorkflowOperation<typeof modelMonitorWorkflow>('modelMonitorWorkflow', {
           workflowId: monitorWorkflowId(input.modelName),
           taskQueue,
@@ -226,24 +243,35 @@ export function createOrchestrationActivities({ db, artifacts, client, temporalU
      * Sends the alert to every route of the model that wants it (webhook, Slack, PagerDuty), all at
      * once, each within its own timeout; a retry re-sends only to routes that have not acknowledged.
      * Secrets are read from the environment here, so they never enter workflow history; failure
-     * messages name routes by URL or variable, never by secret.
+     * messages name routes by URL or variable, and have every secret masked by value.
      */
     async deliverAlert(request: AlertRequest): Promise<{ delivered: number; suppressed: number; skipped: number }> {
       const config = await loadConfigOrFail(db, request.modelName);
       const { failures, ...outcome } = await deliverToRoutes(db, config.alerts, request, {
         temporalUiUrl, namespace: client.options.namespace, env: process.env, now: new Date(),
       });
-      if (failures.length > 0) throw new Error(`alert delivery failed: ${failures.join('; ')}`);
-      return outcome;
+      if (failures.length === 0) return outcome;
+      const message = `alert delivery failed: ${failures.map((failure) => `${failure.target}: ${failure.error}`).join('; ')}`;
+      // Refused destinations stay refused until the config changes; other failures may pass on a retry.
+      if (failures.every((failure) => !failure.retryable)) throw ApplicationFailure.nonRetryable(message, 'RefusedDestinationError');
+      // The activity's retries ride out database outages; a dead sink gets only this many attempts.
+      if (Context.current().info.attempt >= ALERT_SINK_ATTEMPTS) throw ApplicationFailure.nonRetryable(message, 'AlertDeliveryFailedError');
+      throw new Error(message);
     },
   };
+}
+
+/** The same in every attempt of the running activity, and different for every other activity execution. */
+function activityExecutionId(): string {
+  const { workflowExecution, activityId } = Context.current().info;
+  return `${workflowExecution!.workflowId}/${workflowExecution!.runId}/${activityId}`;
 }
 
 async function loadConfigOrFail(db: Db, modelName: string) {
   try {
     return await loadStoredConfig(db, modelName);
   } catch (err) {
-    if (err instanceof UnknownModelError) throw nonRetryable(err);
+    if (err instanceof UnknownModelError || err instanceof StoredConfigError) throw nonRetryable(err);
     throw err;
   }
 }
@@ -257,12 +285,40 @@ async function getVersionArtifactOrFail(db: Db, artifacts: ArtifactStore, modelN
   }
 }
 
-async function describeStatus(client: Client, workflowId: string, runId: string): Promise<string> {
+/** How Temporal says a retrain's run stands; for a terminated or failed run, with the reason or the root cause's message. */
+async function describeRetrainRun(client: Client, workflowId: string, runId: string): Promise<RetrainRunState> {
+  const handle = client.workflow.getHandle(workflowId, runId, { followRuns: false });
+  let status;
   try {
-    return (await client.workflow.getHandle(workflowId, runId).describe()).status.name;
+    status = (await handle.describe()).status.name;
   } catch (err) {
-    if (err instanceof Error && err.name === 'WorkflowNotFoundError') return 'NOT_FOUND';
+    if (err instanceof WorkflowNotFoundError) return { status: 'NOT_FOUND', detail: null };
     throw err;
+  }
+  switch (status) {
+    case 'TERMINATED':
+    case 'FAILED':
+      return { status, detail: await closingFailure(handle) };
+    case 'COMPLETED':
+    case 'CANCELLED':
+    case 'TIMED_OUT':
+    case 'CONTINUED_AS_NEW':
+      return { status, detail: null };
+    default:
+      return { status };
+  }
+}
+
+/** The close event read as the run's result: a termination's reason, or the message of the failure's root cause. */
+async function closingFailure(handle: ReturnType<Client['workflow']['getHandle']>): Promise<string | null> {
+  try {
+    await handle.result();
+    return null;
+  } catch (err) {
+    if (!(err instanceof WorkflowFailedError)) throw err;
+    let cause: Error = err;
+    while (cause.cause instanceof Error) cause = cause.cause;
+    return cause.message;
   }
 }
 

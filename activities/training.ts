@@ -6,8 +6,9 @@
  */
 import { Context, log } from '@temporalio/activity';
 import { buildReferenceProfileAsync, tableFromRows } from '../src/drift';
-import { CorruptArtifactError } from '../src/errors';
+import { CorruptArtifactError, InvalidLabelsError } from '../src/errors';
 import {
+  BackendReplacedError,
   CheckpointMismatchError,
   DEFAULT_HYPERPARAMETERS,
   fitBaseline,
@@ -91,6 +92,10 @@ export function createTrainingActivities({ db, artifacts }: TrainingDeps) {
     try {
       return await run(resumeFrom);
     } catch (err) {
+      // A row index means nothing outside this activity; its event time finds the row in the store.
+      if (err instanceof InvalidLabelsError && err.row !== null) {
+        throw new InvalidLabelsError(`${err.message} (event time ${new Date(data.eventTimesMs[err.row]!).toISOString()})`, err.row);
+      }
       // The rows or parameters changed since the checkpoint was taken (a new plan under the same retrain).
       if (!(resumeFrom && err instanceof CheckpointMismatchError)) throw err;
       log.warn('checkpoint does not match this training run; training starts over', { scope: checkpointScope, error: err.message });
@@ -138,6 +143,8 @@ export function createTrainingActivities({ db, artifacts }: TrainingDeps) {
           if (verdict.prune) throw new TrialPruned(epoch, losses.trial!, verdict.median!);
         });
       } catch (err) {
+        // Says nothing about these parameters: another trial crashed the shared backend under this one.
+        if (err instanceof BackendReplacedError) throw err;
         if (err instanceof TrialPruned) {
           return record({ status: 'pruned', score: err.bestLoss, error: err.message, backend: null });
         }

@@ -181,7 +181,8 @@ export async function benchModelConfig(model: string, policy: Policy, seed: numb
   };
   delete file.approval;
   // No events listed: every event the code emits, including any added after this bench was written.
-  file.alerts = [{ type: 'webhook', url: alertUrl }];
+  // The bench's receiver is local: plain http to a loopback address, allowed for this route only.
+  file.alerts = [{ type: 'webhook', url: alertUrl, allowInsecureHosts: ['127.0.0.1'], allowPrivateHosts: ['127.0.0.1'] }];
   return parseModelConfig(stringifyYaml(file), `${EXAMPLE_CONFIG_PATH} (bench policy ${policy})`);
 }
 

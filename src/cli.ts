@@ -23,12 +23,15 @@ Models
   models history <model>               retrains (trigger, status, outcome) and alias moves (who, why, workflow)
   models alias <model> <alias> (--version N | --remove) [--by NAME] [--reason TEXT]
                                        point a user-defined alias (e.g. canary) at a version, or remove it
-  models rollback <model> [--to N] [--by NAME] [--reason TEXT]
+  models rollback <model> [--to N] [--by NAME] [--reason TEXT] [--force]
                                        move the champion back (default: to the previous champion),
-                                       through the rollbackWorkflow; needs a running worker
+                                       through the rollbackWorkflow; needs a running worker. A version
+                                       that was rejected or failed its evaluation needs --force and --reason
 
 Data and drift
-  ingest <model> <file.csv>            validate and store feature rows; lists rejected rows
+  ingest <model> <file> [--format csv|jsonl]
+                                       validate and store feature rows, streamed (CSV with a header row, or
+                                       JSON lines: .jsonl/.ndjson); lists rejected rows by row and field
   check <model>                        run a drift check now, through the model's monitor workflow
   drift history <model> [--limit N]    stored drift reports, newest first (default 20)
   alerts <model> [--limit N]           alert deliveries, newest first: route, event, status (delivered,
@@ -60,7 +63,7 @@ Options
   -h, --help                           this text
 
 Environment: DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_UI_URL, DRIFTWATCH_TASK_QUEUE,
-DRIFTWATCH_HOME, DRIFTWATCH_WORKER_ROLES`;
+DRIFTWATCH_HOME, DRIFTWATCH_WORKER_ROLES, DRIFTWATCH_CONFIG_MAX_BYTES (default 1000000)`;
 
 const OPTIONS = {
   json: { type: 'boolean' },
@@ -77,6 +80,8 @@ const OPTIONS = {
   to: { type: 'string' },
   version: { type: 'string' },
   remove: { type: 'boolean' },
+  force: { type: 'boolean' },
+  format: { type: 'string' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -111,13 +116,22 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   'models rollback': {
-    args: ['model'], options: ['to', 'by', 'reason'],
-    run: (ctx, a, v) => workflows.rollback(ctx, arg(a, 0), {
-      ...(v.to === undefined ? {} : { to: positiveInteger('--to', v.to, 1) }),
-      ...(v.by === undefined ? {} : { by: v.by }), ...(v.reason === undefined ? {} : { reason: v.reason }),
-    }),
+    args: ['model'], options: ['to', 'by', 'reason', 'force'],
+    run: (ctx, a, v) => {
+      if (v.force && !v.reason?.trim()) throw new UsageError('--force needs --reason: say why a version that was turned down should serve');
+      return workflows.rollback(ctx, arg(a, 0), {
+        ...(v.to === undefined ? {} : { to: positiveInteger('--to', v.to, 1) }),
+        ...(v.by === undefined ? {} : { by: v.by }), ...(v.reason === undefined ? {} : { reason: v.reason }), force: v.force ?? false,
+      });
+    },
   },
-  ingest: { args: ['model', 'file.csv'], run: (ctx, a) => data.ingest(ctx, arg(a, 0), arg(a, 1)) },
+  ingest: {
+    args: ['model', 'file'], options: ['format'],
+    run: (ctx, a, v) => {
+      if (v.format !== undefined && v.format !== 'csv' && v.format !== 'jsonl') throw new UsageError(`--format must be csv or jsonl, got '${v.format}'`);
+      return data.ingest(ctx, arg(a, 0), arg(a, 1), v.format);
+    },
+  },
   check: { args: ['model'], run: (ctx, a) => workflows.check(ctx, arg(a, 0)) },
   alerts: {
     args: ['model'], options: ['limit'],

@@ -6,6 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { isHostPattern } from './alerts/address-policy';
+import { configuredUrlProblem } from './alerts/url-policy';
 import { DEFAULT_DRIFT_OPTIONS } from './drift/options';
 import { DEFAULT_REFERENCE_CHUNKS, DEFAULT_REFERENCE_SAMPLE_LIMIT } from './drift/reference-profile';
 import { DRIFT_TESTS, DRIFT_TEST_NAMES } from './drift/registry';
@@ -24,7 +26,8 @@ import { DEFAULT_BASELINE_TOLERANCE } from './policy/quality-gate';
 import { SearchSpaceError, validateSearchSpace, type SearchSpace } from './tuning';
 
 export const ALERT_EVENTS = [
-  'drift_detected', 'retrain_failed', 'model_promoted', 'model_rejected', 'approval_required', 'monitor_blind', 'retraining_not_helping',
+  'drift_detected', 'retrain_failed', 'retrain_cancelled', 'model_promoted', 'model_rejected', 'approval_required', 'monitor_blind',
+  'retraining_not_helping',
 ] as const;
 export type AlertEvent = (typeof ALERT_EVENTS)[number];
 export const ALERT_SINK_TYPES = ['webhook', 'slack', 'pagerduty'] as const;
@@ -91,6 +94,13 @@ export interface AlertConfig {
   timeoutMs: number;
   /** At most one notification of an event kind per model to this route within this interval; 0: no limit. */
   rateLimitMs: number;
+  /** Hosts this route may reach over plain http (the URL's host: a name, an address or a CIDR range). */
+  allowInsecureHosts: string[];
+  /**
+   * Host names, addresses or CIDR ranges this route may reach although they are loopback,
+   * link-local, private or unspecified addresses, or the cloud metadata service (by address only).
+   */
+  allowPrivateHosts: string[];
 }
 
 export interface ModelConfig {
@@ -203,8 +213,16 @@ export class ConfigError extends Error {
   }
 }
 
+/** A model file as its owner wrote it (YAML or JSON) and the config it resolves to; registration stores the text. */
+export interface ModelSource { text: string; config: ModelConfig }
+
+export async function readModelSource(path: string): Promise<ModelSource> {
+  const text = await readFile(path, 'utf8');
+  return { text, config: parseModelConfig(text, path) };
+}
+
 export async function loadModelConfig(path: string): Promise<ModelConfig> {
-  return parseModelConfig(await readFile(path, 'utf8'), path);
+  return (await readModelSource(path)).config;
 }
 
 export function parseModelConfig(text: string, source: string): ModelConfig {
@@ -219,8 +237,13 @@ export function parseModelConfig(text: string, source: string): ModelConfig {
       }),
     );
   }
+  return resolveModelFile(document.toJS(), source);
+}
+
+/** Validates a model file already read into plain data and fills in every default, as parseModelConfig does for text. */
+export function resolveModelFile(file: unknown, source: string): ModelConfig {
   // reportInput keeps the offending value on each issue so messages can say what was found.
-  const parsed = modelFileSchema.safeParse(document.toJS(), { reportInput: true });
+  const parsed = modelFileSchema.safeParse(file, { reportInput: true });
   if (!parsed.success) throw new ConfigError(source, parsed.error.issues.flatMap(toConfigIssues));
   const issues: ConfigIssue[] = [];
   const config = resolveModelConfig(parsed.data, issues);
@@ -332,6 +355,10 @@ const httpUrl = z.string().refine(isHttpUrl, {
 
 const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: (issue) => `expected the name of an environment variable, got ${describeValue(issue.input)}` });
 
+const hostAllowlist = z.array(z.string().refine(isHostPattern, {
+  error: (issue) => `expected a host name, an IP address or a CIDR range (10.0.0.0/8), got ${describeValue(issue.input)}`,
+})).default(() => []);
+
 const alertRouteCommon = {
   events: z.array(z.enum(ALERT_EVENTS)).min(1).optional(),
   minSeverity: z.enum(ALERT_SEVERITIES).default('info'),
@@ -339,6 +366,8 @@ const alertRouteCommon = {
     error: `expected at most ${MAX_ALERT_TIMEOUT_MS / 1000}s (the delivery activity's own timeout is 30s)`,
   }),
   rateLimit: durationMs({ allowZero: true }).prefault('0s'),
+  allowInsecureHosts: hostAllowlist,
+  allowPrivateHosts: hostAllowlist,
 };
 
 const alertRouteSchema = z.discriminatedUnion('type', [
@@ -351,8 +380,23 @@ const alertRouteSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('pagerduty'), url: httpUrl.default(PAGERDUTY_EVENTS_URL), routingKeyEnv: envVarName, ...alertRouteCommon }),
 ]);
 
+// Feature names become object keys (a row's features, profiles, weights): a name every object already
+// has ('__proto__', 'constructor', 'toString') would be read or written as that member, and '__proto__'
+// vanished from stored rows without a word. Control characters would be invisible in reports and alerts.
+const INHERITED_MEMBER_NAMES = new Set([...Object.getOwnPropertyNames(Object.prototype), 'prototype']);
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+const featureName = z
+  .string()
+  .min(1)
+  .refine((name) => !INHERITED_MEMBER_NAMES.has(name), {
+    error: (issue) => `${describeValue(issue.input)} cannot be a feature name: every JavaScript object has a member of that name; rename the column`,
+  })
+  .refine((name) => !CONTROL_CHARACTER.test(name), {
+    error: (issue) => `${describeValue(issue.input)} cannot be a feature name: it contains a control character`,
+  });
+
 const featureSchema = z.strictObject({
-  name: z.string().min(1),
+  name: featureName,
   kind: z.enum(['numeric', 'categorical']),
   drift: z
     .strictObject({ test: z.enum([...DRIFT_TEST_NAMES, 'auto']).optional(), threshold: z.number().nullable().optional() })
@@ -535,6 +579,8 @@ const modelFileSchema = z.strictObject({
 });
 
 type ModelFile = z.output<typeof modelFileSchema>;
+/** A model file as written: keys left out take their defaults. */
+export type ModelFileInput = z.input<typeof modelFileSchema>;
 
 /** Checks that span several keys, then the rename from file keys to the resolved ModelConfig. */
 function resolveModelConfig(file: ModelFile, issues: ConfigIssue[]): ModelConfig {
@@ -625,7 +671,7 @@ function resolveModelConfig(file: ModelFile, issues: ConfigIssue[]): ModelConfig
     },
     promotion,
     approval: file.approval.required ? { timeoutMs: file.approval.timeout, onTimeout: file.approval.onTimeout } : null,
-    alerts: file.alerts.map(resolveAlertRoute),
+    alerts: file.alerts.map((route, index) => resolveAlertRoute(route, index, issues)),
   };
 }
 
@@ -653,7 +699,10 @@ export function defaultWindowRows(minRows: number): number {
 }
 const DEFAULT_WINDOW_ROWS_PER_MIN_ROW = 3;
 
-function resolveAlertRoute(route: ModelFile['alerts'][number]): AlertConfig {
+function resolveAlertRoute(route: ModelFile['alerts'][number], index: number, issues: ConfigIssue[]): AlertConfig {
+  const path = `alerts[${index}]`;
+  const problem = route.url === undefined ? null : configuredUrlProblem(new URL(route.url), route, path);
+  if (problem !== null) issues.push({ path: `${path}.url`, message: problem });
   return {
     type: route.type,
     url: route.url ?? null,
@@ -664,6 +713,8 @@ function resolveAlertRoute(route: ModelFile['alerts'][number]): AlertConfig {
     routingKeyEnv: route.type === 'pagerduty' ? route.routingKeyEnv : null,
     timeoutMs: route.timeout,
     rateLimitMs: route.rateLimit,
+    allowInsecureHosts: route.allowInsecureHosts,
+    allowPrivateHosts: route.allowPrivateHosts,
   };
 }
 

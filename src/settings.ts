@@ -3,6 +3,7 @@
  */
 import path from 'node:path';
 import { DEFAULT_TASK_QUEUE } from '../workflows/definitions';
+import { DEFAULT_CONFIG_MAX_BYTES } from './config-size-limit';
 import { databaseUrl } from './store/db';
 
 export interface Settings {
@@ -18,6 +19,8 @@ export interface Settings {
   artifactDir: string;
   /** Training activities one worker process runs at once. */
   trainingConcurrency: number;
+  /** Model config files larger than this are refused before parsing. */
+  configMaxBytes: number;
 }
 
 export const LOCAL_TEMPORAL_PORT = 7233;
@@ -34,6 +37,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     homeDir,
     artifactDir: path.resolve(env.DRIFTWATCH_ARTIFACT_DIR || path.join(homeDir, 'artifacts')),
     trainingConcurrency: positiveInteger(env, 'DRIFTWATCH_TRAINING_CONCURRENCY', 2),
+    configMaxBytes: positiveInteger(env, 'DRIFTWATCH_CONFIG_MAX_BYTES', DEFAULT_CONFIG_MAX_BYTES),
   };
 }
 

@@ -1,15 +1,9 @@
 import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { createOrchestrationActivities } from '../activities/orchestration';
 import type { AlertRequest } from '../src/alerts/payload';
+import { ALERT_DELIVERY_ACTIVITY } from '../src/policy/retries';
 
-const alerts = proxyActivities<ReturnType<typeof createOrchestrationActivities>>({
-  // Above the longest per-route timeout (25 s): routes are sent to at once, so one attempt takes
-  // about as long as the slowest route.
-  startToCloseTimeout: '30 seconds',
-  // Bounded: a dead sink costs at most 5 attempts (about 15 s of backoff plus the route timeouts),
-  // then the workflow moves on; alert_deliveries shows the route as failing.
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds', maximumAttempts: 5 },
-});
+const alerts = proxyActivities<ReturnType<typeof createOrchestrationActivities>>(ALERT_DELIVERY_ACTIVITY);
 
 export type AlertContent = Omit<AlertRequest, 'alertKey' | 'workflowId' | 'runId'>;
 

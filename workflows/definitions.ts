@@ -5,6 +5,7 @@
 import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DriftVerdict } from '../src/policy/dataset-drift';
+import type { DriftSignature } from '../src/policy/drift-signature';
 import type { BlindEpisode, DriftIncident } from '../src/policy/drift-incidents';
 import type { PerformanceSummary } from '../src/monitoring/performance';
 import type { PromotionDecision, ModelMetrics } from '../src/policy/promotion';
@@ -39,11 +40,15 @@ export interface RollbackInput {
   /** Default: the version that was champion before the current one. */
   toVersion?: number;
   requestedBy: string;
+  /** Recorded in the alias history; required with force. */
   reason?: string;
+  /** Needed to bring back a version that was turned down (a person rejected it, or it failed its evaluation). */
+  force?: boolean;
 }
 
 export type RollbackResult =
-  | { outcome: 'rolled_back'; modelName: string; from: number; to: number }
+  /** forcedOver: why `to` had been turned down, when the rollback was forced; else null. */
+  | { outcome: 'rolled_back'; modelName: string; from: number; to: number; forcedOver: string | null }
   | { outcome: 'already_champion'; modelName: string; to: number };
 
 export type RetrainTrigger = 'drift' | 'manual' | 'bootstrap';
@@ -61,7 +66,7 @@ export interface RetrainInput {
 
 export type RetrainStage =
   | 'claiming' | 'planning' | 'tuning' | 'training' | 'evaluating' | 'deciding' | 'awaiting_approval' | 'promoting' | 'done'
-  | 'skipped' | 'failed';
+  | 'skipped' | 'failed' | 'cancelled';
 
 export interface TrialSummary {
   trialNumber: number;
@@ -158,6 +163,9 @@ export interface DriftCheckRequest {
   reason?: string;
 }
 
+/** The features of a check's report: in all, drifted, and per status (`ok`, `insufficient_data`, ...). */
+export interface FeatureCounts { total: number; drifted: number; byStatus: Record<string, number> }
+
 export interface FeatureDriftSummary {
   feature: string;
   test: string;
@@ -196,7 +204,18 @@ export interface DriftCheckResult {
   measuredShare: number;
   /** Labelled rows of the model up to the check's row horizon: back-off re-arms once enough new labels arrived. */
   labelledRows: number;
+  /**
+   * The features that matter most, at most 50 (src/monitoring/check-summary.ts): the drifted ones first,
+   * then by PSI. The drift report holds every feature's result.
+   */
   features: FeatureDriftSummary[];
+  /** Absent from results of earlier versions, whose `features` listed every feature. */
+  featureCounts?: FeatureCounts;
+  /**
+   * Every drifted feature, in a fixed-size signature (src/policy/drift-signature.ts): the back-off tells a
+   * changed drift pattern by it. Absent from results of earlier versions, whose `features` listed every feature.
+   */
+  driftSignature?: DriftSignature;
   /** Realized performance of the champion on the newest labelled rows; null when off or nothing was checked. */
   performance: PerformanceSummary | null;
   reasons: string[];

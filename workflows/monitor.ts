@@ -33,9 +33,13 @@ import {
   rearmManually,
   recordRejectedRetrain,
   type RejectedRetrain,
+  type DriftedCheck,
   type RetrainBackoff,
   type RetrainGate,
 } from '../src/policy/retrain-backoff';
+import { signatureOf, unionOf } from '../src/policy/drift-signature';
+import { DRIFT_CHECK_ACTIVITY } from '../src/policy/retries';
+import { releasedClaimAlert } from '../src/policy/retrain-claims';
 import { sendAlert, type AlertContent } from './alerting';
 import {
   checkDriftUpdate,
@@ -53,10 +57,7 @@ import {
 } from './definitions';
 import { retrainWorkflow } from './retrain';
 
-const orchestration = proxyActivities<ReturnType<typeof createOrchestrationActivities>>({
-  startToCloseTimeout: '5 minutes',
-  retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['UnknownModelError'] },
-});
+const orchestration = proxyActivities<ReturnType<typeof createOrchestrationActivities>>(DRIFT_CHECK_ACTIVITY);
 
 /** Keeps the history small: a long-lived monitor starts afresh after this many handled requests. */
 const REQUESTS_PER_RUN = 200;
@@ -180,6 +181,7 @@ function validateForceRetrain(request: ForceRetrainRequest): void {
 
 async function checkDrift(monitor: Monitor, request: DriftCheckRequest): Promise<DriftCheckResult> {
   const { modelName, state } = monitor;
+  await releaseStaleClaim(monitor);
   const computation = await orchestration.computeDrift({ modelName, source: request.source ?? 'manual' });
   const { retrainBlockedBy, policy, ...report } = computation;
   state.policy = policy;
@@ -223,6 +225,20 @@ async function checkDrift(monitor: Monitor, request: DriftCheckRequest): Promise
   return result;
 }
 
+/**
+ * A retrain that was terminated or timed out ran no code to release its claim, and every later check
+ * would answer "already running": the claim is released, and alerted, before the check consults it.
+ * Failing to ask Temporal must not cost the check; the next check asks again.
+ */
+async function releaseStaleClaim(monitor: Monitor): Promise<void> {
+  try {
+    const released = await orchestration.reconcileRetrainClaims({ modelName: monitor.modelName });
+    if (released) monitor.notify(releasedClaimAlert(released), `claim-${released.retrainId}`);
+  } catch (err) {
+    log.warn('could not reconcile the retrain claim', { error: err instanceof Error ? err.message : String(err) });
+  }
+}
+
 /** The workflow page in the Temporal UI shows the memo: the last verdict, never a blind "no drift". */
 function memoOfCheck(check: DriftCheckResult, state: MonitorState): string {
   const verdict = check.verdict === 'not_measured'
@@ -261,7 +277,7 @@ function gateIncidentRetrain(
     const step = gateDriftRetrain(policy.backoff, retrains, {
       windowEnd: report.window!.end,
       labelledRows: report.labelledRows,
-      driftedFeatures: driftedSignals(report),
+      ...driftedSignals(report),
     });
     retrains = step.state;
     gate = step.gate;
@@ -270,10 +286,18 @@ function gateIncidentRetrain(
   return { incident: { ...incident, retrains }, gate };
 }
 
-/** The drifted features, and the champion's degraded performance as `performance:<what>`: a new one re-arms a backed-off incident. */
-function driftedSignals(report: Omit<DriftCheckResult, 'retrain'>): string[] {
+/**
+ * The drifted features, and the champion's degraded performance as `performance:<what>`: a new one re-arms a
+ * backed-off incident. A result names its top features only; its signature holds every drifted one (results
+ * of earlier versions have none, and named every feature).
+ */
+function driftedSignals(report: Omit<DriftCheckResult, 'retrain'>): Pick<DriftedCheck, 'driftedFeatures' | 'driftSignature'> {
   const features = report.features.filter((f) => f.drifted).map((f) => f.feature);
-  return [...features, ...(report.performance?.degraded ?? []).map((what) => `performance:${what}`)];
+  const performance = (report.performance?.degraded ?? []).map((what) => `performance:${what}`);
+  return {
+    driftedFeatures: [...features, ...performance],
+    driftSignature: unionOf(report.driftSignature ?? signatureOf(features), signatureOf(performance)),
+  };
 }
 
 /**
@@ -333,7 +357,7 @@ function alertTransition(monitor: Monitor, transition: IncidentTransition, check
         + `Retrain: ${retrain.started ? `started (${retrain.workflowId})` : `not started (${retrain.reason})`}`,
       details: {
         reportId: check.reportId, window: check.window, championVersion: check.championVersion, driftedShare: check.driftedShare,
-        features: check.features.filter((f) => f.drifted), retrain, incident,
+        features: check.features.filter((f) => f.drifted), featureCounts: check.featureCounts, retrain, incident,
       },
       incident: { dedupKey: incident.dedupKey, action: 'trigger' },
       driftReportId: check.reportId,

@@ -1,6 +1,9 @@
 import {
+  ActivityCancellationType,
   ApplicationFailure,
+  CancellationScope,
   condition,
+  isCancellation,
   log,
   proxyActivities,
   setHandler,
@@ -13,6 +16,8 @@ import type { ChallengerTraining, createTrainingActivities } from '../activities
 import { decidePromotion, type ApprovalRecord, type Evaluation, type PromotionDecision } from '../src/policy/promotion';
 import type { MetricName } from '../src/metrics';
 import { checkQualityGate, linearFallbackReason, type QualityGateResult } from '../src/policy/quality-gate';
+import { releasedClaimAlert } from '../src/policy/retrain-claims';
+import { ORCHESTRATION_ACTIVITY, trainingActivity } from '../src/policy/retries';
 import {
   MODEL_SEARCH_ATTRIBUTE,
   OUTCOME_SEARCH_ATTRIBUTE,
@@ -33,21 +38,19 @@ import {
 } from './definitions';
 import { sendAlert } from './alerting';
 
+// A cancelled retrain cleans up once its activities have stopped (training stops at its next heartbeat):
+// one still running could write a checkpoint, or register a challenger, after the cleanup.
+const { WAIT_CANCELLATION_COMPLETED } = ActivityCancellationType;
+
 const orchestration = proxyActivities<ReturnType<typeof createOrchestrationActivities>>({
-  startToCloseTimeout: '2 minutes',
-  retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['UnknownModelError', 'NotEnoughDataError', 'CorruptArtifactError'] },
+  ...ORCHESTRATION_ACTIVITY, cancellationType: WAIT_CANCELLATION_COMPLETED,
 });
 
 type TrainingActivities = ReturnType<typeof createTrainingActivities>;
 
 function trainingActivities(plan: RetrainPlan): TrainingActivities {
   return proxyActivities<TrainingActivities>({
-    taskQueue: trainingTaskQueue(workflowInfo().taskQueue),
-    startToCloseTimeout: '30 minutes',
-    // Training heartbeats every epoch; a dead training worker is noticed within this timeout, and
-    // the retry resumes from the checkpoint of the last epoch.
-    heartbeatTimeout: plan.heartbeatTimeoutMs,
-    retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['UnknownModelError', 'NotEnoughDataError', 'CorruptArtifactError'] },
+    ...trainingActivity(plan.heartbeatTimeoutMs), taskQueue: trainingTaskQueue(workflowInfo().taskQueue), cancellationType: WAIT_CANCELLATION_COMPLETED,
   });
 }
 
@@ -71,6 +74,10 @@ export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResul
   upsertMemo({ model: input.modelName, trigger, requestedBy: input.requestedBy ?? null, reason: input.reason ?? null });
   const approvals = awaitApprovals(progress);
 
+  // A claim left by a retrain that was terminated or timed out would refuse this one: released first, and alerted.
+  const stale = await orchestration.reconcileRetrainClaims({ modelName: input.modelName });
+  if (stale) await sendAlert(releasedClaimAlert(stale), stale.retrainId);
+
   const claim = await orchestration.claimRetrain({
     retrainId: runId, workflowId, modelName: input.modelName, trigger,
     requestedBy: input.requestedBy ?? null, reason: input.reason ?? null, driftReportId: input.driftReportId ?? null,
@@ -85,18 +92,33 @@ export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResul
   try {
     return await runRetrain(input, runId, progress, approvals);
   } catch (err) {
-    const failedStage = progress.stage;
-    enterStage(progress, 'failed');
-    const message = err instanceof Error ? rootCauseMessage(err) : String(err);
-    progress.message = message;
-    await orchestration.finishRetrain({ retrainId: runId, status: 'failed', result: { error: message } });
-    await sendAlert({
-      modelName: input.modelName, event: 'retrain_failed', severity: 'error',
-      summary: `Retrain of ${input.modelName} failed at stage '${failedStage}': ${message}`,
-      details: { trigger, error: message, progress },
+    await endUndecided(runId, progress, err).catch((cleanupErr: unknown) => {
+      // The run still ends with its own error; the monitor's next check releases the claim and alerts.
+      log.error('could not release the retrain\'s claim', { error: cleanupErr instanceof Error ? rootCauseMessage(cleanupErr) : String(cleanupErr) });
     });
     throw err;
   }
+}
+
+/**
+ * A retrain that failed or was cancelled releases its claim, withdraws its candidates (the challenger
+ * alias is freed), deletes its checkpoints and alerts. In a non-cancellable scope: in the cancelled
+ * workflow scope every activity would fail at once.
+ */
+async function endUndecided(retrainId: string, progress: RetrainProgress, err: unknown): Promise<void> {
+  const stage = progress.stage;
+  // A training activity whose worker died while its cancellation was pending fails with a timeout, not as cancelled.
+  const cancelled = isCancellation(err) || CancellationScope.current().consideredCancelled;
+  const reason = cancelled
+    ? `cancelled at stage '${stage}'`
+    : `failed at stage '${stage}': ${err instanceof Error ? rootCauseMessage(err) : String(err)}`;
+  enterStage(progress, cancelled ? 'cancelled' : 'failed');
+  progress.message = reason;
+  progress.approval = null;
+  await CancellationScope.nonCancellable(async () => {
+    const released = await orchestration.releaseRetrainClaim({ retrainId, status: cancelled ? 'cancelled' : 'failed', reason });
+    if (released) await sendAlert(releasedClaimAlert(released, { trigger: progress.trigger, progress }));
+  });
 }
 
 type RetrainPlan = Awaited<ReturnType<typeof orchestration.planRetrain>>;
@@ -128,7 +150,7 @@ async function runRetrain(input: RetrainInput, retrainId: string, progress: Retr
   const metrics = metricsOf(evaluation);
   const name = candidateName(candidate, fallback);
   if (qualityGate && !qualityGate.passed) {
-    return failQualityGate({ input, plan, retrainId, progress, candidate, qualityGate, trials, fallback });
+    return CancellationScope.nonCancellable(() => failQualityGate({ input, plan, retrainId, progress, candidate, qualityGate, trials, fallback }));
   }
   let decision = withReasonFirst(decidePromotion(plan.promotion, evaluation), fallback?.reason);
   progress.decision = decision;
@@ -147,7 +169,19 @@ async function runRetrain(input: RetrainInput, retrainId: string, progress: Retr
     progress.decision = decision;
     progress.approval = null;
   }
+  // Decided: a cancellation from here on would leave the decision half recorded (a promotion with the claim still held).
+  return CancellationScope.nonCancellable(() => recordDecision({ input, plan, retrainId, progress, candidate, decision, trials, fallback }));
+}
 
+/** Promotes or rejects the candidate as decided, records the retrain's outcome and announces it. */
+async function recordDecision(context: {
+  input: RetrainInput; plan: RetrainPlan; retrainId: string; progress: RetrainProgress; candidate: EvaluatedCandidate;
+  decision: PromotionDecision; trials: TrialSummary[]; fallback: LinearFallback | null;
+}): Promise<RetrainResult> {
+  const { input, plan, retrainId, progress, candidate, decision, trials, fallback } = context;
+  const { challenger, evaluation, qualityGate } = candidate;
+  const metrics = metricsOf(evaluation);
+  const name = candidateName(candidate, fallback);
   let outcome: RetrainResult['outcome'];
   if (decision.promote) {
     enterStage(progress, 'promoting');

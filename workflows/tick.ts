@@ -1,12 +1,9 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { createOrchestrationActivities } from '../activities/orchestration';
+import { MONITOR_TICK_ACTIVITY } from '../src/policy/retries';
 import type { DriftCheckResult } from './definitions';
 
-const orchestration = proxyActivities<ReturnType<typeof createOrchestrationActivities>>({
-  // The check waits behind any request the monitor is already handling.
-  startToCloseTimeout: '15 minutes',
-  retry: { maximumAttempts: 3 },
-});
+const orchestration = proxyActivities<ReturnType<typeof createOrchestrationActivities>>(MONITOR_TICK_ACTIVITY);
 
 /**
  * What the Temporal Schedule starts on each tick: hands the tick to the model's monitor (starting it

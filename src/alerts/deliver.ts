@@ -1,13 +1,16 @@
 /**
  * One delivery attempt of one alert to every route that wants it, all routes at once (a hanging
  * receiver costs its own timeout, not the others'). Each route's outcome is recorded in
- * alert_deliveries; a route that already acknowledged this alert is not sent it again.
+ * alert_deliveries; a route that already acknowledged this alert is not sent it again. Every error
+ * that leaves here (records, the activity's failure, logs) has the routes' secrets masked by value.
  */
 import type { AlertConfig } from '../config';
 import type { Db } from '../store/db';
 import { incidentTriggerSent, notifiedWithin, recordDeliveryAttempt, wasDelivered } from '../store/alert-deliveries';
+import { RefusedDestinationError, post } from './outbound';
 import { alertLinks, buildWebhookPayload, type AlertRequest } from './payload';
-import { normaliseRoute, post, routeTarget, routesFor, sinkRequest } from './routes';
+import { normaliseRoute, routeSecrets, routeTarget, routesFor, sinkRequest } from './routes';
+import { secretMask } from './secret-mask';
 
 export interface DeliveryOptions {
   temporalUiUrl: string;
@@ -23,18 +26,27 @@ export interface DeliveryOutcome {
   suppressed: number;
   /** Resolves not sent because the route never heard the trigger (it was rate-limited or not routed). */
   skipped: number;
-  /** `<target>: <error>` per route that failed this attempt; never contains a secret. */
-  failures: string[];
+  failures: DeliveryFailure[];
+}
+
+/** A route that failed this attempt. Its error has every secret of the model's routes masked. */
+export interface DeliveryFailure {
+  target: string;
+  error: string;
+  /** false when the route's destination policy refused it: only a config change helps. */
+  retryable: boolean;
 }
 
 export async function deliverToRoutes(db: Db, configured: readonly AlertConfig[], request: AlertRequest, options: DeliveryOptions): Promise<DeliveryOutcome> {
-  const routes = routesFor(configured.map(normaliseRoute), request);
+  const routes = configured.map(normaliseRoute);
+  // Every route's secrets, so that no route's error can carry another's either.
+  const mask = secretMask(routes.flatMap((route) => routeSecrets(route, options.env)));
   const links = alertLinks(request, { ...options, reportUrlTemplate: options.env.DRIFTWATCH_REPORT_URL || null });
   const payload = buildWebhookPayload(request, links, options.now);
   const outcome: DeliveryOutcome = { delivered: 0, suppressed: 0, skipped: 0, failures: [] };
   const incidentKey = request.incident?.dedupKey ?? null;
 
-  await Promise.all(routes.map(async (route) => {
+  await Promise.all(routesFor(routes, request).map(async (route) => {
     const target = routeTarget(route);
     const key = { alertKey: request.alertKey, target };
     if (await wasDelivered(db, key)) return;
@@ -52,16 +64,17 @@ export async function deliverToRoutes(db: Db, configured: readonly AlertConfig[]
       outcome.suppressed += 1;
       return;
     }
-    let error: string | null;
+    let failure: Omit<DeliveryFailure, 'target'> | null;
     try {
-      const { request: http, secrets } = sinkRequest(route, payload, options.env, options.now);
-      error = await post(http, route.timeoutMs, secrets);
+      const http = sinkRequest(route, payload, options.env, options.now);
+      const error = await post(http, { timeoutMs: route.timeoutMs, policy: route, routePath: `alerts[${routes.indexOf(route)}]`, mask });
+      failure = error === null ? null : { error, retryable: true };
     } catch (err) {
-      error = err instanceof Error ? err.message : String(err);
+      failure = { error: mask(err instanceof Error ? err.message : String(err)), retryable: !(err instanceof RefusedDestinationError) };
     }
-    await recordDeliveryAttempt(db, { ...record, error });
-    if (error === null) outcome.delivered += 1;
-    else outcome.failures.push(`${target}: ${error}`);
+    await recordDeliveryAttempt(db, { ...record, error: failure?.error ?? null });
+    if (failure === null) outcome.delivered += 1;
+    else outcome.failures.push({ target, ...failure });
   }));
   return outcome;
 }

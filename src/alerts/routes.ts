@@ -1,5 +1,6 @@
 /**
- * Which routes get an alert, how a route is named in records and errors, and the one HTTP send.
+ * Which routes get an alert, how a route is named in records and errors, and the secrets its
+ * delivery reads from the environment.
  */
 import {
   ALERT_EVENTS,
@@ -10,6 +11,7 @@ import {
   type AlertConfig,
 } from '../config';
 import type { AlertRequest, WebhookPayload } from './payload';
+import { urlSecretParts } from './secret-mask';
 import { pagerDutyRequest, slackRequest, webhookRequest, type SinkRequest } from './sinks';
 
 /** Fills in what configs stored before sinks, severities and limits existed do not have. */
@@ -26,6 +28,8 @@ export function normaliseRoute(route: Partial<AlertConfig>): AlertConfig {
     routingKeyEnv: route.routingKeyEnv ?? null,
     timeoutMs: route.timeoutMs ?? DEFAULT_ALERT_TIMEOUT_MS,
     rateLimitMs: route.rateLimitMs ?? 0,
+    allowInsecureHosts: route.allowInsecureHosts ?? [],
+    allowPrivateHosts: route.allowPrivateHosts ?? [],
   };
 }
 
@@ -75,61 +79,29 @@ export class MissingSecretError extends Error {
 }
 
 /** Reads the route's secret from the environment at send time. */
-export function sinkRequest(route: AlertConfig, payload: WebhookPayload, env: NodeJS.ProcessEnv, now: Date): { request: SinkRequest; secrets: string[] } {
+export function sinkRequest(route: AlertConfig, payload: WebhookPayload, env: NodeJS.ProcessEnv, now: Date): SinkRequest {
   const read = (variable: string): string => {
     const value = env[variable];
     if (!value) throw new MissingSecretError(variable);
     return value;
   };
   switch (route.type) {
-    case 'webhook': {
-      const secret = route.secretEnv ? read(route.secretEnv) : null;
-      return { request: webhookRequest({ ...route, url: route.url! }, payload, secret, now), secrets: secret ? [secret] : [] };
-    }
-    case 'slack': {
-      const url = route.urlEnv === null ? route.url! : read(route.urlEnv);
-      return { request: slackRequest({ ...route, url }, payload), secrets: route.urlEnv === null ? [] : [url] };
-    }
-    case 'pagerduty': {
+    case 'webhook':
+      return webhookRequest({ ...route, url: route.url! }, payload, route.secretEnv ? read(route.secretEnv) : null, now);
+    case 'slack':
+      return slackRequest({ ...route, url: route.urlEnv === null ? route.url! : read(route.urlEnv) }, payload);
+    case 'pagerduty':
       if (!route.routingKeyEnv) throw new MissingSecretError('(routingKeyEnv not configured)');
-      const key = read(route.routingKeyEnv);
-      return { request: pagerDutyRequest({ ...route, url: route.url! }, payload, key), secrets: [key] };
-    }
+      return pagerDutyRequest({ ...route, url: route.url! }, payload, read(route.routingKeyEnv));
   }
 }
 
 /**
- * POSTs once. Returns null on a 2xx answer, else what went wrong, with any secret masked. Redirects
- * are not followed (a 3xx is a failure: the target should be configured as it answers), and a
- * receiver that does not answer within the route's timeout is abandoned.
+ * Every secret value a route's delivery handles, for masking: the values of its secret variables,
+ * and a Slack webhook URL (from the config or the environment) with its parts.
  */
-export async function post(request: SinkRequest, timeoutMs: number, secrets: readonly string[] = []): Promise<string | null> {
-  const url = new URL(request.url);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `refused to post to a ${url.protocol} URL`;
-  try {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': 'driftwatch', ...request.headers },
-      body: request.body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    if (response.ok) {
-      await response.body?.cancel();
-      return null;
-    }
-    const text = (await response.text().catch(() => '')).slice(0, 200).trim();
-    const redirect = response.status >= 300 && response.status < 400 ? ' (redirects are not followed)' : '';
-    return mask(`HTTP ${response.status}${redirect}${text ? `: ${text}` : ''}`, secrets);
-  } catch (err) {
-    if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
-      return `no answer within ${timeoutMs} ms`;
-    }
-    const message = err instanceof Error ? (err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message) : String(err);
-    return mask(message, secrets);
-  }
-}
-
-function mask(text: string, secrets: readonly string[]): string {
-  return secrets.reduce((masked, secret) => (secret ? masked.split(secret).join('***') : masked), text);
+export function routeSecrets(route: AlertConfig, env: NodeJS.ProcessEnv): string[] {
+  const fromEnv = [route.secretEnv, route.routingKeyEnv, route.urlEnv].flatMap((variable) => (variable ? [env[variable] ?? ''] : []));
+  const slackUrl = route.type === 'slack' ? (route.urlEnv === null ? route.url : env[route.urlEnv]) : null;
+  return [...fromEnv, ...(slackUrl ? urlSecretParts(slackUrl) : [])].filter((secret) => secret !== '');
 }

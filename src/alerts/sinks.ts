@@ -20,6 +20,7 @@ const HEADLINES: Record<AlertEvent, string> = {
   drift_detected: 'Drift detected',
   drift_resolved: 'Drift resolved',
   retrain_failed: 'Retrain failed',
+  retrain_cancelled: 'Retrain cancelled',
   model_promoted: 'New champion promoted',
   model_rejected: 'Challenger rejected',
   approval_required: 'Promotion waits for approval',
@@ -36,6 +37,7 @@ const SLACK_EMOJI: Record<AlertEvent, string> = {
   drift_detected: ':warning:',
   drift_resolved: ':white_check_mark:',
   retrain_failed: ':x:',
+  retrain_cancelled: ':octagonal_sign:',
   model_promoted: ':trophy:',
   model_rejected: ':no_entry_sign:',
   approval_required: ':raising_hand:',
@@ -97,33 +99,46 @@ export function webhookRequest(route: SendableRoute, payload: WebhookPayload, se
   return { url: route.url, headers, body };
 }
 
-/** Slack's limits: 150 characters in a header, 3000 in a section's text. */
 const truncate = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+
+/**
+ * Slack reads `<`, `>` and `&` as markup (`<!channel>` notifies everyone, `<url|label>` disguises a
+ * link), so every text that comes from configs or data (model and feature names, reasons) is
+ * escaped as Slack asks, and cut to Slack's limits after escaping, never inside an entity.
+ */
+function slackText(text: string, max = Infinity): string {
+  const escaped = text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+  return escaped.length <= max ? escaped : `${escaped.slice(0, max - 1).replace(/&[a-z]*$/, '')}…`;
+}
+
+/** Slack's limits: 150 characters in a header, 3000 in a section's text. */
+const SLACK_HEADER_CHARS = 150;
+const SLACK_SECTION_CHARS = 3000;
 
 export function slackRequest(route: SendableRoute, payload: WebhookPayload): SinkRequest {
   const title = `${emoji(payload)} ${headline(payload)}`;
   const facts = factLines(payload.details);
-  const links = [`<${payload.links.workflow}|Temporal workflow>`];
-  if (payload.links.driftReport) links.push(`<${payload.links.driftReport}|Drift report #${payload.driftReportId}>`);
+  const links = [`<${slackText(payload.links.workflow)}|Temporal workflow>`];
+  if (payload.links.driftReport) links.push(`<${slackText(payload.links.driftReport)}|Drift report #${payload.driftReportId}>`);
   else if (payload.driftReportId !== null) links.push(`drift report #${payload.driftReportId}`);
   const blocks: object[] = [
-    { type: 'header', text: { type: 'plain_text', text: truncate(title, 150), emoji: true } },
-    { type: 'section', text: { type: 'mrkdwn', text: truncate(payload.summary, 3000) } },
+    { type: 'header', text: { type: 'plain_text', text: slackText(title, SLACK_HEADER_CHARS), emoji: true } },
+    { type: 'section', text: { type: 'mrkdwn', text: slackText(payload.summary, SLACK_SECTION_CHARS) } },
     {
       type: 'section',
       fields: [
-        { type: 'mrkdwn', text: `*Model*\n${payload.model}` },
+        { type: 'mrkdwn', text: `*Model*\n${slackText(payload.model)}` },
         { type: 'mrkdwn', text: `*Severity*\n${payload.severity}${payload.status === 'resolved' ? ' (resolved)' : ''}` },
       ],
     },
   ];
   if (facts.length > 0) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(facts.map((line) => `• ${line}`).join('\n'), 3000) } });
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: slackText(facts.map((line) => `• ${line}`).join('\n'), SLACK_SECTION_CHARS) } });
   }
-  const context = [...links, ...(payload.incident ? [`incident \`${payload.incident.dedupKey}\``] : [])].join(' · ');
+  const context = [...links, ...(payload.incident ? [`incident \`${slackText(payload.incident.dedupKey)}\``] : [])].join(' · ');
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: context }] });
   // `text` is what notifications and clients without Block Kit show.
-  return { url: route.url, headers: {}, body: JSON.stringify({ text: `${title}: ${payload.summary}`, blocks }) };
+  return { url: route.url, headers: {}, body: JSON.stringify({ text: slackText(`${title}: ${payload.summary}`), blocks }) };
 }
 
 const PAGERDUTY_SEVERITY: Record<AlertSeverity, string> = { info: 'info', warning: 'warning', error: 'error', critical: 'critical' };

@@ -2,12 +2,13 @@
  * Commands that only need PostgreSQL: models, ingestion, stored drift reports and tuning trials.
  */
 import { routeTarget } from '../alerts/routes';
-import { loadModelConfig, type ModelConfig } from '../config';
-import { ingestCsvFile } from '../ingest/ingest';
+import { readModelSource, type ModelConfig } from '../config';
+import { checkConfigFileSize } from '../config-size-limit';
+import { ingestFile, type FileFormat, type IngestProgress } from '../ingest/ingest';
 import { monitoringWindowWarnings } from '../monitoring/window-warnings';
 import { listDeliveries } from '../store/alert-deliveries';
 import { listDriftReports } from '../store/drift-reports';
-import { listModelNames, loadStoredConfig, saveModelConfig } from '../store/models';
+import { listModelNames, loadStoredConfig, saveModelSource } from '../store/models';
 import { getChampionVersion, getVersionLineage, listAliasHistory, listAliases, listVersions, setUserAlias } from '../store/registry';
 import { listRetrains } from '../store/retrains';
 import { listTrials } from '../store/trials';
@@ -16,12 +17,16 @@ import { count, duration, indent, num, percent, table, time, performanceText, ve
 
 /** Shown after ingest; the rest are in ingest_rejections. */
 const MAX_REJECTIONS_SHOWN = 20;
+const PROGRESS_AFTER_MS = 3_000;
+const PROGRESS_EVERY_MS = 5_000;
 
 export async function modelsRegister(ctx: CliContext, configPath: string): Promise<void> {
-  const config = await loadModelConfig(configPath);
+  await checkConfigFileSize(configPath, ctx.settings.configMaxBytes);
+  const source = await readModelSource(configPath);
+  const { config } = source;
   const db = await ctx.db();
   const existed = (await listModelNames(db)).includes(config.model);
-  await saveModelConfig(db, config);
+  await saveModelSource(db, source);
   const warnings = await monitoringWindowWarnings(db, config);
   ctx.json({ model: config.model, created: !existed, config, warnings });
   ctx.say(`${existed ? 'Updated' : 'Registered'} model '${config.model}' (${config.task}, label '${config.label}', event time '${config.eventTime}')`);
@@ -83,8 +88,7 @@ export async function modelsShow(ctx: CliContext, model: string): Promise<void> 
     + `reference ${config.reference.mode}, monitor_blind after ${monitoring.blindAlertAfter} unmeasured checks`);
   ctx.say(`Dataset drift: at least ${percent(driftRule.minDriftedShare)} of features drifted` +
     (driftRule.anyPsiAtLeast === null ? '' : `, or any PSI >= ${driftRule.anyPsiAtLeast}`));
-  // A config stored before the key existed lacks it, and is off until registered again.
-  ctx.say(`Performance: ${!config.performance ? 'off' : `the champion's ${config.task === 'regression' ? 'RMSE' : 'log loss'}`
+  ctx.say(`Performance: ${config.performance === null ? 'off' : `the champion's ${config.task === 'regression' ? 'RMSE' : 'log loss'}`
     + `${config.task === 'binary_classification' && config.performance.calibration ? ' and calibration' : ''} on the newest labelled rows, `
     + `within mean ± ${config.performance.k}·std of its window-sized reference chunks`}`);
   ctx.say(`Retrain: cooldown ${duration(retrain.cooldownMs)}, training window ${duration(retrain.trainingWindowMs)}, ` +
@@ -159,13 +163,13 @@ export async function modelsHistory(ctx: CliContext, model: string): Promise<voi
   }
   ctx.say('Retrains');
   ctx.say(table(['trigger', 'status', 'started', 'finished', 'outcome'], retrains.map((r) => [
-    r.trigger, r.status, time(r.startedAt), time(r.finishedAt), outcomeText(r.result),
+    r.trigger, r.status, time(r.startedAt), time(r.finishedAt), r.closedReason ?? outcomeText(r.result),
   ])));
   ctx.say();
   ctx.say('Alias moves');
   ctx.say(table(['when', 'alias', 'from', 'to', 'by', 'reason', 'workflow'], aliasHistory.map((h) => [
     time(h.at), h.alias, h.fromVersion === null ? '' : `v${h.fromVersion}`, h.toVersion === null ? '(removed)' : `v${h.toVersion}`,
-    h.actor, h.reason, h.workflowId,
+    h.actor, h.forcedOver === null ? h.reason : `${h.reason ?? ''} (forced: the version ${h.forcedOver})`, h.workflowId,
   ])));
 }
 
@@ -200,11 +204,11 @@ function parametersText(parameters: Record<string, unknown>): string {
     .join(' ');
 }
 
-export async function ingest(ctx: CliContext, model: string, file: string): Promise<void> {
+export async function ingest(ctx: CliContext, model: string, file: string, format?: FileFormat): Promise<void> {
   const db = await ctx.db();
-  const result = await ingestCsvFile(db, model, file);
+  const result = await ingestFile(db, model, file, { ...(format === undefined ? {} : { format }), onProgress: progressNotes(ctx) });
   ctx.json({ model, file, ...result });
-  const problems = result.rejections.length;
+  const { problems } = result;
   ctx.say(`Ingested ${file} into '${model}' (batch ${result.batchId})`);
   ctx.say(`  accepted: ${count(result.accepted, 'row')}`);
   ctx.say(`  rejected: ${count(result.rejected, 'row')}${problems > result.rejected ? ` (${count(problems, 'problem')})` : ''}`);
@@ -217,6 +221,20 @@ export async function ingest(ctx: CliContext, model: string, file: string): Prom
   if (problems > MAX_REJECTIONS_SHOWN) {
     ctx.say(`... and ${problems - MAX_REJECTIONS_SHOWN} more (all stored in ingest_rejections, batch ${result.batchId})`);
   }
+}
+
+/** Progress lines on stderr, only for an ingest that has already taken a few seconds. */
+function progressNotes(ctx: CliContext): (progress: IngestProgress) => void {
+  const started = Date.now();
+  let nextNoteAt = started + PROGRESS_AFTER_MS;
+  return ({ rowsRead, rejected, bytesRead, totalBytes }) => {
+    const now = Date.now();
+    if (now < nextNoteAt) return;
+    nextNoteAt = now + PROGRESS_EVERY_MS;
+    const share = bytesRead !== undefined && totalBytes ? ` (${percent(bytesRead / totalBytes)} of the file)` : '';
+    const rate = Math.round(rowsRead / ((now - started) / 1000));
+    ctx.note(`ingest: ${count(rowsRead, 'row')} read${share}, ${rejected} rejected, ${rate} rows/s`);
+  };
 }
 
 export async function alertDeliveries(ctx: CliContext, model: string, limit: number): Promise<void> {
@@ -265,7 +283,7 @@ function holdoutMetric(metrics: Record<string, unknown> | null, metric: string):
 
 function outcomeText(result: Record<string, unknown> | null): string {
   if (!result) return '-';
-  const reason = typeof result.reason === 'string' ? result.reason : typeof result.error === 'string' ? result.error : '';
+  const reason = typeof result.reason === 'string' ? result.reason : '';
   const outcome = typeof result.outcome === 'string' ? result.outcome : '';
   const version = typeof result.challengerVersion === 'number' ? ` v${result.challengerVersion}` : '';
   return [outcome && `${outcome}${version}`, reason].filter(Boolean).join(': ') || '-';

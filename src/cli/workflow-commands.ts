@@ -162,6 +162,11 @@ function printCheck(ctx: CliContext, result: DriftCheckResult): void {
     ctx.say(table(['feature', 'test', 'score', 'threshold', 'PSI', 'drifted', 'status'], result.features.map((f) => [
       f.feature, f.test, num(f.score), f.threshold, num(f.psi), f.drifted, f.status,
     ])));
+    const counts = result.featureCounts;
+    if (counts && counts.total > result.features.length) {
+      ctx.say(`${result.features.length} of ${counts.total} features shown, the drifted ones first (${counts.drifted} drifted); `
+        + `drift report #${result.reportId} holds every one ('driftwatch drift history ${result.modelName} --json')`);
+    }
     ctx.say();
   }
   if (result.outcome === 'checked') {
@@ -346,7 +351,7 @@ export async function decideApproval(
 // rollback
 // ---------------------------------------------------------------------------------------------
 
-export async function rollback(ctx: CliContext, model: string, flags: { to?: number; by?: string; reason?: string }): Promise<void> {
+export async function rollback(ctx: CliContext, model: string, flags: { to?: number; by?: string; reason?: string; force: boolean }): Promise<void> {
   const db = await ctx.db();
   await loadStoredConfig(db, model);
   const input: RollbackInput = {
@@ -354,6 +359,7 @@ export async function rollback(ctx: CliContext, model: string, flags: { to?: num
     requestedBy: flags.by ?? currentUser(),
     ...(flags.to === undefined ? {} : { toVersion: flags.to }),
     ...(flags.reason === undefined ? {} : { reason: flags.reason }),
+    ...(flags.force ? { force: true } : {}),
   };
   const client = await ctx.client();
   const workflowId = rollbackWorkflowId(model);
@@ -369,9 +375,12 @@ export async function rollback(ctx: CliContext, model: string, flags: { to?: num
     throw err;
   }
   ctx.json(result);
-  ctx.say(result.outcome === 'rolled_back'
-    ? `Champion of ${model}: v${result.from} -> v${result.to} (requested by ${input.requestedBy}). The next drift check uses v${result.to}'s reference.`
-    : `v${result.to} is already the champion of ${model}: nothing to do.`);
+  if (result.outcome === 'already_champion') {
+    ctx.say(`v${result.to} is already the champion of ${model}: nothing to do.`);
+    return;
+  }
+  ctx.say(`Champion of ${model}: v${result.from} -> v${result.to} (requested by ${input.requestedBy}). The next drift check uses v${result.to}'s reference.`);
+  if (result.forcedOver !== null) ctx.say(`Forced: v${result.to} ${result.forcedOver}. Recorded in 'driftwatch models history ${model}'.`);
 }
 
 // ---------------------------------------------------------------------------------------------

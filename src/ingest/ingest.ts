@@ -1,20 +1,42 @@
 /**
- * The programmatic ingestion API: validate rows against the model's stored config, store the valid
- * ones and the rejections (row number, field, reason) in one transaction.
+ * The ingestion API: validate rows against the model's stored config as they stream in, and store the
+ * valid ones and the rejections (row number, field, reason) in one transaction.
  */
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { ModelConfig } from '../config';
 import { monitoringWindowWarnings } from '../monitoring/window-warnings';
 import type { Db } from '../store/db';
-import { insertIngestBatch, type IngestSummary } from '../store/feature-store';
+import { writeIngestBatch, type IngestSummary } from '../store/feature-store';
 import { loadStoredConfig } from '../store/models';
-import { parseCsv } from './csv';
-import { validateRows, type RowRejection } from './validate-rows';
+import { readCsvRows } from './csv';
+import { readJsonLines } from './json-lines';
+import { createRowValidator, objectCells, type RowOutcome, type RowRejection, type RowValidator, type SourceRow } from './validate-rows';
+
+/** Rejections a result lists; the rest are only in ingest_rejections, so a bad 10 M-row file cannot fill memory. */
+export const MAX_REJECTIONS_LISTED = 1_000;
+const PROGRESS_EVERY_ROWS = 50_000;
+const READ_CHUNK_BYTES = 1 << 20;
 
 export interface IngestResult extends IngestSummary {
+  /** The first MAX_REJECTIONS_LISTED problems, in row order. */
   rejections: RowRejection[];
+  /** Problems in all: a rejected row has one per bad field. */
+  problems: number;
   /** Problems with the model's settings that these rows reveal, e.g. a monitoring window that cannot hold minRows at the data's cadence. */
   warnings: string[];
 }
+
+export interface IngestProgress {
+  rowsRead: number;
+  rejected: number;
+  /** For a file: bytes read so far, and its size. */
+  bytesRead?: number;
+  totalBytes?: number;
+}
+
+export type FileFormat = 'csv' | 'jsonl';
 
 export async function ingestRows(
   db: Db,
@@ -23,11 +45,71 @@ export async function ingestRows(
   options: { source?: string; firstRowNumber?: number } = {},
 ): Promise<IngestResult> {
   const config = await loadStoredConfig(db, modelName);
-  const { valid, rejected } = validateRows(config, rows, { firstRowNumber: options.firstRowNumber ?? 1 });
-  const summary = await insertIngestBatch(db, modelName, options.source ?? 'api', valid, rejected);
-  return { ...summary, rejections: rejected, warnings: await monitoringWindowWarnings(db, config) };
+  const validator = createRowValidator(config);
+  const firstRowNumber = options.firstRowNumber ?? 1;
+  const sourceRows = rows.map((row, index): SourceRow => ({ rowNumber: firstRowNumber + index, cells: objectCells(row, validator.columns) }));
+  return ingestSourceRows(db, config, validator, [sourceRows], { source: options.source ?? 'api' });
 }
 
-export async function ingestCsvFile(db: Db, modelName: string, path: string): Promise<IngestResult> {
-  return ingestRows(db, modelName, parseCsv(await readFile(path, 'utf8')), { source: path });
+/** CSV with a header row, or JSON lines (`.jsonl`, `.ndjson`, or `format`), read as a stream. */
+export async function ingestFile(
+  db: Db,
+  modelName: string,
+  file: string,
+  options: { format?: FileFormat; onProgress?: (progress: IngestProgress) => void } = {},
+): Promise<IngestResult> {
+  const config = await loadStoredConfig(db, modelName);
+  const validator = createRowValidator(config);
+  // Before the transaction starts, so a wrong path fails at once.
+  const totalBytes = (await stat(file)).size;
+  const input = createReadStream(file, { highWaterMark: READ_CHUNK_BYTES });
+  const format = options.format ?? fileFormat(file);
+  const rows = format === 'jsonl' ? readJsonLines(input, validator.columns) : readCsvRows(input, validator.columns);
+  const { onProgress } = options;
+  try {
+    return await ingestSourceRows(db, config, validator, rows, {
+      source: file,
+      ...(onProgress ? { onProgress: (progress: IngestProgress) => onProgress({ ...progress, bytesRead: input.bytesRead, totalBytes }) } : {}),
+    });
+  } finally {
+    input.destroy();
+  }
+}
+
+export function fileFormat(file: string): FileFormat {
+  return ['.jsonl', '.ndjson'].includes(path.extname(file).toLowerCase()) ? 'jsonl' : 'csv';
+}
+
+async function ingestSourceRows(
+  db: Db,
+  config: ModelConfig,
+  validator: RowValidator,
+  batches: Iterable<readonly SourceRow[]> | AsyncIterable<readonly SourceRow[]>,
+  options: { source: string; onProgress?: (progress: IngestProgress) => void },
+): Promise<IngestResult> {
+  const rejections: RowRejection[] = [];
+  let problems = 0;
+  let rowsRead = 0;
+  let rejected = 0;
+
+  async function* outcomes(): AsyncGenerator<RowOutcome[]> {
+    for await (const batch of batches) {
+      const validated = batch.map((sourceRow): RowOutcome => ('cells' in sourceRow
+        ? validator.validate(sourceRow.cells, sourceRow.rowNumber)
+        : { rejections: [sourceRow.unreadable] }));
+      for (const outcome of validated) {
+        if ('row' in outcome) continue;
+        rejected += 1;
+        problems += outcome.rejections.length;
+        rejections.push(...outcome.rejections.slice(0, Math.max(0, MAX_REJECTIONS_LISTED - rejections.length)));
+      }
+      const before = rowsRead;
+      rowsRead += batch.length;
+      if (Math.floor(rowsRead / PROGRESS_EVERY_ROWS) > Math.floor(before / PROGRESS_EVERY_ROWS)) options.onProgress?.({ rowsRead, rejected });
+      yield validated;
+    }
+  }
+
+  const summary = await writeIngestBatch(db, config.model, options.source, outcomes());
+  return { ...summary, rejections, problems, warnings: await monitoringWindowWarnings(db, config) };
 }

@@ -8,10 +8,11 @@ import type { ModelConfig, RetrainBackoff } from '../config';
 import { buildReferenceProfile, compareToReference, correctPValueThresholds, tableFromRows } from '../drift';
 import type { FeatureDriftResult, FeatureReference, ReferenceProfile } from '../drift';
 import { evaluateDatasetDrift } from '../policy/dataset-drift';
-import type { DriftReportInput, ReferenceUsed } from '../store/drift-reports';
+import type { DriftReportInput, ReferenceUsed, WrittenDriftReport } from '../store/drift-reports';
 import type { FeatureWindow, StoredRow } from '../store/feature-store';
-import type { DriftCheckResult, FeatureDriftSummary } from '../../workflows/definitions';
+import type { DriftCheckResult } from '../../workflows/definitions';
 import { CADENCE_SAMPLE_ROWS, estimateCadence, formatDurationCeil, windowAdvice } from './cadence';
+import { summariseFeatures } from './check-summary';
 import { judgePerformance, measurePerformance, summarisePerformance, type PerformanceCheck, type PerformanceReference } from './performance';
 
 /** The monitor's policy settings travel with each check, so the workflow never reads the config itself. */
@@ -30,6 +31,8 @@ export interface DriftCheckStore {
   /** The start (exclusive) of the `rows` rows before `before`. */
   startOfRowsBefore(before: string, asOfRowId: string, rows: number): Promise<Date>;
   latestCheck(): Promise<CheckedRows | null>;
+  /** The report an earlier attempt of this check wrote, if any. */
+  reportOfCheck(checkId: string): Promise<WrittenDriftReport | null>;
   lateRowsSince(previous: { asOfRowId: string; windowEnd: string }, asOfRowId: string): Promise<{ count: number; oldestEventTime: string | null }>;
   windowColumn(window: FeatureWindow, feature: string): Promise<{ values: unknown[]; present: boolean }>;
   windowRows(window: FeatureWindow): Promise<Array<Record<string, unknown>>>;
@@ -39,20 +42,32 @@ export interface DriftCheckStore {
   performanceReference(version: number): Promise<PerformanceReference | null>;
   predict(version: number, rows: ReadonlyArray<Record<string, unknown>>): Promise<Float32Array>;
   newestEventTimes(limit: number): Promise<number[]>;
-  insertReport(report: DriftReportInput): Promise<number>;
+  /** The stored report: this one, or the one an earlier attempt of the same check stored first. */
+  insertReport(report: DriftReportInput): Promise<WrittenDriftReport>;
   retrainBlocker(cooldownMs: number): Promise<string | null>;
 }
 
 export async function runDriftCheck(
   store: DriftCheckStore,
   config: ModelConfig,
-  request: { source: string; checkedAt: string },
+  /**
+   * checkId: the same in every attempt of one check and different for every other check (the monitor's
+   * activity); without it (a direct call) no check is taken for a retry of another.
+   */
+  request: { source: string; checkedAt: string; checkId?: string },
+  /** Window values (rows × features) up to which the window is read whole, at once; above, a column at a time. */
+  wholeWindowValues = WHOLE_WINDOW_VALUES,
 ): Promise<DriftComputation> {
   const modelName = config.model;
   const policy: MonitorPolicy = { blindAlertAfter: config.monitoring.blindAlertAfter, backoff: config.retrain.backoff };
+  // An earlier attempt wrote the report, then its result was lost (a dropped connection, a payload too large,
+  // Temporal unreachable): checking again would find these rows checked and say 'unchanged', and the drift
+  // the report holds would never retrain nor alert. The retry answers with that report's verdict instead.
+  const written = request.checkId === undefined ? null : await store.reportOfCheck(request.checkId);
+  if (written) return resultOfReport(store, config, written, { checkedAt: written.createdAt, policy });
   const nothingChecked = {
     modelName, checkedAt: request.checkedAt, verdict: null, reportId: null, window: null, datasetDrift: false, driftedShare: 0,
-    measuredShare: 0, labelledRows: 0, features: [], performance: null, retrainBlockedBy: null, policy,
+    measuredShare: 0, labelledRows: 0, ...summariseFeatures([]), performance: null, retrainBlockedBy: null, policy,
   };
   const champion = await store.champion();
   if (!champion) {
@@ -64,14 +79,13 @@ export async function runDriftCheck(
     return { ...nothingChecked, outcome: 'no_data', championVersion: champion.version, reasons: ['no feature rows ingested yet'] };
   }
   const previous = await store.latestCheck();
-  const labelledRows = await store.labelledRows(latest.asOfRowId);
   if (previous && coversRows(previous, latest, champion.version)) {
     const window = { start: latest.start, end: latest.end, rows: latest.rowCount, lateRows: 0 };
+    const labelledRows = await store.labelledRows(latest.asOfRowId);
     return { ...nothingChecked, outcome: 'unchanged', championVersion: champion.version, reportId: previous.id, window, labelledRows,
       reasons: [`no row arrived since drift report #${previous.id}, which checked these rows against the same champion`] };
   }
   const { window, lateRows, lateNote } = await widenToLateRows(store, previous, latest);
-  const windowSummary = { start: window.start, end: window.end, rows: window.rowCount, lateRows };
 
   const { profile, used, referenceNote, learnedThresholds } = await chooseReference(store, config, champion, window);
   // A window-sized reference (seasonal, rolling) has a range of a few dozen values: another sample of
@@ -88,9 +102,12 @@ export async function runDriftCheck(
     monitoringWindow: config.monitoring.window,
   };
   const perFeature: FeatureDriftResult[] = [];
+  // Each query of one column reads every row's whole JSONB again: a wide model's window (10,000 features,
+  // 30 rows) would take hours column by column. A window small enough to hold whole is read once; a large
+  // one a column at a time, so memory holds the reference profile and one window column.
+  const wholeWindow = window.rowCount * config.features.length <= wholeWindowValues ? await store.windowRows(window) : null;
   for (const spec of config.features) {
-    // One column at a time, so memory holds the reference profile and one window column.
-    const column = await store.windowColumn(window, spec.name);
+    const column = wholeWindow ? columnOf(wholeWindow, spec.name) : await store.windowColumn(window, spec.name);
     const table = { rowCount: window.rowCount, columns: column.present ? { [spec.name]: column.values } : {} };
     const stored = Object.hasOwn(profile.features, spec.name) ? profile.features[spec.name]! : undefined;
     const reference = stored && used.mode === 'training' ? await store.referenceValues(champion.version, spec.name, stored) : stored;
@@ -107,23 +124,41 @@ export async function runDriftCheck(
   if (lateNote) reasons.push(lateNote);
   if (referenceNote) reasons.push(referenceNote);
   if (verdict === 'not_measured') reasons.push(await blindnessFix(store, config));
-  const reportId = await store.insertReport({
+  const report = await store.insertReport({
     modelName, championVersion: champion.version, windowStart: window.start, windowEnd: window.end, rowCount: window.rowCount,
     features: results, driftedShare: featureVerdict.driftedShare, datasetDrift: featureVerdict.datasetDrift, reasons, source: request.source,
     asOfRowId: window.asOfRowId, lateRows, verdict, measuredShare: featureVerdict.measuredShare, reference: used, performance,
+    checkId: request.checkId ?? null,
   });
-  const features: FeatureDriftSummary[] = results.map((r) => ({
-    feature: r.feature, test: r.test, scoreKind: r.scoreKind, score: r.score, threshold: r.threshold, thresholdSource: r.thresholdSource,
-    psi: r.psi, drifted: r.drifted, status: r.status,
-    ...(r.effectSize !== undefined && { effectSize: r.effectSize, effectSizeFloor: r.effectSizeFloor }),
-    ...(r.outOfRangeShare !== undefined && { outOfRangeShare: r.outOfRangeShare }),
-    ...(r.thresholdDetail !== undefined && { thresholdDetail: r.thresholdDetail }),
-  }));
+  return resultOfReport(store, config, report, { checkedAt: request.checkedAt, policy });
+}
+
+/**
+ * A check's result, from its report alone: the attempt that wrote the report and any retry of the same
+ * check answer alike, so the monitor makes the same decision (the same retrain request) either way.
+ * The labelled rows are counted up to the report's row horizon; the retrain blocker is asked now.
+ */
+async function resultOfReport(
+  store: DriftCheckStore, config: ModelConfig, report: WrittenDriftReport, { checkedAt, policy }: { checkedAt: string; policy: MonitorPolicy },
+): Promise<DriftComputation> {
   return {
-    modelName, checkedAt: request.checkedAt, outcome: 'checked', verdict, reportId, championVersion: champion.version,
-    window: windowSummary, datasetDrift: featureVerdict.datasetDrift, driftedShare: featureVerdict.driftedShare,
-    measuredShare: featureVerdict.measuredShare, labelledRows, features, performance: summarisePerformance(performance), reasons, policy,
-    retrainBlockedBy: verdict === 'drift' ? await store.retrainBlocker(config.retrain.cooldownMs) : null,
+    modelName: config.model, checkedAt, outcome: 'checked', verdict: report.verdict, reportId: report.id, championVersion: report.championVersion,
+    window: { start: report.windowStart, end: report.windowEnd, rows: report.rowCount, lateRows: report.lateRows },
+    datasetDrift: report.datasetDrift, driftedShare: report.driftedShare, measuredShare: report.measuredShare,
+    labelledRows: await store.labelledRows(report.asOfRowId), ...summariseFeatures(report.features),
+    performance: summarisePerformance(report.performance), reasons: report.reasons, policy,
+    retrainBlockedBy: report.verdict === 'drift' ? await store.retrainBlocker(config.retrain.cooldownMs) : null,
+  };
+}
+
+/** Tens of MB of window values in memory at once. */
+const WHOLE_WINDOW_VALUES = 1_000_000;
+
+/** As the store reads one column: null where a row lacks the feature, present when any row has it. */
+function columnOf(rows: ReadonlyArray<Record<string, unknown>>, feature: string): { values: unknown[]; present: boolean } {
+  return {
+    values: rows.map((row) => (Object.hasOwn(row, feature) ? row[feature] : null)),
+    present: rows.some((row) => Object.hasOwn(row, feature)),
   };
 }
 

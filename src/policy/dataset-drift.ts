@@ -42,23 +42,24 @@ export function evaluateDatasetDrift(features: readonly FeatureDriftResult[], ru
   const totalWeight = features.reduce((sum, f) => sum + weightOf(f), 0);
   const measuredShare = totalWeight === 0 ? 0 : measuredWeight / totalWeight;
   const driftedShare = measuredWeight === 0 ? 0 : drifted.reduce((sum, f) => sum + weightOf(f), 0) / measuredWeight;
-  const reasons: string[] = [];
-  for (const f of features) {
-    if (!f.measured) reasons.push(`${f.feature}: not measured (${f.status}${f.statusDetail ? `: ${f.statusDetail}` : ''})`);
+  const reasons = boundedNotes(features.flatMap((f) => {
+    const notes: string[] = [];
+    if (!f.measured) notes.push(`${f.feature}: not measured (${f.status}${f.statusDetail ? `: ${f.statusDetail}` : ''})`);
     else if (f.nullRateDrifted) {
-      reasons.push(`${f.feature}: null rate ${formatShare(f.referenceNullRate)} → ${formatShare(f.currentNullRate)}`);
+      notes.push(`${f.feature}: null rate ${formatShare(f.referenceNullRate)} → ${formatShare(f.currentNullRate)}`);
     }
     if (f.measured && f.outOfRangeDrifted) {
-      reasons.push(`${f.feature}: ${formatShare(f.outOfRangeShare ?? 0)} of the window's values are outside the reference's range`);
+      notes.push(`${f.feature}: ${formatShare(f.outOfRangeShare ?? 0)} of the window's values are outside the reference's range`);
     }
-  }
+    return notes;
+  }));
   if (measuredWeight > 0 && driftedShare >= rule.minDriftedShare) {
     reasons.push(
-      `${drifted.length} of ${measured.length} features drifted (${formatShare(driftedShare)} ≥ ${formatShare(rule.minDriftedShare)}): ${drifted.map((f) => f.feature).join(', ')}`,
+      `${drifted.length} of ${measured.length} features drifted (${formatShare(driftedShare)} ≥ ${formatShare(rule.minDriftedShare)}): ${nameList(drifted.map((f) => f.feature))}`,
     );
   }
   const highPsi = rule.anyPsiAtLeast === null ? [] : measured.filter((f) => f.psi !== null && f.psi >= rule.anyPsiAtLeast!);
-  for (const f of highPsi) reasons.push(`${f.feature}: PSI ${f.psi!.toFixed(3)} ≥ ${rule.anyPsiAtLeast}`);
+  reasons.push(...boundedNotes(highPsi.map((f) => `${f.feature}: PSI ${f.psi!.toFixed(3)} ≥ ${rule.anyPsiAtLeast}`)));
   const datasetDrift = (measuredWeight > 0 && driftedShare >= rule.minDriftedShare) || highPsi.length > 0;
   const minMeasuredShare = rule.minMeasuredShare ?? DEFAULT_MIN_MEASURED_SHARE;
   // Drift seen on the features that could be tested is drift; its absence on too few of them says nothing.
@@ -70,6 +71,23 @@ export function evaluateDatasetDrift(features: readonly FeatureDriftResult[], ru
     );
   }
   return { datasetDrift, verdict, driftedShare, measuredShare, reasons };
+}
+
+/**
+ * Reasons travel in check results, alerts and workflow history: on a model of thousands of features
+ * they name this many, and the report's per-feature results hold every one.
+ */
+export const FEATURES_NAMED_IN_REASONS = 20;
+
+function boundedNotes(notes: string[]): string[] {
+  if (notes.length <= FEATURES_NAMED_IN_REASONS) return notes;
+  const more = notes.length - FEATURES_NAMED_IN_REASONS;
+  return [...notes.slice(0, FEATURES_NAMED_IN_REASONS), `… and ${more} more such feature notes (every feature's result is in the drift report)`];
+}
+
+function nameList(names: string[]): string {
+  if (names.length <= FEATURES_NAMED_IN_REASONS) return names.join(', ');
+  return `${names.slice(0, FEATURES_NAMED_IN_REASONS).join(', ')} and ${names.length - FEATURES_NAMED_IN_REASONS} more`;
 }
 
 function formatShare(share: number): string {

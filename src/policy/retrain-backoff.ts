@@ -7,6 +7,7 @@
  * Pure and deterministic: the monitor workflow keeps the state in its drift incident.
  */
 import type { RetrainBackoff } from '../config';
+import { addsToSignature, mayHold, signatureOf, unionOf, type DriftSignature } from './drift-signature';
 
 export type { RetrainBackoff };
 
@@ -27,8 +28,13 @@ export interface RejectedRetrain {
 export interface RetrainBackoffState {
   /** Retrains that did not help since the incident opened or was last re-armed, oldest first. */
   rejected: RejectedRetrain[];
-  /** Every feature that drifted in a check of the incident: one outside this set is a changed drift pattern. */
+  /** Drifted features the incident's checks named (a check names its top ones), at most DRIFTED_FEATURES_NAMED: for people. */
   driftedFeatures: string[];
+  /**
+   * Every feature that drifted in a check of the incident: one outside it is a changed drift pattern.
+   * Absent from states of earlier versions, whose driftedFeatures held every name.
+   */
+  driftSignature?: DriftSignature;
   /** retraining_not_helping went out for the current run of rejections. */
   askedPerson: boolean;
 }
@@ -49,8 +55,14 @@ export interface DriftedCheck {
   /** Event time of the check's window end. */
   windowEnd: string;
   labelledRows: number;
+  /** The drifted features the check names: its top ones. */
   driftedFeatures: string[];
+  /** Every drifted feature of the check; absent when driftedFeatures names them all. */
+  driftSignature?: DriftSignature;
 }
+
+/** Enough names for an alert to show the pattern; the signature holds the rest. */
+export const DRIFTED_FEATURES_NAMED = 100;
 
 /**
  * The first wait: `window` is the event time the rejected retrain's check window spanned, so the
@@ -96,10 +108,12 @@ export function gateDriftRetrain(
   check: DriftedCheck,
 ): { state: RetrainBackoffState; gate: RetrainGate } {
   const rearmedBy = policy ? rearmCause(policy, current, check) : null;
-  const driftedFeatures = [...current.driftedFeatures, ...check.driftedFeatures.filter((f) => !current.driftedFeatures.includes(f))];
+  const driftedFeatures = [...current.driftedFeatures, ...check.driftedFeatures.filter((f) => !current.driftedFeatures.includes(f))]
+    .slice(0, DRIFTED_FEATURES_NAMED);
+  const driftSignature = unionOf(knownSignature(current), checkSignature(check));
   const state: RetrainBackoffState = rearmedBy
-    ? { rejected: [], driftedFeatures, askedPerson: false }
-    : { ...current, driftedFeatures };
+    ? { rejected: [], driftedFeatures, driftSignature, askedPerson: false }
+    : { ...current, driftedFeatures, driftSignature };
   if (!policy || state.rejected.length === 0) return { state, gate: { kind: 'open', rearmedBy } };
 
   const rejections = state.rejected.length;
@@ -140,7 +154,9 @@ export function describeRearmCause(cause: RearmCause): string {
     case 'new_labelled_rows':
       return `re-armed by ${cause.newRows} new labelled rows since the last rejected challenger`;
     case 'new_drifted_features':
-      return `re-armed by a changed drift pattern: ${cause.features.join(', ')} now drift${cause.features.length === 1 ? 's' : ''}`;
+      return cause.features.length === 0
+        ? 're-armed by a changed drift pattern: features that had not drifted in this incident now drift'
+        : `re-armed by a changed drift pattern: ${cause.features.join(', ')} now drift${cause.features.length === 1 ? 's' : ''}`;
   }
 }
 
@@ -156,7 +172,16 @@ function rearmCause(policy: RetrainBackoff, state: RetrainBackoffState, check: D
   if (!last) return null;
   const newRows = check.labelledRows - last.labelledRows;
   if (newRows >= policy.rearmLabelledRows) return { kind: 'new_labelled_rows', newRows };
-  const features = check.driftedFeatures.filter((f) => !state.driftedFeatures.includes(f));
-  if (features.length > 0) return { kind: 'new_drifted_features', features };
-  return null;
+  const known = knownSignature(state);
+  if (!addsToSignature(known, checkSignature(check))) return null;
+  // The newly drifting features among those the check names; those beyond its top ones are in the signature only.
+  return { kind: 'new_drifted_features', features: check.driftedFeatures.filter((f) => !mayHold(known, f)) };
+}
+
+function knownSignature(state: RetrainBackoffState): DriftSignature {
+  return state.driftSignature ?? signatureOf(state.driftedFeatures);
+}
+
+function checkSignature(check: DriftedCheck): DriftSignature {
+  return check.driftSignature ?? signatureOf(check.driftedFeatures);
 }

@@ -43,6 +43,8 @@ export interface ArtifactStore {
   /** The reference of the scope's highest epoch, or null: for when heartbeat details lag behind. */
   latestCheckpoint(scope: string): Promise<string | null>;
   deleteCheckpoints(scope: string): Promise<void>;
+  /** Every scope of one retrain (`<retrainId>.<part>`: its trials and its challenger), for a retrain that ended without deciding. */
+  deleteRetrainCheckpoints(retrainId: string): Promise<void>;
 }
 
 /** Versions are immutable: the same model version saved twice with different content. */
@@ -300,7 +302,22 @@ export function createLocalArtifactStore(rootDir: string): ArtifactStore {
     await rm(scopeDir(scope), { recursive: true, force: true });
   }
 
-  return { saveModelVersion, loadModelVersion, deleteModelVersion, saveCheckpoint, loadCheckpoint, latestCheckpoint, deleteCheckpoints };
+  async function deleteRetrainCheckpoints(retrainId: string): Promise<void> {
+    const prefix = `${retrainId}.`;
+    let scopes: string[];
+    try {
+      scopes = await readdir(checkpointsRoot);
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return;
+      throw err;
+    }
+    for (const scope of scopes.filter((name) => name.startsWith(prefix))) await deleteCheckpoints(scope);
+  }
+
+  return {
+    saveModelVersion, loadModelVersion, deleteModelVersion, saveCheckpoint, loadCheckpoint, latestCheckpoint, deleteCheckpoints,
+    deleteRetrainCheckpoints,
+  };
 }
 
 type SeparatelyStored = 'modelTopology' | 'weightSpecs' | 'weightDataBase64' | 'preprocessor';

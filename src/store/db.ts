@@ -17,7 +17,9 @@ export function databaseUrl(explicit?: string): string {
 }
 
 export function createPool(url = databaseUrl()): Db {
-  const pool = new Pool({ connectionString: url, max: 10 });
+  // A server that does not answer (a failover under way, a lost network) fails the attempt after 10 s,
+  // so the activity's retries wait out the outage, rather than hanging until its start-to-close timeout.
+  const pool = new Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
   // Without this listener an idle client's error (e.g. the server restarting) crashes the process
   // (node-postgres #3260); the pool discards the broken client and the next query reconnects.
   pool.on('error', (err) => {
@@ -28,16 +30,21 @@ export function createPool(url = databaseUrl()): Db {
 
 export async function withTransaction<T>(db: Db, work: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await db.connect();
+  let broken: Error | undefined;
   try {
     await client.query('BEGIN');
     const result = await work(client);
     await client.query('COMMIT');
     return result;
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    await client.query('ROLLBACK').catch((rollbackError: Error) => {
+      broken = rollbackError;
+    });
     throw err;
   } finally {
-    client.release();
+    // A client that cannot even roll back has lost its connection: releasing it with the error closes it,
+    // so the activity's next attempt gets a fresh connection instead of this one.
+    client.release(broken);
   }
 }
 

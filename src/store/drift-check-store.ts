@@ -4,7 +4,7 @@ import type { DriftCheckStore } from '../monitoring/drift-check';
 import { predict } from '../training';
 import type { ArtifactStore } from './artifacts';
 import type { Db } from './db';
-import { insertDriftReport, latestCheck } from './drift-reports';
+import { insertDriftReport, latestCheck, reportOfCheck } from './drift-reports';
 import {
   countLabelledRows,
   lateRowsSince,
@@ -27,6 +27,7 @@ export function createDriftCheckStore(db: Db, artifacts: ArtifactStore, modelNam
     windowBetween: (start, end, asOfRowId) => windowBetween(db, modelName, start, end, asOfRowId),
     startOfRowsBefore: (before, asOfRowId, rows) => startOfRowsBefore(db, modelName, before, asOfRowId, rows),
     latestCheck: () => latestCheck(db, modelName),
+    reportOfCheck: (checkId) => reportOfCheck(db, modelName, checkId),
     lateRowsSince: (previous, asOfRowId) => lateRowsSince(db, modelName, previous, asOfRowId),
     windowColumn: (featureWindow, feature) => readWindowColumn(db, modelName, featureWindow, feature),
     windowRows: (featureWindow) => readWindowRows(db, modelName, featureWindow),

@@ -3,63 +3,112 @@
  * pinned to a row-ID horizon so a retried activity reads exactly the rows its first attempt read.
  */
 import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { MonitoringWindow } from '../config';
 import { holdoutSize } from '../evaluation/holdout';
-import type { FeatureRow, RowRejection } from '../ingest/validate-rows';
+import type { RowOutcome, RowRejection } from '../ingest/validate-rows';
 import { type Db, withTransaction } from './db';
 
 export interface StoredRow { features: Record<string, unknown>; label: number | null; eventTime: Date }
 
 export interface IngestSummary { batchId: string; accepted: number; rejected: number }
 
-const INSERT_CHUNK_ROWS = 5_000;
+const COPY_FEATURE_ROWS = 'COPY feature_rows (model_name, event_time, features, label, batch_id) FROM STDIN';
+/** A COPY holds the connection, so rejections wait for it to end; this many end it early, bounding what waits in memory. */
+const REJECTIONS_PER_WRITE = 10_000;
 
-export async function insertIngestBatch(
+/**
+ * Stores one ingest batch in one transaction: valid rows go to feature_rows with COPY, in file order
+ * (row IDs follow it), and rejections to ingest_rejections. Memory stays bounded whatever the number
+ * of rows: `outcomes` is consumed as it is written.
+ */
+export async function writeIngestBatch(
   db: Db,
   modelName: string,
   source: string,
-  valid: readonly FeatureRow[],
-  rejected: readonly RowRejection[],
+  outcomes: AsyncIterable<readonly RowOutcome[]>,
 ): Promise<IngestSummary> {
   const batchId = randomUUID();
-  const rejectedRows = new Set(rejected.map((r) => r.rowNumber)).size;
-  await withTransaction(db, async (client) => {
-    await client.query(
-      'INSERT INTO ingest_batches (id, model_name, source, accepted, rejected) VALUES ($1, $2, $3, $4, $5)',
-      [batchId, modelName, source, valid.length, rejectedRows],
-    );
-    for (let start = 0; start < valid.length; start += INSERT_CHUNK_ROWS) {
-      const chunk = valid.slice(start, start + INSERT_CHUNK_ROWS);
-      // unnest keeps one round trip per chunk and avoids the 65,535 bind-parameter limit.
-      await client.query(
-        `INSERT INTO feature_rows (model_name, event_time, features, label, batch_id)
-         SELECT $1, t.event_time, t.features, t.label, $2
-         FROM unnest($3::timestamptz[], $4::jsonb[], $5::float8[]) AS t(event_time, features, label)`,
-        [
-          modelName,
-          batchId,
-          chunk.map((r) => r.eventTime),
-          chunk.map((r) => JSON.stringify(r.features)),
-          chunk.map((r) => r.label),
-        ],
-      );
+  const iterator = outcomes[Symbol.asyncIterator]();
+  let accepted = 0;
+  let rejected = 0;
+  let waitingRejections: RowRejection[] = [];
+  let sourceEnded = false;
+  const linePrefix = `${modelName}\t`;
+  const lineSuffix = `\t${batchId}\n`;
+
+  /** COPY text for the rows up to the end of the source, or until enough rejections wait. */
+  async function* copyText(): AsyncGenerator<string> {
+    while (waitingRejections.length < REJECTIONS_PER_WRITE) {
+      const next = await iterator.next();
+      if (next.done) {
+        sourceEnded = true;
+        return;
+      }
+      let text = '';
+      for (const outcome of next.value) {
+        if ('row' in outcome) {
+          const { eventTime, features, label } = outcome.row;
+          text += `${linePrefix}${eventTime}\t${copyTextValue(JSON.stringify(features))}\t${label ?? '\\N'}${lineSuffix}`;
+          accepted += 1;
+        } else {
+          rejected += 1;
+          waitingRejections.push(...outcome.rejections);
+        }
+      }
+      if (text !== '') yield text;
     }
-    if (rejected.length > 0) {
+  }
+
+  try {
+    return await withTransaction(db, async (client) => {
+      // The counts are known at the end; the batch must exist first, as every row's batch is checked (migration 013).
       await client.query(
-        `INSERT INTO ingest_rejections (batch_id, row_number, field, reason, value)
-         SELECT $1, t.row_number, t.field, t.reason, t.value
-         FROM unnest($2::int[], $3::text[], $4::text[], $5::text[]) AS t(row_number, field, reason, value)`,
-        [
-          batchId,
-          rejected.map((r) => r.rowNumber),
-          rejected.map((r) => r.field),
-          rejected.map((r) => r.reason),
-          rejected.map((r) => r.value ?? null),
-        ],
+        'INSERT INTO ingest_batches (id, model_name, source, accepted, rejected) VALUES ($1, $2, $3, 0, 0)',
+        [batchId, modelName, source],
       );
-    }
-  });
-  return { batchId, accepted: valid.length, rejected: rejectedRows };
+      while (!sourceEnded) {
+        await pipeline(Readable.from(copyText()), client.query(copyFrom(COPY_FEATURE_ROWS)));
+        await insertRejections(client, batchId, waitingRejections);
+        waitingRejections = [];
+      }
+      await client.query('UPDATE ingest_batches SET accepted = $2, rejected = $3 WHERE id = $1', [batchId, accepted, rejected]);
+      return { batchId, accepted, rejected };
+    });
+  } finally {
+    // On failure the source may be mid-file: ending it closes the file.
+    await iterator.return?.();
+  }
+}
+
+/** JSON text never holds a raw tab or newline, so in COPY's text format only its backslashes need escaping. */
+function copyTextValue(json: string): string {
+  return json.includes('\\') ? json.replaceAll('\\', '\\\\') : json;
+}
+
+async function insertRejections(client: PoolClient, batchId: string, rejections: readonly RowRejection[]): Promise<void> {
+  if (rejections.length === 0) return;
+  // unnest keeps one round trip and avoids the 65,535 bind-parameter limit.
+  await client.query(
+    `INSERT INTO ingest_rejections (batch_id, row_number, field, reason, value)
+     SELECT $1, t.row_number, t.field, t.reason, t.value
+     FROM unnest($2::int[], $3::text[], $4::text[], $5::text[]) AS t(row_number, field, reason, value)`,
+    [
+      batchId,
+      rejections.map((r) => r.rowNumber),
+      rejections.map((r) => storableText(r.field)),
+      rejections.map((r) => storableText(r.reason)),
+      rejections.map((r) => (r.value === undefined ? null : storableText(r.value))),
+    ],
+  );
+}
+
+/** A rejected value may hold the NUL character that made it bad, and PostgreSQL text cannot. */
+function storableText(text: string): string {
+  return text.replaceAll('\u0000', '\\u0000');
 }
 
 /** Rows with start < event time <= end and id <= asOfRowId: a window pinned to a row-ID horizon. */

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { FeatureReference, ReferenceProfile } from '../drift';
 import type { PerformanceReference } from '../monitoring/performance';
 import { CorruptArtifactError } from '../errors';
+import { turnedDownBecause, type RollbackTarget } from '../policy/rollback';
 import type { ModelArtifact } from '../training';
 import type { ArtifactStore } from './artifacts';
 import type { DataSplit } from './feature-store';
@@ -255,9 +256,38 @@ export async function rejectCandidate(
   });
 }
 
+/**
+ * Withdraws the candidates of a retrain that ended without deciding on them: `cancelled` (no decision
+ * was made, so none is recorded as one), off the challenger alias. Runs in the caller's transaction;
+ * returns the versions withdrawn.
+ */
+export async function withdrawCandidates(
+  client: Queryable,
+  request: { modelName: string; retrainId: string; workflowId: string; reason: string },
+): Promise<number[]> {
+  await client.query('SELECT 1 FROM models WHERE name = $1 FOR UPDATE', [request.modelName]);
+  const withdrawn = await client.query<{ version: number }>(
+    `UPDATE model_versions SET status = 'cancelled', decision = $3
+     WHERE model_name = $1 AND retrain_id = $2 AND status = 'candidate' RETURNING version`,
+    [request.modelName, request.retrainId, JSON.stringify({ promote: false, reasons: [request.reason] })],
+  );
+  const versions = withdrawn.rows.map((row) => row.version).sort((a, b) => a - b);
+  for (const version of versions) {
+    await appendEvent(client, request.modelName, version, 'cancelled', request.retrainId, { reason: request.reason });
+    await clearAlias(client, request.modelName, 'challenger', version, { actor: 'retrain', reason: request.reason, workflowId: request.workflowId });
+  }
+  return versions;
+}
+
 type Queryable = { query: Db['query'] };
 
-export interface AliasMove { actor: string; reason: string | null; workflowId: string | null }
+export interface AliasMove {
+  actor: string;
+  reason: string | null;
+  workflowId: string | null;
+  /** A forced rollback: why the version it brought back had been turned down. */
+  forcedOver?: string | null;
+}
 
 /** Points the alias at the version and appends the move to alias_history; pointing it where it already is records nothing. */
 async function moveAlias(client: Queryable, modelName: string, alias: string, version: number, move: AliasMove): Promise<void> {
@@ -288,9 +318,9 @@ async function appendAliasHistory(
   client: Queryable, modelName: string, alias: string, from: number | null, to: number | null, move: AliasMove,
 ): Promise<void> {
   await client.query(
-    `INSERT INTO alias_history (model_name, alias, from_version, to_version, actor, reason, workflow_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [modelName, alias, from, to, move.actor, move.reason, move.workflowId],
+    `INSERT INTO alias_history (model_name, alias, from_version, to_version, actor, reason, workflow_id, forced_over)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [modelName, alias, from, to, move.actor, move.reason, move.workflowId, move.forcedOver ?? null],
   );
 }
 
@@ -301,20 +331,21 @@ export interface AliasHistoryEntry {
   actor: string;
   reason: string | null;
   workflowId: string | null;
+  forcedOver: string | null;
   at: string;
 }
 
 export async function listAliasHistory(db: Db, modelName: string): Promise<AliasHistoryEntry[]> {
   const result = await db.query<{
     alias: string; from_version: number | null; to_version: number | null; actor: string; reason: string | null;
-    workflow_id: string | null; created_at: Date;
+    workflow_id: string | null; forced_over: string | null; created_at: Date;
   }>(
-    'SELECT alias, from_version, to_version, actor, reason, workflow_id, created_at FROM alias_history WHERE model_name = $1 ORDER BY id',
+    'SELECT alias, from_version, to_version, actor, reason, workflow_id, forced_over, created_at FROM alias_history WHERE model_name = $1 ORDER BY id',
     [modelName],
   );
   return result.rows.map((r) => ({
     alias: r.alias, fromVersion: r.from_version, toVersion: r.to_version, actor: r.actor, reason: r.reason,
-    workflowId: r.workflow_id, at: r.created_at.toISOString(),
+    workflowId: r.workflow_id, forcedOver: r.forced_over, at: r.created_at.toISOString(),
   }));
 }
 
@@ -410,18 +441,21 @@ export async function setUserAlias(
 }
 
 export type RollbackResult =
-  | { outcome: 'rolled_back'; from: number; to: number }
+  /** forcedOver: why `to` had been turned down, when the rollback was forced; else null. */
+  | { outcome: 'rolled_back'; from: number; to: number; forcedOver: string | null }
   | { outcome: 'already_champion'; to: number };
 
 /**
  * Moves the champion back: to `toVersion`, or by default to the version the champion alias pointed
  * at before its last move. The current champion is archived; a retrain still evaluating against it
  * will find the champion changed and will not promote (see promoteCandidate). The drift reference
- * follows on the next monitor check, which reads the champion's profile.
+ * follows on the next monitor check, which reads the champion's profile. A version that was turned
+ * down (src/policy/rollback.ts) comes back only with `force`, and the alias history records why it
+ * had been turned down.
  */
 export async function rollbackChampion(
   db: Db,
-  request: { modelName: string; toVersion: number | null; move: AliasMove },
+  request: { modelName: string; toVersion: number | null; move: AliasMove; force: boolean },
 ): Promise<RollbackResult> {
   return withTransaction(db, async (client) => {
     await client.query('SELECT 1 FROM models WHERE name = $1 FOR UPDATE', [request.modelName]);
@@ -433,20 +467,25 @@ export async function rollbackChampion(
     if (from === undefined) throw new RollbackError(`model '${request.modelName}' has no champion to roll back`);
     const to = request.toVersion ?? (await previousChampion(client, request.modelName, from));
     if (to === from) return { outcome: 'already_champion', to };
-    const target = await client.query<{ status: string }>(
-      'SELECT status FROM model_versions WHERE model_name = $1 AND version = $2',
+    const target = await client.query<RollbackTarget>(
+      'SELECT status, decision FROM model_versions WHERE model_name = $1 AND version = $2',
       [request.modelName, to],
     );
-    const status = target.rows[0]?.status;
-    if (status === undefined) throw new RollbackError(`model '${request.modelName}' has no version ${to}`);
-    if (status === 'candidate') throw new RollbackError(`v${to} of '${request.modelName}' is still a candidate under evaluation`);
+    const version = target.rows[0];
+    if (version === undefined) throw new RollbackError(`model '${request.modelName}' has no version ${to}`);
+    if (version.status === 'candidate') throw new RollbackError(`v${to} of '${request.modelName}' is still a candidate under evaluation`);
+    const turnedDown = turnedDownBecause(version);
+    if (turnedDown !== null && !request.force) {
+      throw new RollbackError(`v${to} of '${request.modelName}' ${turnedDown}; a rollback to it must be forced, with a reason `
+        + `('driftwatch models rollback ${request.modelName} --to ${to} --force --reason TEXT', or force: true and a reason in the workflow input)`);
+    }
     await client.query(`UPDATE model_versions SET status = 'archived' WHERE model_name = $1 AND version = $2`, [request.modelName, from]);
     await client.query(
       `UPDATE model_versions SET status = 'champion', promoted_at = now() WHERE model_name = $1 AND version = $2`,
       [request.modelName, to],
     );
-    await moveAlias(client, request.modelName, 'champion', to, request.move);
-    return { outcome: 'rolled_back', from, to };
+    await moveAlias(client, request.modelName, 'champion', to, { ...request.move, forcedOver: turnedDown });
+    return { outcome: 'rolled_back', from, to, forcedOver: turnedDown };
   });
 }
 
@@ -471,7 +510,7 @@ async function appendEvent(
   client: { query: Db['query'] },
   modelName: string,
   version: number,
-  event: 'promoted' | 'archived' | 'rejected',
+  event: 'promoted' | 'archived' | 'rejected' | 'cancelled',
   retrainId: string,
   detail: object,
 ): Promise<void> {

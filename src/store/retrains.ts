@@ -2,11 +2,14 @@
  * Retrain runs (their tuning trials are in ./trials). A partial unique index allows one running retrain per model;
  * the cooldown is measured from the last retrain that reached a decision.
  */
+import type { ReleasedClaim, UndecidedEnding } from '../policy/retrain-claims';
+import type { ArtifactStore } from './artifacts';
 import type { Db } from './db';
-import { isUniqueViolation } from './db';
+import { isUniqueViolation, withTransaction } from './db';
+import { withdrawCandidates } from './registry';
 
 export type RetrainTrigger = 'drift' | 'manual' | 'bootstrap';
-export type RetrainStatus = 'running' | 'promoted' | 'rejected' | 'failed_quality_gate' | 'failed';
+export type RetrainStatus = 'running' | 'promoted' | 'rejected' | 'failed_quality_gate' | UndecidedEnding;
 
 export interface RetrainClaim {
   id: string;
@@ -19,9 +22,7 @@ export interface RetrainClaim {
   cooldownMs: number;
 }
 
-export type ClaimResult =
-  | { claimed: true }
-  | { claimed: false; reason: string; holder?: { id: string; workflowId: string } };
+export type ClaimResult = { claimed: true } | { claimed: false; reason: string };
 
 export async function claimRetrain(db: Db, claim: RetrainClaim): Promise<ClaimResult> {
   const mine = await db.query<{ status: RetrainStatus }>('SELECT status FROM retrains WHERE id = $1', [claim.id]);
@@ -43,7 +44,6 @@ export async function claimRetrain(db: Db, claim: RetrainClaim): Promise<ClaimRe
     return {
       claimed: false,
       reason: holder ? `retrain ${holder.workflowId} (run ${holder.id}) is already running` : 'another retrain is starting',
-      ...(holder ? { holder } : {}),
     };
   }
 }
@@ -87,9 +87,48 @@ export async function finishRetrain(db: Db, id: string, status: Exclude<RetrainS
   );
 }
 
-/** Releases the claim of a retrain whose workflow ended without finishing it (terminated, timed out). */
-export async function abandonRetrain(db: Db, id: string, why: string): Promise<void> {
-  await finishRetrain(db, id, 'failed', { error: why });
+/**
+ * Ends a retrain that will not decide (it failed, was cancelled, terminated or timed out): releases
+ * its claim with the reason, withdraws its candidates (`cancelled`, off the challenger alias) and
+ * deletes its training checkpoints. Idempotent: for a retrain already ended so, it returns the ending
+ * recorded then, with `releasedNow` false (whoever released it has alerted). Null for a retrain that
+ * decided, or an unknown one.
+ */
+export async function releaseClaim(
+  db: Db,
+  artifacts: ArtifactStore,
+  ending: { retrainId: string; status: UndecidedEnding; reason: string },
+): Promise<{ claim: ReleasedClaim; releasedNow: boolean } | null> {
+  const released = await withTransaction(db, async (client) => {
+    const running = await client.query<{ model_name: string; workflow_id: string }>(
+      `UPDATE retrains SET status = $2, closed_reason = $3, finished_at = now() WHERE id = $1 AND status = 'running'
+       RETURNING model_name, workflow_id`,
+      [ending.retrainId, ending.status, ending.reason],
+    );
+    const row = running.rows[0];
+    if (row) {
+      const withdrawnVersions = await withdrawCandidates(client, {
+        modelName: row.model_name, retrainId: ending.retrainId, workflowId: row.workflow_id, reason: `its retrain ${ending.reason}`,
+      });
+      return { claim: { ...ending, modelName: row.model_name, workflowId: row.workflow_id, withdrawnVersions }, releasedNow: true };
+    }
+    const ended = await client.query<{ model_name: string; workflow_id: string; status: UndecidedEnding; closed_reason: string | null; withdrawn: number[] }>(
+      `SELECT model_name, workflow_id, status, closed_reason,
+              array(SELECT version FROM model_versions WHERE retrain_id = $1 AND status = 'cancelled' ORDER BY version) AS withdrawn
+       FROM retrains WHERE id = $1 AND status IN ('failed', 'cancelled')`,
+      [ending.retrainId],
+    );
+    const earlier = ended.rows[0];
+    if (!earlier) return null;
+    const claim: ReleasedClaim = {
+      retrainId: ending.retrainId, modelName: earlier.model_name, workflowId: earlier.workflow_id, status: earlier.status,
+      reason: earlier.closed_reason ?? ending.reason, withdrawnVersions: earlier.withdrawn,
+    };
+    return { claim, releasedNow: false };
+  });
+  // Also when it was released before: a retry after a failed deletion deletes them then.
+  if (released) await artifacts.deleteRetrainCheckpoints(ending.retrainId);
+  return released;
 }
 
 export interface RetrainSummary {
@@ -100,18 +139,21 @@ export interface RetrainSummary {
   startedAt: string;
   finishedAt: string | null;
   result: Record<string, unknown> | null;
+  /** Why a retrain that did not decide ended (failed, cancelled, terminated, timed out); null otherwise. */
+  closedReason: string | null;
 }
 
 export async function listRetrains(db: Db, modelName: string): Promise<RetrainSummary[]> {
   const result = await db.query<{
     id: string; workflow_id: string; trigger: RetrainTrigger; status: RetrainStatus; started_at: Date; finished_at: Date | null;
-    result: Record<string, unknown> | null;
+    result: Record<string, unknown> | null; closed_reason: string | null;
   }>(
-    'SELECT id, workflow_id, trigger, status, started_at, finished_at, result FROM retrains WHERE model_name = $1 ORDER BY started_at',
+    `SELECT id, workflow_id, trigger, status, started_at, finished_at, result, closed_reason
+     FROM retrains WHERE model_name = $1 ORDER BY started_at`,
     [modelName],
   );
   return result.rows.map((r) => ({
     id: r.id, workflowId: r.workflow_id, trigger: r.trigger, status: r.status, startedAt: r.started_at.toISOString(),
-    finishedAt: r.finished_at?.toISOString() ?? null, result: r.result,
+    finishedAt: r.finished_at?.toISOString() ?? null, result: r.result, closedReason: r.closed_reason,
   }));
 }

@@ -32,14 +32,95 @@ const MAX_REASON_LENGTH = 160;
 
 // TensorFlow.js keeps one global engine per process, so the backend is chosen once and shared.
 let initialisation: { preference: BackendPreference; runtime: Promise<TensorflowRuntime> } | undefined;
+// Counts backend replacements, so a run can tell that the backend it started on was replaced under it.
+let backendGeneration = 0;
+let pendingReplacement: Promise<void> | undefined;
 
 /**
  * Loads TensorFlow.js on the fastest backend available, or on the one forced by `preference`
  * (default: the DRIFTWATCH_TF_BACKEND environment variable, else 'auto'). Memoised per process;
- * asking for a different backend once one is loaded is an error.
+ * asking for a different backend once one is loaded is an error. Waits for a crashed backend's
+ * replacement (see withTensorflow) to finish.
  */
 export async function initTensorflow(preference?: BackendPreference): Promise<TensorflowRuntime> {
-  const wanted = preference ?? backendFromEnvironment();
+  await pendingReplacement;
+  return loadOnce(preference ?? backendFromEnvironment());
+}
+
+/** The backend crashed during this run (a WebAssembly trap) and was replaced by a fresh one: later runs are unaffected. */
+export class BackendCrashError extends Error {
+  constructor(readonly backend: BackendName, options: { cause: unknown }) {
+    super(`the ${backend} TensorFlow.js backend crashed (${messageOf(options.cause)}) and was replaced by a fresh one`, options);
+    this.name = 'BackendCrashError';
+  }
+}
+
+/** Another run crashed the backend and it was replaced while this one used it: this run's tensors are gone, a retry is safe. */
+export class BackendReplacedError extends Error {
+  constructor(readonly backend: BackendName, options: { cause: unknown }) {
+    super(`the ${backend} TensorFlow.js backend was replaced during this run after another run crashed it (here: ${messageOf(options.cause)})`, options);
+    this.name = 'BackendReplacedError';
+  }
+}
+
+/**
+ * Runs `work` on the backend and keeps a crash in it from outliving the run. A WebAssembly trap
+ * (an out-of-bounds access, `unreachable`, an Emscripten abort: all WebAssembly.RuntimeError) can
+ * leave the WASM module's heap corrupt, after which every op of every later run traps too (issue
+ * 10: one 999999 label broke every retrain on the worker until a restart). So after a trap the
+ * engine is reset and the backend loaded again, a new WASM instance with a new heap, before the
+ * error is thrown as BackendCrashError. Runs sharing the process lose their tensors with the old
+ * backend and get BackendReplacedError.
+ *
+ * Replacing the backend in place rather than training in a worker thread or a child process:
+ * tfjs-node's native binding does not load in a second thread, or takes over the first thread's
+ * backend (tensorflow/tfjs #2079, #3463); a process per training would load TensorFlow and copy
+ * the rows for every trial; and only the WASM backend has a heap that a run can corrupt without
+ * taking the process down with it.
+ */
+export async function withTensorflow<T>(work: (runtime: TensorflowRuntime) => Promise<T>): Promise<T> {
+  const runtime = await initTensorflow();
+  const generation = backendGeneration;
+  try {
+    return await work(runtime);
+  } catch (error) {
+    if (isWebAssemblyTrap(error)) {
+      // Runs that trapped on the same corrupt heap replace it once.
+      if (generation === backendGeneration) replaceCrashedBackend(runtime.tf);
+      await pendingReplacement;
+      throw new BackendCrashError(runtime.backend.name, { cause: error });
+    }
+    if (generation !== backendGeneration) throw new BackendReplacedError(runtime.backend.name, { cause: error });
+    throw error;
+  }
+}
+
+/** V8 reports every trap, and Emscripten every abort, as a WebAssembly.RuntimeError, whose name is its own. */
+function isWebAssemblyTrap(error: unknown): boolean {
+  return error instanceof Error && error.name === 'RuntimeError';
+}
+
+function replaceCrashedBackend(tf: Tensorflow): void {
+  const preference = initialisation?.preference ?? 'auto';
+  const crashedBackend = tf.findBackend(tf.getBackend());
+  if (crashedBackend) {
+    // Resetting the engine disposes every variable and then the backend, and on a corrupt heap those
+    // frees trap again and stop the reset half-way: the crashed instance's disposal becomes a no-op.
+    Object.assign(crashedBackend, { disposeData: () => true, dispose: () => undefined });
+    // Its disposal would also have removed its process listeners, which otherwise keep its heap alive.
+    for (const { event, listener } of processListenersByBackend.get(crashedBackend) ?? []) processEvents.removeListener(event, listener);
+  }
+  tf.engine().reset();
+  initialisation = undefined;
+  backendGeneration += 1;
+  // A failed load is not cached: the next initTensorflow tries again and says why it failed.
+  const replacement: Promise<void> = loadOnce(preference).then(() => undefined, () => undefined).finally(() => {
+    if (pendingReplacement === replacement) pendingReplacement = undefined;
+  });
+  pendingReplacement = replacement;
+}
+
+async function loadOnce(wanted: BackendPreference): Promise<TensorflowRuntime> {
   if (initialisation) {
     if (wanted === 'auto' || wanted === initialisation.preference) return initialisation.runtime;
     const loaded = await initialisation.runtime;
@@ -94,6 +175,7 @@ async function tryLoadBackend(name: BackendName): Promise<{ tf: Tensorflow } | {
     return { failure: shortReason(error) };
   }
   const tfjsBackendName = name === 'tensorflow-gpu' ? 'tensorflow' : name;
+  const listenersBefore = new Set(processListeners().map(({ listener }) => listener));
   try {
     // setBackend reports a failed initialisation by resolving to false rather than throwing.
     const activated = await tf.setBackend(tfjsBackendName);
@@ -102,7 +184,32 @@ async function tryLoadBackend(name: BackendName): Promise<{ tf: Tensorflow } | {
   } catch (error) {
     return { failure: shortReason(error) };
   }
+  processListenersByBackend.set(tf.backend(), processListeners().filter(({ listener }) => !listenersBefore.has(listener)));
   return { tf };
+}
+
+/**
+ * Emscripten's Node glue puts an uncaughtException and an unhandledRejection listener on `process` for
+ * every WASM instance it creates, and their closures hold that instance's heap (up to 4 GiB): after
+ * three crashes of a 1.2 GB heap the process still held all three (measured). Recorded per backend
+ * instance at its load (other code adding such listeners during those milliseconds would be counted
+ * in), and removed with a crashed instance.
+ */
+const processListenersByBackend = new WeakMap<object, ProcessListener[]>();
+const WASM_GLUE_EVENTS = ['uncaughtException', 'unhandledRejection'] as const;
+
+// A plain emitter's view of `process`: its typings overload each event name and take no union of them.
+const processEvents: NodeJS.EventEmitter = process;
+
+interface ProcessListener {
+  event: (typeof WASM_GLUE_EVENTS)[number];
+  listener: (...args: unknown[]) => void;
+}
+
+function processListeners(): ProcessListener[] {
+  return WASM_GLUE_EVENTS.flatMap((event) =>
+    processEvents.listeners(event).map((listener) => ({ event, listener: listener as ProcessListener['listener'] })),
+  );
 }
 
 /** Untyped on purpose: the native packages are optional and often absent, so they cannot be imported statically. */
@@ -111,9 +218,12 @@ function requireModule(packageName: string): Tensorflow {
   return require(packageName) as Tensorflow;
 }
 
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** First line of an error message, trimmed: Node's MODULE_NOT_FOUND appends the whole require stack. */
 function shortReason(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const firstLine = message.split('\n', 1)[0]!.trim();
+  const firstLine = messageOf(error).split('\n', 1)[0]!.trim();
   return firstLine.length > MAX_REASON_LENGTH ? `${firstLine.slice(0, MAX_REASON_LENGTH - 1)}…` : firstLine;
 }

@@ -5,7 +5,7 @@
  * `predictBaseline(baseline, rows, 'linear')` up to float32 rounding.
  */
 import type { Tensor } from '@tensorflow/tfjs';
-import { initTensorflow } from './backend';
+import { withTensorflow } from './backend';
 import type { BaselineModel } from './baseline';
 import { type ModelArtifact, serialiseModel } from './model';
 
@@ -43,30 +43,31 @@ export async function linearBaselineArtifact(baseline: BaselineModel): Promise<M
   const { width } = baseline.preprocessor;
   if (width === 0) throw new Error('the features produce no model inputs (no numeric features, no categories seen)');
   const dense = denseWeights(baseline);
-  const { tf, backend } = await initTensorflow();
-  const model = tf.sequential();
-  model.add(tf.layers.dense({ inputShape: [width], units: dense.units, activation: dense.activation }));
-  const weights: Tensor[] = [tf.tensor2d(dense.kernel, [width, dense.units]), tf.tensor1d(dense.bias)];
-  try {
-    model.setWeights(weights);
-    const { linear, task } = baseline;
-    return {
-      formatVersion: 1,
-      task,
-      preprocessor: baseline.preprocessor,
-      ...(await serialiseModel(tf, model)),
-      backend,
-      hyperparameters: { model: 'linear_baseline', ...linear.l2, iterations: linear.iterations, converged: linear.converged },
-      epochsTrained: 0,
-      // The layer outputs label units already.
-      labelMean: 0,
-      labelStd: 1,
-      ...(task === 'multiclass_classification' && { classCount: baseline.classCount! }),
-    };
-  } finally {
-    weights.forEach((tensor) => tensor.dispose());
-    model.dispose();
-  }
+  return withTensorflow(async ({ tf, backend }) => {
+    const model = tf.sequential();
+    model.add(tf.layers.dense({ inputShape: [width], units: dense.units, activation: dense.activation }));
+    const weights: Tensor[] = [tf.tensor2d(dense.kernel, [width, dense.units]), tf.tensor1d(dense.bias)];
+    try {
+      model.setWeights(weights);
+      const { linear, task } = baseline;
+      return {
+        formatVersion: 1,
+        task,
+        preprocessor: baseline.preprocessor,
+        ...(await serialiseModel(tf, model)),
+        backend,
+        hyperparameters: { model: 'linear_baseline', ...linear.l2, iterations: linear.iterations, converged: linear.converged },
+        epochsTrained: 0,
+        // The layer outputs label units already.
+        labelMean: 0,
+        labelStd: 1,
+        ...(task === 'multiclass_classification' && { classCount: baseline.classCount! }),
+      };
+    } finally {
+      weights.forEach((tensor) => tensor.dispose());
+      model.dispose();
+    }
+  });
 }
 
 /**

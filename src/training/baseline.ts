@@ -5,6 +5,7 @@
  * same objective scikit-learn minimises with its defaults, so its numbers can be checked against it.
  */
 import type { Task } from '../metrics';
+import { classCountOf, validateLabels } from './labels';
 import { type FeatureInput, type Preprocessor, fitPreprocessor, transformRows } from './preprocess';
 
 export type BaselineKind = 'linear' | 'prior';
@@ -78,7 +79,8 @@ export async function fitBaseline(input: BaselineInput): Promise<BaselineModel> 
   if (rowCount === 0) throw new RangeError('cannot fit a baseline on zero rows');
   const yielder = createYielder();
   const labels = Float64Array.from(input.labels);
-  const classCount = task === 'regression' ? undefined : validateClassLabels(task, labels);
+  validateLabels(task, labels);
+  const classCount = task === 'binary_classification' ? 2 : task === 'multiclass_classification' ? classCountOf(labels) : undefined;
   const preprocessor = fitPreprocessor(input.features, rows);
   await yielder();
   const design: Design = { x: await transformInChunks(preprocessor, rows, yielder), rows: rowCount, width: preprocessor.width };
@@ -159,16 +161,6 @@ interface Objective {
   /** Fills `gradient` and returns the value; both are per-row means plus the penalty. */
   evaluate(parameters: Float64Array, gradient: Float64Array): Promise<number>;
   size: number;
-}
-
-function validateClassLabels(task: Task, labels: Float64Array): number {
-  let maxLabel = task === 'binary_classification' ? 1 : 0;
-  labels.forEach((label, index) => {
-    const valid = task === 'binary_classification' ? label === 0 || label === 1 : Number.isInteger(label) && label >= 0;
-    if (!valid) throw new RangeError(`${task} labels must be ${task === 'binary_classification' ? '0 or 1' : 'class indices 0, 1, 2, ...'}, got ${label} at row ${index}`);
-    maxLabel = Math.max(maxLabel, label);
-  });
-  return maxLabel + 1;
 }
 
 async function transformInChunks(

@@ -1,8 +1,10 @@
 export {
   BACKEND_ENV_VAR,
+  BackendCrashError,
   type BackendInfo,
   type BackendName,
   type BackendPreference,
+  BackendReplacedError,
   type Tensorflow,
   type TensorflowRuntime,
   initTensorflow,
@@ -19,6 +21,7 @@ export {
   predictBaseline,
 } from './baseline';
 export { type LinearBaselineParameters, linearBaselineArtifact } from './baseline-artifact';
+export { MAX_ABS_REGRESSION_LABEL, MAX_CLASS_COUNT } from './labels';
 export {
   CheckpointMismatchError,
   type ClassWeightOption,

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { AdamOptimizer, LayersModel, Tensor, Variable, io } from '@tensorflow/tfjs';
+import { InvalidLabelsError } from '../errors';
 import type { Task } from '../metrics';
 import { createRng, deriveSeed } from '../tuning/random';
-import { type BackendInfo, type Tensorflow, initTensorflow } from './backend';
+import { type BackendInfo, type Tensorflow, withTensorflow } from './backend';
 import type { LinearBaselineParameters } from './baseline-artifact';
+import { classCountOf, validateLabels } from './labels';
 import { type FeatureInput, type Preprocessor, fitPreprocessor, transformRows } from './preprocess';
 
 export interface Hyperparameters {
@@ -228,13 +230,14 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
   const minEpochs = Math.min(requestedMinEpochs, hyperparameters.epochs);
   if (rowCount - Math.floor(rowCount * validationFraction) === 0) throw new RangeError('no training rows');
   const labels = Float64Array.from(input.labels);
-  const classCount = validateLabels(task, labels);
+  validateLabels(task, labels);
+  const classCount = task === 'multiclass_classification' ? classCountOf(labels) : undefined;
+  if (classCount === 1) throw new InvalidLabelsError('multiclass labels hold only class 0; at least two classes are needed', null);
   const { trainIndexes, validationIndexes } = splitForValidation(task, labels, validationFraction, validationStrategy, seed);
   const trainCount = trainIndexes.length;
   const validationCount = validationIndexes.length;
   const classWeights = resolveClassWeights(task, labels, trainIndexes, classCount, input.classWeights ?? 'auto');
 
-  const { tf, backend } = await initTensorflow();
   const startedAt = performance.now();
 
   const trainRows = trainIndexes.map((i) => input.rows[i]!);
@@ -267,142 +270,144 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
   };
   if (resumeFrom) assertResumable(resumeFrom, fingerprint);
 
-  // Everything holding tensor memory is disposed in the finally block, whichever step fails.
-  const owned: Array<{ dispose(): void }> = [];
-  const own = <T extends { dispose(): void }>(resource: T): T => {
-    owned.push(resource);
-    return resource;
-  };
-  let bestWeights: Tensor[] | undefined;
-  try {
-    const xTrain = own(tf.tensor2d(trainFeatures, [trainCount, preprocessor.width]));
-    const yTrain = own(tf.tensor2d(trainTargets, [trainCount, targetWidth]));
-    const validation: [Tensor, Tensor] | undefined =
-      validationCount > 0
-        ? [
-            own(tf.tensor2d(validationFeatures, [validationCount, preprocessor.width])),
-            own(tf.tensor2d(validationTargets, [validationCount, targetWidth])),
-          ]
-        : undefined;
-    const model = own(buildModel(tf, task, preprocessor.width, targetWidth, hyperparameters, seed));
-    const optimizer = own(tf.train.adam(hyperparameters.learningRate));
-    model.compile({ optimizer, loss: classWeights ? weightedLoss(tf, task, classWeights) : LOSS_BY_TASK[task] });
-    const dropoutLayers = model.layers.filter((layer) => layer.getClassName() === 'Dropout');
-    // Replaced rather than mutated, so a checkpoint keeps the values of its own epoch.
-    let state: RunState = {
-      epochsCompleted: 0,
-      batchesSeen: 0,
-      bestValidationLoss: null,
-      epochsWithoutImprovement: 0,
+  return withTensorflow(async ({ tf, backend }) => {
+    // Everything holding tensor memory is disposed in the finally block, whichever step fails.
+    const owned: Array<{ dispose(): void }> = [];
+    const own = <T extends { dispose(): void }>(resource: T): T => {
+      owned.push(resource);
+      return resource;
     };
-    if (resumeFrom) {
-      state = {
-        epochsCompleted: resumeFrom.epochsCompleted,
-        batchesSeen: resumeFrom.batchesSeen,
-        bestValidationLoss: resumeFrom.bestValidationLoss,
-        epochsWithoutImprovement: resumeFrom.epochsWithoutImprovement,
+    let bestWeights: Tensor[] | undefined;
+    try {
+      const xTrain = own(tf.tensor2d(trainFeatures, [trainCount, preprocessor.width]));
+      const yTrain = own(tf.tensor2d(trainTargets, [trainCount, targetWidth]));
+      const validation: [Tensor, Tensor] | undefined =
+        validationCount > 0
+          ? [
+              own(tf.tensor2d(validationFeatures, [validationCount, preprocessor.width])),
+              own(tf.tensor2d(validationTargets, [validationCount, targetWidth])),
+            ]
+          : undefined;
+      const model = own(buildModel(tf, task, preprocessor.width, targetWidth, hyperparameters, seed));
+      const optimizer = own(tf.train.adam(hyperparameters.learningRate));
+      model.compile({ optimizer, loss: classWeights ? weightedLoss(tf, task, classWeights) : LOSS_BY_TASK[task] });
+      const dropoutLayers = model.layers.filter((layer) => layer.getClassName() === 'Dropout');
+      // Replaced rather than mutated, so a checkpoint keeps the values of its own epoch.
+      let state: RunState = {
+        epochsCompleted: 0,
+        batchesSeen: 0,
+        bestValidationLoss: null,
+        epochsWithoutImprovement: 0,
       };
-      await restoreTrainingState(tf, model, optimizer, resumeFrom);
-      bestWeights = resumeFrom.bestWeights ? decodeTensors(tf, resumeFrom.bestWeights) : undefined;
-    }
-    let divergedLoss: number | undefined;
-    const shouldStopEarly = ({ epochsWithoutImprovement, epochsCompleted }: RunState) =>
-      epochsWithoutImprovement >= EARLY_STOPPING_PATIENCE && epochsCompleted >= minEpochs;
-    const finished = state.epochsCompleted >= hyperparameters.epochs || shouldStopEarly(state);
+      if (resumeFrom) {
+        state = {
+          epochsCompleted: resumeFrom.epochsCompleted,
+          batchesSeen: resumeFrom.batchesSeen,
+          bestValidationLoss: resumeFrom.bestValidationLoss,
+          epochsWithoutImprovement: resumeFrom.epochsWithoutImprovement,
+        };
+        await restoreTrainingState(tf, model, optimizer, resumeFrom);
+        bestWeights = resumeFrom.bestWeights ? decodeTensors(tf, resumeFrom.bestWeights) : undefined;
+      }
+      let divergedLoss: number | undefined;
+      const shouldStopEarly = ({ epochsWithoutImprovement, epochsCompleted }: RunState) =>
+        epochsWithoutImprovement >= EARLY_STOPPING_PATIENCE && epochsCompleted >= minEpochs;
+      const finished = state.epochsCompleted >= hyperparameters.epochs || shouldStopEarly(state);
 
-    if (!finished) {
-      await model.fit(xTrain, yTrain, {
-        epochs: hyperparameters.epochs,
-        initialEpoch: state.epochsCompleted,
-        batchSize: hyperparameters.batchSize,
-        shuffle: false,
-        validationData: validation,
-        verbose: 0,
-        callbacks: {
-          onBatchBegin: () => {
-            // tfjs dropout draws its mask from the layer's fixed seed, which would repeat the same mask on
-            // every batch; a fresh seed per batch keeps masks varied while training stays reproducible.
-            dropoutLayers.forEach((layer, layerIndex) => {
-              (layer as unknown as { seed: number }).seed = tfSeed(seed, DROPOUT_STREAM, layerIndex, state.batchesSeen);
-            });
-            state = { ...state, batchesSeen: state.batchesSeen + 1 };
-          },
-          onEpochEnd: async (epoch, logs) => {
-            const loss = logs?.loss ?? Number.NaN;
-            const valLoss = validation ? (logs?.val_loss ?? Number.NaN) : null;
-            state = { ...state, epochsCompleted: epoch + 1 };
-            if (!Number.isFinite(loss)) {
-              divergedLoss = loss;
-              model.stopTraining = true;
-              return;
-            }
-            if (valLoss !== null) {
-              if (valLoss < (state.bestValidationLoss ?? Number.POSITIVE_INFINITY)) {
-                state = { ...state, bestValidationLoss: valLoss, epochsWithoutImprovement: 0 };
-                // tfjs's earlyStopping cannot restore the best weights, so keep a copy of them here.
-                bestWeights?.forEach((tensor) => tensor.dispose());
-                bestWeights = model.getWeights().map((tensor) => tensor.clone());
-              } else {
-                state = { ...state, epochsWithoutImprovement: state.epochsWithoutImprovement + 1 };
-                if (shouldStopEarly(state)) model.stopTraining = true;
+      if (!finished) {
+        await model.fit(xTrain, yTrain, {
+          epochs: hyperparameters.epochs,
+          initialEpoch: state.epochsCompleted,
+          batchSize: hyperparameters.batchSize,
+          shuffle: false,
+          validationData: validation,
+          verbose: 0,
+          callbacks: {
+            onBatchBegin: () => {
+              // tfjs dropout draws its mask from the layer's fixed seed, which would repeat the same mask on
+              // every batch; a fresh seed per batch keeps masks varied while training stays reproducible.
+              dropoutLayers.forEach((layer, layerIndex) => {
+                (layer as unknown as { seed: number }).seed = tfSeed(seed, DROPOUT_STREAM, layerIndex, state.batchesSeen);
+              });
+              state = { ...state, batchesSeen: state.batchesSeen + 1 };
+            },
+            onEpochEnd: async (epoch, logs) => {
+              const loss = logs?.loss ?? Number.NaN;
+              const valLoss = validation ? (logs?.val_loss ?? Number.NaN) : null;
+              state = { ...state, epochsCompleted: epoch + 1 };
+              if (!Number.isFinite(loss)) {
+                divergedLoss = loss;
+                model.stopTraining = true;
+                return;
               }
-            }
-            if (!input.onEpoch) return;
-            const epochState = state;
-            const epochBestWeights = bestWeights;
-            const snapshots: Array<Promise<unknown>> = [];
-            let epochOver = false;
-            const checkpoint = (): Promise<TrainingCheckpoint> => {
-              if (epochOver) {
-                const epoch = epochState.epochsCompleted;
-                return Promise.reject(new Error(`checkpoint() of epoch ${epoch} was called after onEpoch settled; call it within onEpoch`));
+              if (valLoss !== null) {
+                if (valLoss < (state.bestValidationLoss ?? Number.POSITIVE_INFINITY)) {
+                  state = { ...state, bestValidationLoss: valLoss, epochsWithoutImprovement: 0 };
+                  // tfjs's earlyStopping cannot restore the best weights, so keep a copy of them here.
+                  bestWeights?.forEach((tensor) => tensor.dispose());
+                  bestWeights = model.getWeights().map((tensor) => tensor.clone());
+                } else {
+                  state = { ...state, epochsWithoutImprovement: state.epochsWithoutImprovement + 1 };
+                  if (shouldStopEarly(state)) model.stopTraining = true;
+                }
               }
-              const snapshot = snapshotTraining(tf, model, optimizer, fingerprint, epochState, epochBestWeights);
-              snapshots.push(snapshot.catch(() => undefined));
-              return snapshot;
-            };
-            try {
-              await input.onEpoch({ epoch: epochState.epochsCompleted, epochs: hyperparameters.epochs, loss, valLoss, checkpoint });
-            } finally {
-              epochOver = true;
-              // The next batch would change the weights under a snapshot still being read.
-              await Promise.all(snapshots);
-            }
+              if (!input.onEpoch) return;
+              const epochState = state;
+              const epochBestWeights = bestWeights;
+              const snapshots: Array<Promise<unknown>> = [];
+              let epochOver = false;
+              const checkpoint = (): Promise<TrainingCheckpoint> => {
+                if (epochOver) {
+                  const epoch = epochState.epochsCompleted;
+                  return Promise.reject(new Error(`checkpoint() of epoch ${epoch} was called after onEpoch settled; call it within onEpoch`));
+                }
+                const snapshot = snapshotTraining(tf, model, optimizer, fingerprint, epochState, epochBestWeights);
+                snapshots.push(snapshot.catch(() => undefined));
+                return snapshot;
+              };
+              try {
+                await input.onEpoch({ epoch: epochState.epochsCompleted, epochs: hyperparameters.epochs, loss, valLoss, checkpoint });
+              } finally {
+                epochOver = true;
+                // The next batch would change the weights under a snapshot still being read.
+                await Promise.all(snapshots);
+              }
+            },
           },
-        },
-      });
-    }
-    if (divergedLoss !== undefined) throw new Error(`training diverged at epoch ${state.epochsCompleted}: loss is ${divergedLoss}`);
-    if (bestWeights) model.setWeights(bestWeights);
+        });
+      }
+      if (divergedLoss !== undefined) throw new Error(`training diverged at epoch ${state.epochsCompleted}: loss is ${divergedLoss}`);
+      if (bestWeights) model.setWeights(bestWeights);
 
-    const serialised = await serialiseModel(tf, model);
-    const artifact: ModelArtifact = {
-      formatVersion: 1,
-      task,
-      preprocessor,
-      ...serialised,
-      backend,
-      hyperparameters: { ...hyperparameters },
-      epochsTrained: state.epochsCompleted,
-      labelMean,
-      labelStd,
-      ...(classCount !== undefined && { classCount }),
-      ...(classWeights && { classWeights }),
-    };
-    return {
-      artifact,
-      validationLoss: bestWeights ? state.bestValidationLoss : null,
-      epochsTrained: state.epochsCompleted,
-      trainingSeconds: (performance.now() - startedAt) / 1000,
-      resumedFromEpoch: resumeFrom?.epochsCompleted ?? null,
-      trainingRows: trainCount,
-      validationRows: validationCount,
-      classWeights,
-    };
-  } finally {
-    bestWeights?.forEach((tensor) => tensor.dispose());
-    owned.forEach((resource) => resource.dispose());
-  }
+      const serialised = await serialiseModel(tf, model);
+      const artifact: ModelArtifact = {
+        formatVersion: 1,
+        task,
+        preprocessor,
+        ...serialised,
+        backend,
+        hyperparameters: { ...hyperparameters },
+        epochsTrained: state.epochsCompleted,
+        labelMean,
+        labelStd,
+        ...(classCount !== undefined && { classCount }),
+        ...(classWeights && { classWeights }),
+      };
+      return {
+        artifact,
+        validationLoss: bestWeights ? state.bestValidationLoss : null,
+        epochsTrained: state.epochsCompleted,
+        trainingSeconds: (performance.now() - startedAt) / 1000,
+        resumedFromEpoch: resumeFrom?.epochsCompleted ?? null,
+        trainingRows: trainCount,
+        validationRows: validationCount,
+        classWeights,
+      };
+    } finally {
+      bestWeights?.forEach((tensor) => tensor.dispose());
+      owned.forEach((resource) => resource.dispose());
+    }
+  });
 }
 
 /**
@@ -412,30 +417,31 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
 export async function predict(artifact: ModelArtifact, rows: ReadonlyArray<Record<string, unknown>>): Promise<Float32Array> {
   if (artifact.formatVersion !== 1) throw new Error(`unsupported model artifact format version ${String(artifact.formatVersion)}`);
   if (rows.length === 0) return new Float32Array(0);
-  const { tf } = await initTensorflow();
-  const model = await tf.loadLayersModel(
-    tf.io.fromMemory({
-      modelTopology: artifact.modelTopology as io.ModelArtifacts['modelTopology'],
-      weightSpecs: artifact.weightSpecs as io.WeightsManifestEntry[],
-      weightData: decodeBase64(artifact.weightDataBase64),
-    }),
-  );
-  try {
-    const features = transformRows(artifact.preprocessor, rows);
-    const output = tf.tidy(() => {
-      const raw = model.predict(tf.tensor2d(features, [rows.length, artifact.preprocessor.width])) as Tensor;
-      return artifact.task === 'regression' ? raw.mul(artifact.labelStd).add(artifact.labelMean) : raw;
-    });
+  return withTensorflow(async ({ tf }) => {
+    const model = await tf.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: artifact.modelTopology as io.ModelArtifacts['modelTopology'],
+        weightSpecs: artifact.weightSpecs as io.WeightsManifestEntry[],
+        weightData: decodeBase64(artifact.weightDataBase64),
+      }),
+    );
     try {
-      const probabilitiesOrValues = (await output.data()) as Float32Array;
-      if (artifact.classWeights) undoClassWeighting(probabilitiesOrValues, artifact.task, artifact.classWeights);
-      return probabilitiesOrValues;
+      const features = transformRows(artifact.preprocessor, rows);
+      const output = tf.tidy(() => {
+        const raw = model.predict(tf.tensor2d(features, [rows.length, artifact.preprocessor.width])) as Tensor;
+        return artifact.task === 'regression' ? raw.mul(artifact.labelStd).add(artifact.labelMean) : raw;
+      });
+      try {
+        const probabilitiesOrValues = (await output.data()) as Float32Array;
+        if (artifact.classWeights) undoClassWeighting(probabilitiesOrValues, artifact.task, artifact.classWeights);
+        return probabilitiesOrValues;
+      } finally {
+        output.dispose();
+      }
     } finally {
-      output.dispose();
+      model.dispose();
     }
-  } finally {
-    model.dispose();
-  }
+  });
 }
 
 /**
@@ -647,24 +653,6 @@ interface RunState {
   batchesSeen: number;
   bestValidationLoss: number | null;
   epochsWithoutImprovement: number;
-}
-
-/** Checks the labels against the task; returns K for multi-class, undefined for the other tasks. */
-function validateLabels(task: Task, labels: Float64Array): number | undefined {
-  let maxLabel = 0;
-  labels.forEach((label, index) => {
-    if (!Number.isFinite(label)) throw new RangeError(`label at row ${index} is not a finite number: ${label}`);
-    if (task === 'binary_classification' && label !== 0 && label !== 1) {
-      throw new RangeError(`classification labels must be 0 or 1, got ${label} at row ${index}`);
-    }
-    if (task === 'multiclass_classification' && !(Number.isInteger(label) && label >= 0)) {
-      throw new RangeError(`multiclass labels must be class indices 0, 1, 2, ..., got ${label} at row ${index}`);
-    }
-    maxLabel = Math.max(maxLabel, label);
-  });
-  if (task !== 'multiclass_classification') return undefined;
-  if (maxLabel < 1) throw new RangeError('multiclass labels hold only class 0; at least two classes are needed');
-  return maxLabel + 1;
 }
 
 /** One row of classCount columns per row index, 1 in the column of its label. */

@@ -1,17 +1,25 @@
 /**
  * Alerts to on-call against real local HTTP receivers (a signed webhook, Slack, PagerDuty, one
- * that fails and one that hangs), through real Temporal workflows and PostgreSQL.
+ * that fails, one that hangs, and one that echoes every request back in its error answer), through
+ * real Temporal workflows and PostgreSQL.
  */
+import { execFile } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOrchestrationActivities } from '../../activities/orchestration';
+import type { AlertRequest } from '../../src/alerts/payload';
 import { parseModelConfig } from '../../src/config';
 import { listDeliveries } from '../../src/store/alert-deliveries';
 import { listRetrains } from '../../src/store/retrains';
 import { monitorStatusQuery, monitorWorkflowId, retrainWorkflowId, type RetrainResult } from '../../workflows/definitions';
-import { startHarness, testModelYaml, type Harness } from './harness';
+import { LOCAL_RECEIVER_POLICY, startHarness, testModelYaml, type Harness } from './harness';
 import { syntheticRows } from './synthetic';
 
 const INCIDENT_MODEL = 'alerts-incident';
@@ -22,14 +30,27 @@ const PD_KEY = `canary-pd-${randomUUID()}`;
 const COOLDOWN_FIXTURE = 'cooldown-fixture';
 process.env.DW_TEST_HOOK_SECRET = HOOK_SECRET;
 process.env.DW_TEST_PD_KEY = PD_KEY;
+// The routes to the echoing receiver have secrets of their own; the Slack URL (set once the receiver
+// listens) is a credential whose path segments are secrets each.
+const ECHO_HOOK_SECRET = `canary-echo-hook-${randomUUID()}`;
+const ECHO_PD_KEY = `canary-echo-pd-${randomUUID()}`;
+const SLACK_SEGMENTS = [`T${randomUUID().slice(0, 8)}`, `B${randomUUID().slice(0, 10)}`, `xox${randomUUID().replaceAll('-', '')}`];
+process.env.DW_TEST_ECHO_HOOK_SECRET = ECHO_HOOK_SECRET;
+process.env.DW_TEST_ECHO_PD_KEY = ECHO_PD_KEY;
+const execFileAsync = promisify(execFile);
+const ROOT = path.join(__dirname, '..', '..');
 
 // The bodies are three different JSON formats; the assertions say what they expect of each.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 interface Received { path: string; headers: http.IncomingHttpHeaders; body: string; json: Record<string, any> }
 interface Receiver { url: string; received: Received[]; close(): Promise<void> }
 
-/** A real HTTP receiver: 'ok' answers 202, 'fail' answers 500, 'hang' reads the request and never answers. */
-async function startReceiver(mode: 'ok' | 'fail' | 'hang'): Promise<Receiver> {
+/**
+ * A real HTTP receiver: 'ok' answers 202, 'fail' answers 500, 'hang' reads the request and never
+ * answers, 'echo' answers 403 (a Slack path) or 500 with the request's path, body and headers, as
+ * a careless or hostile receiver would.
+ */
+async function startReceiver(mode: 'ok' | 'fail' | 'hang' | 'echo'): Promise<Receiver> {
   const received: Received[] = [];
   const sockets = new Set<Socket>();
   const server = http.createServer((req, res) => {
@@ -39,6 +60,7 @@ async function startReceiver(mode: 'ok' | 'fail' | 'hang'): Promise<Receiver> {
       received.push({ path: req.url ?? '', headers: req.headers, body, json: JSON.parse(body) });
       if (mode === 'ok') res.writeHead(202, { 'content-type': 'application/json' }).end('{"status":"success"}');
       else if (mode === 'fail') res.writeHead(500).end('receiver down');
+      else if (mode === 'echo') res.writeHead(req.url?.startsWith('/services/') ? 403 : 500).end(JSON.stringify({ path: req.url, body, headers: req.headers }));
     });
   });
   server.on('connection', (socket) => {
@@ -64,6 +86,8 @@ let pagerduty: Receiver;
 let plain: Receiver;
 let failing: Receiver;
 let hanging: Receiver;
+let echo: Receiver;
+let slackUrl: string;
 
 async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -75,6 +99,9 @@ async function until<T>(what: string, probe: () => T | undefined | Promise<T | u
   }
 }
 
+/** The activities the workers run, to call one directly as a worker would. */
+const deliveryActivities = () => createOrchestrationActivities({ db: harness.db, artifacts: harness.artifacts, client: harness.client, temporalUiUrl: 'http://localhost:8233' });
+
 /** Slack bodies are Slack's format (only the incident model routes to Slack): their headers say what happened. */
 const slackHeaders = (): string[] => slack.received.map((r) => r.json.blocks[0].text.text);
 const events = (receiver: Receiver, model: string) => receiver.received.filter((r) => r.json.model === model).map((r) => r.json.event);
@@ -84,27 +111,26 @@ const pdEvents = (model: string) => pagerduty.received
 
 beforeAll(async () => {
   harness = await startHarness('alerts');
-  [signed, slack, pagerduty, plain, failing, hanging] = await Promise.all([
-    startReceiver('ok'), startReceiver('ok'), startReceiver('ok'), startReceiver('ok'), startReceiver('fail'), startReceiver('hang'),
+  [signed, slack, pagerduty, plain, failing, hanging, echo] = await Promise.all([
+    startReceiver('ok'), startReceiver('ok'), startReceiver('ok'), startReceiver('ok'), startReceiver('fail'), startReceiver('hang'), startReceiver('echo'),
   ]);
+  slackUrl = `${new URL(echo.url).origin}/services/${SLACK_SEGMENTS.join('/')}`;
+  process.env.DW_TEST_SLACK_URL = slackUrl;
   await harness.registerModel(parseModelConfig(`${testModelYaml(INCIDENT_MODEL, { cooldown: '1h' })}
 alerts:
-  - type: webhook
-    url: ${signed.url}
-    secretEnv: DW_TEST_HOOK_SECRET
-    rateLimit: 1h
-  - type: slack
-    url: ${slack.url}
-  - type: pagerduty
-    url: ${pagerduty.url}
-    routingKeyEnv: DW_TEST_PD_KEY
+  - { type: webhook, url: ${signed.url}, secretEnv: DW_TEST_HOOK_SECRET, rateLimit: 1h, ${LOCAL_RECEIVER_POLICY} }
+  - { type: slack, url: ${slack.url}, ${LOCAL_RECEIVER_POLICY} }
+  - { type: pagerduty, url: ${pagerduty.url}, routingKeyEnv: DW_TEST_PD_KEY, ${LOCAL_RECEIVER_POLICY} }
 `, '<alerts incident>'));
   await harness.registerModel(parseModelConfig(`${testModelYaml(RETRAIN_MODEL, { cooldown: '0s' })}
 alerts:
-  - { type: webhook, url: ${plain.url} }
-  - { type: pagerduty, url: ${pagerduty.url}, routingKeyEnv: DW_TEST_PD_KEY }
-  - { type: webhook, url: ${failing.url}, timeout: 1s }
-  - { type: webhook, url: ${hanging.url}, timeout: 1s }
+  - { type: webhook, url: ${plain.url}, ${LOCAL_RECEIVER_POLICY} }
+  - { type: pagerduty, url: ${pagerduty.url}, routingKeyEnv: DW_TEST_PD_KEY, ${LOCAL_RECEIVER_POLICY} }
+  - { type: webhook, url: ${failing.url}, timeout: 1s, ${LOCAL_RECEIVER_POLICY} }
+  - { type: webhook, url: ${hanging.url}, timeout: 1s, ${LOCAL_RECEIVER_POLICY} }
+  - { type: webhook, url: ${echo.url}, secretEnv: DW_TEST_ECHO_HOOK_SECRET, ${LOCAL_RECEIVER_POLICY} }
+  - { type: slack, urlEnv: DW_TEST_SLACK_URL, ${LOCAL_RECEIVER_POLICY} }
+  - { type: pagerduty, url: ${echo.url}, routingKeyEnv: DW_TEST_ECHO_PD_KEY, ${LOCAL_RECEIVER_POLICY} }
 `, '<alerts retrain>'));
   for (const model of [INCIDENT_MODEL, RETRAIN_MODEL]) {
     await harness.ingest(model, syntheticRows({ start: '2026-01-01T00:00:00Z', rows: 960, seed: 1 }));
@@ -115,7 +141,7 @@ alerts:
 
 afterAll(async () => {
   await harness?.close();
-  await Promise.all([signed, slack, pagerduty, plain, failing, hanging].map((r) => r?.close()));
+  await Promise.all([signed, slack, pagerduty, plain, failing, hanging, echo].map((r) => r?.close()));
 });
 
 describe('alerts to on-call', () => {
@@ -228,30 +254,85 @@ describe('alerts to on-call', () => {
     }, 150_000);
     for (const row of rows) {
       expect(row.status).toBe('failing');
-      expect(row.last_error).toBe(row.target === hanging.url ? 'no answer within 1000 ms' : 'HTTP 500: receiver down');
+      expect(row.last_error).toBe(row.target === hanging.url ? 'no answer within 1000 ms' : 'HTTP 500, 13 bytes: receiver down');
     }
     const listed = await listDeliveries(harness.db, model);
     expect(listed.filter((d) => d.target === hanging.url).every((d) => d.status === 'failing' && d.sink === 'webhook')).toBe(true);
-    expect(listed.find((d) => d.incidentKey === dedupKey && d.event === 'drift_resolved' && d.sink === 'pagerduty')?.status).toBe('delivered');
+    expect(listed.find((d) => d.incidentKey === dedupKey && d.event === 'drift_resolved' && d.target.startsWith('pagerduty:DW_TEST_PD_KEY@'))?.status).toBe('delivered');
     expect(rows.map((r) => r.event).sort()).toEqual(
       ['drift_detected', 'drift_detected', 'drift_resolved', 'drift_resolved', 'model_promoted', 'model_promoted', 'model_promoted', 'model_promoted'],
     );
   });
 
-  it('never puts a secret in workflow history or in the delivery records', async () => {
+  it('never puts a secret in workflow history, the delivery records, the activity error or the CLI, even from a receiver that echoes it', async () => {
+    const secrets = [HOOK_SECRET, PD_KEY, ECHO_HOOK_SECRET, ECHO_PD_KEY, slackUrl, ...SLACK_SEGMENTS];
+    const leaked = (text: string) => secrets.filter((secret) => text.includes(secret));
+    // The echoing receiver was sent the Slack path and the routing key, and answered with them.
+    await until('echoed deliveries', () => (echo.received.length >= 6 ? true : undefined));
+    expect(echo.received.some((r) => r.path === `/services/${SLACK_SEGMENTS.join('/')}`)).toBe(true);
+    expect(echo.received.some((r) => r.json.routing_key === ECHO_PD_KEY)).toBe(true);
+
     const handles = [harness.client.workflow.getHandle(monitorWorkflowId(INCIDENT_MODEL)), harness.client.workflow.getHandle(monitorWorkflowId(RETRAIN_MODEL))];
     for (const model of [INCIDENT_MODEL, RETRAIN_MODEL]) {
       for (const run of (await listRetrains(harness.db, model)).filter((r) => r.id !== COOLDOWN_FIXTURE)) handles.push(harness.client.workflow.getHandle(run.workflowId, run.id));
     }
     expect(handles.length).toBeGreaterThanOrEqual(5);
-    for (const handle of handles) {
-      const history = JSON.stringify(await handle.fetchHistory());
-      expect(history).toContain('deliverAlert');
-      expect(history).not.toContain(HOOK_SECRET);
-      expect(history).not.toContain(PD_KEY);
+    const histories = await Promise.all(handles.map(async (handle) => JSON.stringify(await handle.fetchHistory())));
+    for (const history of histories) expect(history).toContain('deliverAlert');
+    // The echo routes' failures are in the retrain model's histories, masked.
+    expect(histories.some((history) => history.includes('alert delivery failed') && history.includes('slack:$DW_TEST_SLACK_URL: HTTP 403'))).toBe(true);
+    expect(leaked(histories.join('\n'))).toEqual([]);
+
+    const records = (await harness.db.query<{ target: string; last_error: string | null }>('SELECT * FROM alert_deliveries')).rows;
+    const echoTargets = [echo.url, 'slack:$DW_TEST_SLACK_URL', `pagerduty:DW_TEST_ECHO_PD_KEY@${new URL(echo.url).host}`];
+    for (const target of echoTargets) {
+      expect(records.find((r) => r.target === target)?.last_error, target).toMatch(/^HTTP (403|500), \d+ bytes: \{"path":/);
     }
-    const records = JSON.stringify((await harness.db.query('SELECT * FROM alert_deliveries')).rows);
-    expect(records).not.toContain(HOOK_SECRET);
-    expect(records).not.toContain(PD_KEY);
+    // What the receiver echoed is kept, but not the secrets in it.
+    expect(records.find((r) => r.target === 'slack:$DW_TEST_SLACK_URL')?.last_error).toMatch(/^HTTP 403, \d+ bytes: \{"path":"\*\*\*"/);
+    expect(records.find((r) => r.target === echoTargets[2])?.last_error).toContain('{\\"routing_key\\":\\"***\\"');
+    expect(leaked(JSON.stringify(records))).toEqual([]);
+
+    // The delivery activity itself, called as the worker calls it: its error masks what the receiver echoed.
+    const activities = deliveryActivities();
+    const request: AlertRequest = {
+      alertKey: `direct-${randomUUID()}`, modelName: RETRAIN_MODEL, event: 'retrain_failed', severity: 'error', summary: 'direct delivery',
+      details: {}, workflowId: 'direct', runId: 'direct',
+    };
+    const error = await new MockActivityEnvironment().run(activities.deliverAlert, request).then(() => null, (err: unknown) => err as Error);
+    expect(error?.message).toMatch(/^alert delivery failed: /);
+    expect(error?.message).toContain('***');
+    expect(leaked(`${error?.message}\n${error?.stack}`)).toEqual([]);
+
+    const cli = async (...args: string[]) => (await execFileAsync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['src/cli.ts', ...args], {
+      cwd: ROOT, timeout: 120_000, env: harness.processEnv(),
+    })).stdout;
+    const shown = `${await cli('alerts', RETRAIN_MODEL, '--limit', '200')}\n${await cli('alerts', RETRAIN_MODEL, '--json', '--limit', '200')}`;
+    expect(shown).toContain('slack:$DW_TEST_SLACK_URL');
+    expect(leaked(shown)).toEqual([]);
+  });
+
+  it('refuses a destination that resolves to a loopback address the route does not list, once and clearly', async () => {
+    const model = 'alerts-refused';
+    // localhost resolves to 127.0.0.1 only when the alert is sent; the config cannot know it.
+    const localhostUrl = plain.url.replace('127.0.0.1', 'localhost');
+    await harness.registerModel(parseModelConfig(`${testModelYaml(model)}
+alerts:
+  - { type: webhook, url: ${localhostUrl}, allowInsecureHosts: [localhost] }
+`, '<alerts refused>'));
+    const before = plain.received.length;
+    const activities = deliveryActivities();
+    const request: AlertRequest = {
+      alertKey: `refused-${randomUUID()}`, modelName: model, event: 'model_promoted', severity: 'info', summary: 'refused', details: {}, workflowId: 'w', runId: 'r',
+    };
+    const error = await new MockActivityEnvironment().run(activities.deliverAlert, request).then(() => null, (err: unknown) => err);
+    const [delivery, ...others] = await listDeliveries(harness.db, model);
+    expect(others).toEqual([]);
+    expect(delivery).toMatchObject({ target: localhostUrl, status: 'failing', attempts: 1 });
+    // Whichever loopback address the resolver gives first.
+    expect(delivery!.lastError).toMatch(/^refused: localhost resolves to (127\.0\.0\.1|::1), a loopback address; add '(127\.0\.0\.1|::1)' to alerts\[0\]\.allowPrivateHosts to allow it$/);
+    expect(error).toBeInstanceOf(ApplicationFailure);
+    expect(error).toMatchObject({ nonRetryable: true, type: 'RefusedDestinationError', message: `alert delivery failed: ${localhostUrl}: ${delivery!.lastError}` });
+    expect(plain.received.length).toBe(before);
   });
 });

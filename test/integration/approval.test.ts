@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseModelConfig } from '../../src/config';
-import { listAliasHistory, listVersions } from '../../src/store/registry';
+import { listAliasHistory, listAliases, listVersions } from '../../src/store/registry';
+import { listRetrains } from '../../src/store/retrains';
 import {
   approveUpdate,
   rejectUpdate,
@@ -113,4 +114,27 @@ it('rejects on a person\'s reject, and on timeout when configured so', async () 
     if (found.length === 0) await new Promise((resolve) => setTimeout(resolve, 500));
   }
   expect(found).toEqual([retrainWorkflowId(rejected)]);
+});
+
+it('cleans up when cancelled while the challenger awaits approval: version cancelled, alias freed, claim released, alerted', async () => {
+  const model = 'cancel-me';
+  await register(model, '{ required: true, timeout: 1h }');
+  const handle = await startRetrain(model);
+  await awaitingApproval(handle);
+  expect(await listAliases(harness.db, model)).toEqual({ challenger: 1 });
+
+  await handle.cancel();
+  await expect(handle.result()).rejects.toThrow(/cancelled/);
+  expect((await listVersions(harness.db, model)).map((v) => [v.version, v.status])).toEqual([[1, 'cancelled']]);
+  expect(await listAliases(harness.db, model)).toEqual({});
+  const reason = "cancelled at stage 'awaiting_approval'";
+  expect((await listAliasHistory(harness.db, model)).map((h) => [h.alias, h.fromVersion, h.toVersion, h.reason])).toEqual([
+    ['challenger', null, 1, 'trained'], ['challenger', 1, null, `its retrain ${reason}`],
+  ]);
+  expect(await listRetrains(harness.db, model)).toMatchObject([{ status: 'cancelled', closedReason: reason }]);
+  // The workflow alerts before it closes.
+  expect(webhook.received.filter((a) => a.model === model && a.event === 'retrain_cancelled').map((a) => a.summary)).toEqual([
+    expect.stringContaining(`${reason}. Its candidate v1 is cancelled and the challenger alias is free.`),
+  ]);
+  await expect(handle.executeUpdate(approveUpdate, { args: [{ version: 1, approver: 'alice' }] })).rejects.toThrow(/already completed/);
 });

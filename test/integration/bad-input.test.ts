@@ -1,9 +1,12 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, parseModelConfig } from '../../src/config';
-import { ingestRows } from '../../src/ingest/ingest';
+import { CsvParseError } from '../../src/ingest/csv';
+import { ingestFile, ingestRows, MAX_REJECTIONS_LISTED } from '../../src/ingest/ingest';
 import { listRetrains } from '../../src/store/retrains';
 import { retrainWorkflowId } from '../../workflows/definitions';
 import type { retrainWorkflow } from '../../workflows';
@@ -116,5 +119,127 @@ describe('bad input gets a clear error and loses nothing', () => {
     expect(activityFailure?.cause?.type).toBe('CorruptArtifactError');
     expect(activityFailure?.cause?.message).toMatch(/weights\.bin has sha256 .* but MANIFEST\.sha256 records/);
     expect(webhook.received.filter((a) => a.event === 'retrain_failed').at(-1)?.summary).toMatch(/stage 'evaluating'.*weights\.bin/);
+  });
+});
+
+describe('a file is streamed in; each bad row is rejected alone and every valid row is kept', () => {
+  const FILE_MODEL = 'bad-files';
+  const COLUMNS = ['event_time', 'x1', 'x2', 'x3', 'segment', 'label'];
+  let dir: string;
+
+  const csvLine = (row: Record<string, unknown>) => COLUMNS.map((column) => String(row[column])).join(',');
+  const storedRows = async () =>
+    Number((await harness.db.query<{ n: string }>('SELECT count(*) AS n FROM feature_rows WHERE model_name = $1', [FILE_MODEL])).rows[0]?.n);
+  const batches = async () =>
+    (await harness.db.query<{ accepted: number; rejected: number }>(
+      'SELECT accepted, rejected FROM ingest_batches WHERE model_name = $1 ORDER BY created_at', [FILE_MODEL],
+    )).rows;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'driftwatch-bad-files-'));
+    await harness.registerModel(testModelConfig(FILE_MODEL, webhook.url));
+  });
+
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('CSV: a short row, a long row, numbers that overflow and a NUL are rejected by row number and field; the other rows are stored', async () => {
+    const rows = syntheticRows({ start: '2026-05-01T00:00:00Z', rows: 10, seed: 51 });
+    const lines = rows.map(csvLine);
+    lines[2] = lines[2]!.split(',').slice(0, 2).join(',');
+    lines[4] = `${lines[4]},surplus`;
+    lines[6] = csvLine({ ...rows[6], x2: '1e999' });
+    lines[7] = csvLine({ ...rows[7], x3: '9'.repeat(400) });
+    lines[8] = csvLine({ ...rows[8], label: 2 });
+    lines[9] = csvLine({ ...rows[9], segment: 'a\u0000b' });
+    const file = path.join(dir, 'rows.csv');
+    await writeFile(file, `${COLUMNS.join(',')}\n${lines.join('\n')}\n`);
+
+    const result = await ingestFile(harness.db, FILE_MODEL, file);
+    expect(result.accepted).toBe(4);
+    expect(result.rejected).toBe(6);
+    expect(result.rejections.map((r) => [r.rowNumber, r.field])).toEqual([[3, 'x2'], [5, '(row)'], [7, 'x2'], [8, 'x3'], [9, 'label'], [10, 'segment']]);
+    expect(result.rejections[0]?.reason).toBe('missing: the row has 2 field(s), the header 6');
+    expect(result.rejections[2]?.reason).toMatch(/^number out of range: beyond/);
+    expect(await storedRows()).toBe(4);
+    expect((await batches()).at(-1)).toEqual({ accepted: 4, rejected: 6 });
+    const stored = await harness.db.query<{ row_number: number; field: string; value: string }>(
+      'SELECT row_number, field, value FROM ingest_rejections WHERE batch_id = $1 ORDER BY id', [result.batchId],
+    );
+    expect(stored.rows.map((r) => [r.row_number, r.field])).toEqual([[3, 'x2'], [5, '(row)'], [7, 'x2'], [8, 'x3'], [9, 'label'], [10, 'segment']]);
+    // PostgreSQL text cannot hold the NUL that got the value refused, so it is stored escaped.
+    expect(stored.rows.at(-1)?.value).toBe('a\\u0000b');
+  });
+
+  it('JSON lines: a line that is not JSON and a label that overflows are rejected; the other rows are stored', async () => {
+    const before = await storedRows();
+    const rows = syntheticRows({ start: '2026-05-02T00:00:00Z', rows: 4, seed: 52 });
+    const lines = rows.map((row) => JSON.stringify(row));
+    lines[1] = '{"event_time": "2026-05-02T01:00:00Z", "x1": ';
+    lines[2] = lines[2]!.replace(/"label":\d/, '"label":1e999');
+    const file = path.join(dir, 'rows.jsonl');
+    await writeFile(file, `${lines.join('\n')}\n`);
+
+    const result = await ingestFile(harness.db, FILE_MODEL, file);
+    expect(result.rejections.map((r) => [r.rowNumber, r.field, r.reason])).toEqual([
+      [2, '(row)', expect.stringMatching(/^not valid JSON: /)],
+      [3, 'label', 'expected a finite number'],
+    ]);
+    expect(result.accepted).toBe(2);
+    expect(await storedRows()).toBe(before + 2);
+  });
+
+  it('a file whose record boundaries are in doubt (a quote that never closes) stores nothing, says where, and leaves the store usable', async () => {
+    const before = { rows: await storedRows(), batches: (await batches()).length };
+    const rows = syntheticRows({ start: '2026-05-03T00:00:00Z', rows: 3, seed: 53 });
+    const file = path.join(dir, 'unclosed.csv');
+    await writeFile(file, `${COLUMNS.join(',')}\n${csvLine(rows[0]!)}\n${csvLine({ ...rows[1], segment: '"a' })}\n${csvLine(rows[2]!)}\n`);
+
+    const failure = await ingestFile(harness.db, FILE_MODEL, file).then(() => null, (err: unknown) => err);
+    expect(failure).toBeInstanceOf(CsvParseError);
+    expect((failure as Error).message).toMatch(/^malformed CSV at line \d+: /);
+    expect(await storedRows()).toBe(before.rows);
+    expect((await batches()).length).toBe(before.batches);
+    const retried = await ingestRows(harness.db, FILE_MODEL, [rows[0]!]);
+    expect(retried.accepted).toBe(1);
+  });
+
+  it('a file with more rejections than are held at once keeps all of them, lists the first ones, and stores the rows in file order', async () => {
+    const before = await storedRows();
+    const rows = syntheticRows({ start: '2026-06-01T00:00:00Z', rows: 25_000, seed: 54 });
+    const lines = rows.map((row, index) => csvLine(index % 2 === 1 ? { ...row, x1: 'bad' } : row));
+    const file = path.join(dir, 'many.csv');
+    await writeFile(file, `${COLUMNS.join(',')}\n${lines.join('\n')}\n`);
+
+    const result = await ingestFile(harness.db, FILE_MODEL, file);
+    expect({ accepted: result.accepted, rejected: result.rejected, problems: result.problems }).toEqual({ accepted: 12_500, rejected: 12_500, problems: 12_500 });
+    expect(result.rejections).toHaveLength(MAX_REJECTIONS_LISTED);
+    expect(result.rejections.at(-1)?.rowNumber).toBe(2 * MAX_REJECTIONS_LISTED);
+    const stored = await harness.db.query<{ n: string }>('SELECT count(*) AS n FROM ingest_rejections WHERE batch_id = $1', [result.batchId]);
+    expect(Number(stored.rows[0]?.n)).toBe(12_500);
+    expect(await storedRows()).toBe(before + 12_500);
+    const order = await harness.db.query<{ in_order: boolean }>(
+      `SELECT bool_and(event_time > previous) AS in_order FROM (
+         SELECT event_time, lag(event_time) OVER (ORDER BY id) AS previous FROM feature_rows WHERE batch_id = $1) t`,
+      [result.batchId],
+    );
+    expect(order.rows[0]?.in_order).toBe(true);
+  });
+
+  it('without per-row foreign keys, a row still needs an ingest batch of its own model, and deleting a model deletes its rows', async () => {
+    const insertRow = (model: string, batchId: string) => harness.db.query(
+      `INSERT INTO feature_rows (model_name, event_time, features, label, batch_id) VALUES ($1, now(), '{}', NULL, $2)`, [model, batchId],
+    );
+    const { batchId } = await ingestRows(harness.db, FILE_MODEL, syntheticRows({ start: '2026-07-01T00:00:00Z', rows: 1, seed: 55 }));
+    await expect(insertRow(FILE_MODEL, randomUUID())).rejects.toMatchObject({ code: '23503' });
+    await expect(insertRow(MODEL, batchId)).rejects.toMatchObject({ code: '23503' });
+    await expect(harness.db.query("UPDATE feature_rows SET model_name = $1 WHERE batch_id = $2", [MODEL, batchId])).rejects.toMatchObject({ code: '23503' });
+
+    await harness.registerModel(testModelConfig('short-lived', webhook.url));
+    await ingestRows(harness.db, 'short-lived', syntheticRows({ start: '2026-07-01T00:00:00Z', rows: 3, seed: 56 }));
+    await harness.db.query('DELETE FROM models WHERE name = $1', ['short-lived']);
+    const left = await harness.db.query<{ n: string }>("SELECT count(*) AS n FROM feature_rows WHERE model_name = 'short-lived'");
+    expect(Number(left.rows[0]?.n)).toBe(0);
   });
 });

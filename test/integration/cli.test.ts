@@ -24,11 +24,15 @@ let dir: string;
 interface CliRun { code: number; stdout: string; stderr: string }
 
 async function cli(...args: string[]): Promise<CliRun> {
+  return cliWithEnv({}, ...args);
+}
+
+async function cliWithEnv(env: NodeJS.ProcessEnv, ...args: string[]): Promise<CliRun> {
   try {
     const { stdout, stderr } = await execFileAsync(TSX, ['src/cli.ts', ...args], {
       cwd: ROOT,
       timeout: 170_000,
-      env: { ...harness.processEnv(), DRIFTWATCH_HOME: path.join(dir, 'home') },
+      env: { ...harness.processEnv(), DRIFTWATCH_HOME: path.join(dir, 'home'), ...env },
     });
     return { code: 0, stdout, stderr };
   } catch (err) {
@@ -74,6 +78,16 @@ describe('the driftwatch command line', () => {
     expect(run.stderr).toContain(`driftwatch: invalid model config ${file}`);
     expect(run.stderr).toContain("monitoring.windw: unknown key 'windw'; did you mean 'window'?");
     expect(run.stdout).toBe('');
+  });
+
+  it('refuses a config file over the size limit before parsing it, naming the file and the limit', async () => {
+    const file = path.join(dir, 'large.yaml');
+    const yaml = testModelYaml(MODEL);
+    await writeFile(file, yaml);
+    const run = await cliWithEnv({ DRIFTWATCH_CONFIG_MAX_BYTES: String(yaml.length - 1) }, 'models', 'register', file);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`driftwatch: invalid model config ${file}`);
+    expect(run.stderr).toContain(`the file has ${Buffer.byteLength(yaml)} bytes, over the ${yaml.length - 1}-byte limit for config files (DRIFTWATCH_CONFIG_MAX_BYTES raises it)`);
   });
 
   it('registers a good config', async () => {

@@ -168,6 +168,8 @@ export function testModelYaml(
   model: string,
   options: {
     cooldown?: string; webhooks?: string[]; tuning?: string; task?: 'binary_classification' | 'multiclass_classification'; linearFallback?: boolean;
+    /** More keys of the `retrain` block, as YAML lines indented by two spaces. */
+    retrain?: string;
   } = {},
 ): string {
   const webhooks = options.webhooks ?? [];
@@ -196,12 +198,18 @@ retrain:
   cooldown: ${options.cooldown ?? '1h'}
   trainingWindow: 30d
   holdoutFraction: 0.25
-  minTrainingRows: 100
+  minTrainingRows: 100${options.retrain ?? ''}
 qualityGate:
   linearFallback: ${options.linearFallback ?? false}
 tuning:${tuning}
-${webhooks.length > 0 ? 'alerts:\n' : ''}${webhooks.map((url) => `  - type: webhook\n    url: ${url}\n`).join('')}`;
+${webhooks.length > 0 ? 'alerts:\n' : ''}${webhooks.map((url) => `  - { type: webhook, url: ${url}, ${LOCAL_RECEIVER_POLICY} }\n`).join('')}`;
 }
+
+/**
+ * Route keys (YAML flow style) that let an alert route reach a receiver of these tests: plain
+ * http to 127.0.0.1, which the outbound policy refuses unless a route lists it.
+ */
+export const LOCAL_RECEIVER_POLICY = 'allowInsecureHosts: [127.0.0.1], allowPrivateHosts: [127.0.0.1]';
 
 export function testModelConfig(
   model: string,

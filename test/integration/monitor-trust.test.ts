@@ -9,7 +9,7 @@ import { ingestRows } from '../../src/ingest/ingest';
 import { runDriftCheck } from '../../src/monitoring/drift-check';
 import { createDriftCheckStore } from '../../src/store/drift-check-store';
 import type { RetrainResult } from '../../workflows/definitions';
-import { startHarness, startWebhookReceiver, testModelConfig, testModelYaml, type Harness, type WebhookReceiver } from './harness';
+import { LOCAL_RECEIVER_POLICY, startHarness, startWebhookReceiver, testModelConfig, testModelYaml, type Harness, type WebhookReceiver } from './harness';
 import { seasonalDailyRows, syntheticRows } from './synthetic';
 
 let harness: Harness;
@@ -124,7 +124,7 @@ it('rows that arrive late inside an already-checked window make the next check r
 
 it('a monitor whose window cannot hold minRows says not_measured, warns at ingest, and alerts once after blindAlertAfter checks', async () => {
   const model = 'blind';
-  await harness.registerModel(parseModelConfig(`${seasonalYaml(model, `alerts:\n  - { type: webhook, url: ${receiver.url} }`)}`
+  await harness.registerModel(parseModelConfig(`${seasonalYaml(model, `alerts:\n  - { type: webhook, url: ${receiver.url}, ${LOCAL_RECEIVER_POLICY} }`)}`
     .replace('window: 30d', 'window: 7d\n  blindAlertAfter: 3'), '<blind>'));
   const days = seasonalDailyRows({ start: '2021-01-01T12:00:00Z', days: 420, seed: 41 });
   const ingested = await ingestRows(harness.db, model, days.slice(0, 400), { source: 'test' });
@@ -157,7 +157,7 @@ async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<vo
 
 it('backs off while challengers keep failing and asks a person after three', async () => {
   const model = 'backoff';
-  await harness.registerModel(parseModelConfig(seasonalYaml(model, `alerts:\n  - { type: webhook, url: ${receiver.url} }`), '<backoff>'));
+  await harness.registerModel(parseModelConfig(seasonalYaml(model, `alerts:\n  - { type: webhook, url: ${receiver.url}, ${LOCAL_RECEIVER_POLICY} }`), '<backoff>'));
   await harness.ingest(model, seasonalDailyRows({ start: '2021-01-01T12:00:00Z', days: 730, seed: 51 }));
   expect((await harness.bootstrap(model)).outcome).toBe('promoted');
   // From 2023 the feed reports °F: every month drifts, and the most recent 200 days (the holdout)

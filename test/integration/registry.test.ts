@@ -1,6 +1,7 @@
 /**
- * The model registry under contention, on a real PostgreSQL: promotions racing each other, and a
- * rollback through the real rollback workflow on the real Temporal server.
+ * The model registry under contention, on a real PostgreSQL: promotions racing each other, and
+ * rollbacks through the real rollback workflow on the real Temporal server (forced to bring back a
+ * version a person rejected).
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -13,10 +14,11 @@ import {
   listVersions,
   promoteCandidate,
   registerCandidate,
+  rejectCandidate,
   setUserAlias,
   type PromotionOutcome,
 } from '../../src/store/registry';
-import { rollbackWorkflowId, type RollbackResult } from '../../workflows/definitions';
+import { rollbackWorkflowId, type RollbackInput, type RollbackResult } from '../../workflows/definitions';
 import { startHarness, testModelConfig, type Harness } from './harness';
 import { syntheticRows } from './synthetic';
 
@@ -45,6 +47,12 @@ async function candidate(): Promise<{ version: number; retrainId: string }> {
     artifact,
   });
   return { version, retrainId };
+}
+
+function rollback(input: Omit<RollbackInput, 'modelName'>): Promise<RollbackResult> {
+  return harness.client.workflow.execute('rollbackWorkflow', {
+    taskQueue: harness.taskQueue, workflowId: rollbackWorkflowId(MODEL), args: [{ modelName: MODEL, ...input }],
+  });
 }
 
 beforeAll(async () => {
@@ -95,11 +103,8 @@ it('rolls the champion back through the rollback workflow, records who and why, 
   const previous = history.filter((h) => h.alias === 'champion').at(-1)!.fromVersion!;
   const pending = await candidate();
 
-  const rollback = (input: object) => harness.client.workflow.execute('rollbackWorkflow', {
-    taskQueue: harness.taskQueue, workflowId: rollbackWorkflowId(MODEL), args: [{ modelName: MODEL, ...input }],
-  }) as Promise<RollbackResult>;
   const result = await rollback({ requestedBy: 'on-call', reason: 'v-new breaks checkout' });
-  expect(result).toEqual({ outcome: 'rolled_back', modelName: MODEL, from: before.champion, to: previous });
+  expect(result).toEqual({ outcome: 'rolled_back', modelName: MODEL, from: before.champion, to: previous, forcedOver: null });
   expect((await listAliases(harness.db, MODEL)).champion).toBe(previous);
   expect((await listAliasHistory(harness.db, MODEL)).at(-1)).toMatchObject({
     alias: 'champion', fromVersion: before.champion, toVersion: previous, actor: 'on-call', reason: 'v-new breaks checkout',
@@ -135,4 +140,37 @@ it('moves user-defined aliases with history, and keeps champion and challenger t
   await expect(setUserAlias(harness.db, { modelName: MODEL, alias: 'champion', version: 1, move })).rejects.toThrow(/moved by retrains and rollbacks only/);
   await expect(setUserAlias(harness.db, { modelName: MODEL, alias: 'Canary!', version: 1, move })).rejects.toThrow(/alias 'Canary!'/);
   await expect(setUserAlias(harness.db, { modelName: MODEL, alias: 'canary', version: 999, move })).rejects.toThrow(/has no version 999/);
+});
+
+it('brings back a version a person rejected only when forced with a reason, and records who forced it, why, and what it overrode', async () => {
+  const { champion } = await listAliases(harness.db, MODEL);
+  const turnedDown = await candidate();
+  await rejectCandidate(harness.db, {
+    modelName: MODEL, version: turnedDown.version, retrainId: turnedDown.retrainId, workflowId: `retrain-${turnedDown.retrainId}`,
+    decision: {
+      promote: false, reasons: ['improved log_loss by 0.02', 'rejected by alice: flags every order from Lisbon'],
+      approval: { status: 'rejected', by: 'alice', reason: 'flags every order from Lisbon', at: '2026-02-01T00:00:00.000Z' },
+    },
+  });
+  const why = 'was rejected by alice (flags every order from Lisbon)';
+
+  await expect(rollback({ requestedBy: 'bob', toVersion: turnedDown.version })).rejects.toMatchObject({
+    cause: { cause: { type: 'RollbackError', message: expect.stringContaining(`v${turnedDown.version} of '${MODEL}' ${why}; a rollback to it must be forced, with a reason`) } },
+  });
+  await expect(rollback({ requestedBy: 'bob', toVersion: turnedDown.version, force: true })).rejects.toMatchObject({
+    cause: { type: 'InvalidRollbackInput', message: expect.stringContaining('a forced rollback needs a reason') },
+  });
+  expect((await listAliases(harness.db, MODEL)).champion).toBe(champion);
+
+  const reason = 'the Lisbon flags are a known feed problem; v1 misses fraud';
+  expect(await rollback({ requestedBy: 'bob', toVersion: turnedDown.version, force: true, reason })).toEqual({
+    outcome: 'rolled_back', modelName: MODEL, from: champion, to: turnedDown.version, forcedOver: why,
+  });
+  expect((await listVersions(harness.db, MODEL)).find((v) => v.version === turnedDown.version)?.status).toBe('champion');
+  expect((await listAliasHistory(harness.db, MODEL)).at(-1)).toMatchObject({
+    alias: 'champion', fromVersion: champion, toVersion: turnedDown.version, actor: 'bob', reason, forcedOver: why, workflowId: rollbackWorkflowId(MODEL),
+  });
+
+  // The version it replaced served as champion: it comes back without force.
+  expect(await rollback({ requestedBy: 'bob', toVersion: champion! })).toMatchObject({ outcome: 'rolled_back', to: champion, forcedOver: null });
 });

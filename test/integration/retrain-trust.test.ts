@@ -8,7 +8,7 @@ import { parseModelConfig } from '../../src/config';
 import { listVersions } from '../../src/store/registry';
 import { createRng } from '../../src/tuning/random';
 import { retrainWorkflowId, type RetrainResult } from '../../workflows/definitions';
-import { startHarness, startWebhookReceiver, testModelYaml, type Harness, type WebhookReceiver } from './harness';
+import { LOCAL_RECEIVER_POLICY, startHarness, startWebhookReceiver, testModelYaml, type Harness, type WebhookReceiver } from './harness';
 import { syntheticRows } from './synthetic';
 
 let harness: Harness;
@@ -45,7 +45,7 @@ tuning:
   trials: 2
   parallelism: 2
 alerts:
-  - { type: webhook, url: ${receiver.url} }
+  - { type: webhook, url: ${receiver.url}, ${LOCAL_RECEIVER_POLICY} }
 `, '<constant>'));
   const rng = createRng(5);
   await harness.ingest(model, Array.from({ length: 600 }, (_, i) => ({

@@ -169,7 +169,8 @@ describe('parseModelConfig defaults', () => {
     expect(config.driftRule).toEqual({ minDriftedShare: 0.5, anyPsiAtLeast: 0.25, weights: {} });
     expect(config.features[0]!.drift).toEqual({ test: 'psi', threshold: null });
     expect(config.alerts[0]!.events).toEqual([
-      'drift_detected', 'retrain_failed', 'model_promoted', 'model_rejected', 'approval_required', 'monitor_blind', 'retraining_not_helping',
+      'drift_detected', 'retrain_failed', 'retrain_cancelled', 'model_promoted', 'model_rejected', 'approval_required', 'monitor_blind',
+      'retraining_not_helping',
     ]);
   });
 
@@ -208,7 +209,7 @@ describe('parseModelConfig defaults', () => {
   });
 
   it('does not share default arrays between configs', () => {
-    const yaml = minimalWith({ alerts: [{ type: 'webhook', url: 'http://127.0.0.1:1/x' }] });
+    const yaml = minimalWith({ alerts: [{ type: 'webhook', url: 'https://hooks.example.test/x' }] });
     const first = parseModelConfig(yaml, '<inline>');
     first.alerts[0]!.events.pop();
     first.tuning.space.dropout = { type: 'float', min: 0, max: 0.9 };
@@ -229,7 +230,7 @@ describe('the example config', () => {
       monitoring: { window: { kind: 'rows', rows: 90 }, schedule: { every: '1h' } },
       tuning: { trials: 6, parallelism: 2 },
       promotion: { metric: 'log_loss', minImprovement: 0.01 },
-      alerts: [{ type: 'webhook', url: 'http://127.0.0.1:9999/driftwatch' }],
+      alerts: [{ type: 'webhook', url: 'http://127.0.0.1:9999/driftwatch', allowInsecureHosts: ['127.0.0.1'], allowPrivateHosts: ['127.0.0.1'] }],
     });
     expect(config.features.map((feature) => [feature.name, feature.kind])).toEqual([
       ['temp_max', 'numeric'],

@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseModelConfig, type ModelConfig } from '../../src/config';
-import { CsvParseError, parseCsv } from '../../src/ingest/csv';
-import { validateRows } from '../../src/ingest/validate-rows';
+import { CsvParseError, parseCsv, readCsvRows } from '../../src/ingest/csv';
+import { MAX_JSON_LINE_BYTES, readJsonLines } from '../../src/ingest/json-lines';
+import { validateRows, type SourceRow } from '../../src/ingest/validate-rows';
+import { MAX_ABS_REGRESSION_LABEL, MAX_CLASS_COUNT } from '../../src/training/labels';
 
 function configFor(task: ModelConfig['task']): ModelConfig {
   return parseModelConfig(
@@ -206,6 +209,108 @@ describe('validateRows', () => {
     const { valid } = validateRows(config, [{ date: '2012-01-01' }]);
     expect(valid[0]!.features).toEqual({ constructor: null });
   });
+
+  describe('numbers that would not keep their value', () => {
+    const overflow = /^number out of range: beyond ±1\.80e\+308 \(the largest double\), it would become infinity$/;
+
+    it.each([
+      ['1e999', '1e999'],
+      ['-1e999', '-1e999'],
+      ['a 400-digit integer', '9'.repeat(400)],
+      ['a 310-digit decimal', `-${'1'.repeat(310)}.5`],
+    ])('rejects %s, which overflows to infinity, as a feature and as a label', (_description, text) => {
+      const { valid, rejected } = validateRows(regressor, [{ date: '2012-01-01', temp_max: text, rain: text }], { firstRowNumber: 7 });
+      expect(valid).toEqual([]);
+      const quoted = text.length > 200 ? `${text.slice(0, 200)}…` : text;
+      expect(rejected.map((r) => [r.rowNumber, r.field, r.value])).toEqual([[7, 'temp_max', quoted], [7, 'rain', quoted]]);
+      for (const rejection of rejected) expect(rejection.reason).toMatch(overflow);
+    });
+
+    it('rejects text that underflows to 0, and keeps an exact zero and the smallest doubles', () => {
+      const { valid, rejected } = validateRows(regressor, [
+        { date: '2012-01-01', temp_max: '1e-400' },
+        { date: '2012-01-02', temp_max: '-0.000e-999' },
+        { date: '2012-01-03', temp_max: '5e-324' },
+        { date: '2012-01-04', temp_max: '0e5' },
+      ]);
+      expect(rejected).toEqual([{
+        rowNumber: 1, field: 'temp_max', value: '1e-400',
+        reason: 'number out of range: nearer to 0 than 4.9e-324 (the smallest double), it would become 0',
+      }]);
+      expect(valid.map((row) => row.features.temp_max)).toEqual([-0, 5e-324, 0]);
+    });
+
+    it('rejects non-finite numbers given as numbers (a JSON 1e999 parses to Infinity), naming them', () => {
+      const { rejected } = validateRows(regressor, [
+        { date: '2012-01-01', temp_max: JSON.parse('1e999') as number },
+        { date: '2012-01-02', temp_max: Number.NaN },
+      ]);
+      expect(rejected).toEqual([
+        { rowNumber: 1, field: 'temp_max', reason: 'expected a finite number', value: 'Infinity' },
+        { rowNumber: 2, field: 'temp_max', reason: 'expected a finite number', value: 'NaN' },
+      ]);
+    });
+
+    it('keeps a long integer feature as its nearest double: rounding is not a lost value', () => {
+      const { valid } = validateRows(regressor, [{ date: '2012-01-01', temp_max: '12345678901234567890123' }]);
+      expect(valid[0]?.features.temp_max).toBe(1.2345678901234568e22);
+    });
+
+    it('rejects a regression label that training cannot compute with (float32: its square would overflow too), and keeps the bound', () => {
+      const { valid, rejected } = validateRows(regressor, [
+        { date: '2012-01-01', rain: '1e308' },
+        { date: '2012-01-02', rain: -1e39 },
+        { date: '2012-01-03', rain: String(MAX_ABS_REGRESSION_LABEL) },
+        { date: '2012-01-04', rain: '-1e38' },
+      ]);
+      const reason = 'regression label out of range: models compute in float32, so |y| must be at most 1e+38';
+      expect(rejected).toEqual([
+        { rowNumber: 1, field: 'rain', reason, value: '1e308' },
+        { rowNumber: 2, field: 'rain', reason, value: '-1e+39' },
+      ]);
+      expect(valid.map((row) => row.label)).toEqual([1e38, -1e38]);
+    });
+
+    it('rejects a class index at or above the class bound, and keeps the largest allowed', () => {
+      const { valid, rejected } = validateRows(multiclass, [
+        { date: '2012-01-01', rain: '999999' },
+        { date: '2012-01-02', rain: MAX_CLASS_COUNT },
+        { date: '2012-01-03', rain: String(MAX_CLASS_COUNT - 1) },
+        { date: '2012-01-04', rain: '1e999' },
+      ]);
+      expect(rejected).toEqual([
+        {
+          rowNumber: 1, field: 'rain', value: '999999',
+          reason: 'class index 999999 is beyond 999: a multiclass_classification model has at most 1000 classes (0..999)',
+        },
+        {
+          rowNumber: 2, field: 'rain', value: '1000',
+          reason: 'class index 1000 is beyond 999: a multiclass_classification model has at most 1000 classes (0..999)',
+        },
+        expect.objectContaining({ rowNumber: 4, field: 'rain', reason: expect.stringMatching(/^number out of range: beyond/) }),
+      ]);
+      expect(valid.map((row) => row.label)).toEqual([MAX_CLASS_COUNT - 1]);
+    });
+  });
+
+  it('rejects categories PostgreSQL cannot store: a NUL character or an unpaired surrogate', () => {
+    const { valid, rejected } = validateRows(classifier, [
+      { date: '2012-01-01', weather: 'sun\u0000' },
+      { date: '2012-01-02', weather: 'rain\ud800' },
+      { date: '2012-01-03', weather: 'snow \ud83c\udf28' },
+    ]);
+    expect(rejected.map((r) => [r.rowNumber, r.field, r.reason])).toEqual([
+      [1, 'weather', 'contains a NUL character or an unpaired UTF-16 surrogate, which PostgreSQL cannot store'],
+      [2, 'weather', 'contains a NUL character or an unpaired UTF-16 surrogate, which PostgreSQL cannot store'],
+    ]);
+    expect(valid.map((row) => row.features.weather)).toEqual(['snow \ud83c\udf28']);
+  });
+
+  it('rejects year 0, which PostgreSQL does not have', () => {
+    expect(validateRows(classifier, [{ date: '0000-01-01' }]).rejected).toEqual([
+      { rowNumber: 1, field: 'date', reason: 'not a valid calendar date or time', value: '0000-01-01' },
+    ]);
+  });
 });
 
 describe('parseCsv', () => {
@@ -222,7 +327,7 @@ describe('parseCsv', () => {
   });
 
   it('rejects duplicate column names', () => {
-    expect(() => parseCsv('a,b,a\n1,2,3\n')).toThrow('malformed CSV at line 1: duplicate column \'a\' in the header');
+    expect(() => parseCsv('a,b,a\n1,2,3\n')).toThrow("malformed CSV header: duplicate column 'a'");
   });
 
   it('reads the vega-datasets seattle-weather table into rows the example config accepts', () => {
@@ -246,5 +351,109 @@ describe('parseCsv', () => {
       features: { temp_max: 10.6, temp_min: 2.8, wind: 4.5 },
       label: 1,
     });
+  });
+});
+
+async function collect(batches: AsyncIterable<SourceRow[]>): Promise<SourceRow[]> {
+  const collected: SourceRow[] = [];
+  for await (const batch of batches) collected.push(...batch);
+  return collected;
+}
+
+/** A stream in small chunks, so records and lines cross chunk boundaries as they do in a real file. */
+function streamOf(text: string, chunkSize = 7): Readable {
+  const bytes = Buffer.from(text);
+  const chunks: Buffer[] = [];
+  for (let start = 0; start < bytes.length; start += chunkSize) chunks.push(bytes.subarray(start, start + chunkSize));
+  return Readable.from(chunks);
+}
+
+describe('readCsvRows', () => {
+  const columns = ['date', 'temp_max', 'rain'];
+
+  it('streams the cells of the wanted columns by header name, numbering data rows from 1 and skipping empty lines', async () => {
+    const rows = await collect(readCsvRows(streamOf('\ufeffrain, date ,extra,temp_max\n\n1,2012-01-01,x, 12.5\n0,2012-01-02,y,NA\n'), columns));
+    expect(rows).toEqual([
+      { rowNumber: 1, cells: ['2012-01-01', '12.5', '1'] },
+      { rowNumber: 2, cells: ['2012-01-02', 'NA', '0'] },
+    ]);
+  });
+
+  it('reads a column missing from the header as undefined', async () => {
+    expect(await collect(readCsvRows(streamOf('date,rain\n2012-01-01,1\n'), columns))).toEqual([
+      { rowNumber: 1, cells: ['2012-01-01', undefined, '1'] },
+    ]);
+  });
+
+  it('rejects a short or long row alone, naming its row and the first missing field, and goes on', async () => {
+    const rows = await collect(readCsvRows(streamOf('date,temp_max,rain\n2012-01-01,1,0\n2012-01-02\n2012-01-03,3,1,9\n2012-01-04,4,1\n'), columns));
+    expect(rows).toEqual([
+      { rowNumber: 1, cells: ['2012-01-01', '1', '0'] },
+      { rowNumber: 2, unreadable: { rowNumber: 2, field: 'temp_max', reason: 'missing: the row has 1 field(s), the header 3' } },
+      { rowNumber: 3, unreadable: { rowNumber: 3, field: '(row)', reason: 'too many fields: the row has 4 field(s), the header 3' } },
+      { rowNumber: 4, cells: ['2012-01-04', '4', '1'] },
+    ]);
+  });
+
+  it('keeps a stray quote inside an unquoted field as text, for validation to reject', async () => {
+    const rows = await collect(readCsvRows(streamOf('date,temp_max,rain\n2012-01-01,1"2,0\n2012-01-02,"3,5",1\n'), columns));
+    expect(rows).toEqual([
+      { rowNumber: 1, cells: ['2012-01-01', '1"2', '0'] },
+      { rowNumber: 2, cells: ['2012-01-02', '3,5', '1'] },
+    ]);
+  });
+
+  it('stops with the line when the record boundaries are in doubt: a quote that never closes', async () => {
+    const rows = collect(readCsvRows(streamOf('date,temp_max,rain\n2012-01-01,1,0\n2012-01-02,"2,1\n2012-01-03,3,1\n'), columns));
+    await expect(rows).rejects.toThrow(CsvParseError);
+    await expect(collect(readCsvRows(streamOf('date,temp_max,rain\n2012-01-01,"1" x,0\n'), columns)))
+      .rejects.toThrow(/^malformed CSV at line 2: /);
+  });
+
+  it('refuses a header with a duplicate column', async () => {
+    await expect(collect(readCsvRows(streamOf('date,rain,date\n1,2,3\n'), columns))).rejects.toThrow("malformed CSV header: duplicate column 'date'");
+  });
+
+  it('passes on an error of the input stream', async () => {
+    const failing = new Readable({ read() { this.destroy(new Error('disk on fire')); } });
+    await expect(collect(readCsvRows(failing, columns))).rejects.toThrow('disk on fire');
+  });
+});
+
+describe('readJsonLines', () => {
+  const columns = ['date', 'temp_max', 'rain'];
+
+  it('streams objects as cells, skipping blank lines, with or without a final newline', async () => {
+    const text = '\ufeff{"date":"2012-01-01","temp_max":1.5,"rain":1,"extra":true}\r\n\n  \n{"rain":0,"date":"2012-01-02"}';
+    expect(await collect(readJsonLines(streamOf(text), columns))).toEqual([
+      { rowNumber: 1, cells: ['2012-01-01', 1.5, 1] },
+      { rowNumber: 2, cells: ['2012-01-02', undefined, 0] },
+    ]);
+  });
+
+  it('reads a "__proto__" key as the column it names, and inherited names as missing', async () => {
+    expect(await collect(readJsonLines(streamOf('{"__proto__":5,"date":"2012-01-01"}\n'), ['__proto__', 'constructor', 'date']))).toEqual([
+      { rowNumber: 1, cells: [5, undefined, '2012-01-01'] },
+    ]);
+  });
+
+  it('rejects a line that is not a JSON object as its row, and goes on', async () => {
+    const rows = await collect(readJsonLines(streamOf('{"date":"2012-01-01"}\n{"date":\n[1,2]\n{"date":"2012-01-04"}\n'), columns));
+    expect(rows).toEqual([
+      { rowNumber: 1, cells: ['2012-01-01', undefined, undefined] },
+      { rowNumber: 2, unreadable: { rowNumber: 2, field: '(row)', reason: expect.stringMatching(/^not valid JSON: /), value: '{"date":' } },
+      { rowNumber: 3, unreadable: { rowNumber: 3, field: '(row)', reason: 'expected a JSON object with one key per column', value: '[1,2]' } },
+      { rowNumber: 4, cells: ['2012-01-04', undefined, undefined] },
+    ]);
+  });
+
+  it('rejects a line over the limit without holding it, and goes on', async () => {
+    const long = `{"date":"${'x'.repeat(MAX_JSON_LINE_BYTES)}"}`;
+    const rows = await collect(readJsonLines(streamOf(`${long}\n{"rain":1}\n${long}`, 65_536), columns));
+    expect(rows).toEqual([
+      { rowNumber: 1, unreadable: { rowNumber: 1, field: '(row)', reason: `line longer than ${MAX_JSON_LINE_BYTES} bytes` } },
+      { rowNumber: 2, cells: [undefined, undefined, 1] },
+      { rowNumber: 3, unreadable: { rowNumber: 3, field: '(row)', reason: `line longer than ${MAX_JSON_LINE_BYTES} bytes` } },
+    ]);
   });
 });

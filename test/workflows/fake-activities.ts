@@ -8,6 +8,7 @@ import type { createTrainingActivities } from '../../activities/training';
 import type { RetrainBackoff } from '../../src/config';
 import type { MonitorPolicy } from '../../src/monitoring/drift-check';
 import type { AlertRequest } from '../../src/alerts/payload';
+import type { ReleasedClaim } from '../../src/policy/retrain-claims';
 import type { FeatureDriftSummary } from '../../workflows/definitions';
 
 type Orchestration = ReturnType<typeof createOrchestrationActivities>;
@@ -84,12 +85,16 @@ export interface FakeWorld {
   alerts(modelName: string): AlertRequest[];
   /** Retrains that reached claimRetrain, per model. */
   retrainsStarted(modelName: string): number;
+  /** Claims released by the retrains' own endings (failed, cancelled), per model. */
+  released(modelName: string): ReleasedClaim[];
 }
 
 export function createFakeWorld(): FakeWorld {
   const scripts = new Map<string, Check[]>();
   const alerts: AlertRequest[] = [];
   const retrains = new Map<string, number>();
+  const claims = new Map<string, { modelName: string; workflowId: string }>();
+  const released: ReleasedClaim[] = [];
   let versions = 1;
   const orchestration = {
     async computeDrift({ modelName }) {
@@ -97,8 +102,12 @@ export function createFakeWorld(): FakeWorld {
       if (!next) throw new Error(`no scripted check left for ${modelName}`);
       return next;
     },
-    async claimRetrain({ modelName }) {
+    async reconcileRetrainClaims() {
+      return null;
+    },
+    async claimRetrain({ retrainId, workflowId, modelName }) {
       retrains.set(modelName, (retrains.get(modelName) ?? 0) + 1);
+      claims.set(retrainId, { modelName, workflowId });
       return { claimed: true };
     },
     async planRetrain({ modelName }) {
@@ -124,6 +133,13 @@ export function createFakeWorld(): FakeWorld {
       throw new Error('the fake world never promotes');
     },
     async finishRetrain() {},
+    async releaseRetrainClaim({ retrainId, status, reason }) {
+      const claim = claims.get(retrainId);
+      if (!claim) return null;
+      const release: ReleasedClaim = { retrainId, ...claim, status, reason, withdrawnVersions: [] };
+      released.push(release);
+      return release;
+    },
     async deliverAlert(request) {
       alerts.push(request);
       return { delivered: 1, suppressed: 0, skipped: 0 };
@@ -146,5 +162,6 @@ export function createFakeWorld(): FakeWorld {
     },
     alerts: (modelName) => alerts.filter((a) => a.modelName === modelName),
     retrainsStarted: (modelName) => retrains.get(modelName) ?? 0,
+    released: (modelName) => released.filter((claim) => claim.modelName === modelName),
   };
 }

@@ -46,6 +46,23 @@ describe('sink bodies', () => {
     expect(body.blocks[4].elements[0].text).toContain('<https://reports.test/m/7|Drift report #7>');
   });
 
+  it("escapes Slack's markup characters in every text from configs and data, and cuts after escaping", () => {
+    const hostile = buildWebhookPayload({
+      ...drift,
+      summary: `Drift on <!channel> & <https://evil.test|your bank>: ${'<'.repeat(1500)}`,
+      details: { features: [{ feature: '<!here>', test: 'ks', scoreKind: 'p_value', score: 0.001, threshold: 0.05 }] },
+    }, { ...links, driftReport: 'https://reports.test/d?model=m&report=7' }, NOW);
+    const body = JSON.parse(slackRequest(sendable({ type: 'slack', url: 'https://hooks.slack.test/T/B/x' }), hostile).body);
+    expect(body.text).toMatch(/^:warning: Drift detected: m: Drift on &lt;!channel&gt; &amp; &lt;https:\/\/evil\.test\|your bank&gt;: (&lt;)+$/);
+    const summary: string = body.blocks[1].text.text;
+    expect(summary.length).toBeLessThanOrEqual(3000);
+    expect(summary).toMatch(/(&lt;)+…$/);
+    expect(body.blocks[3].text.text).toBe('• &lt;!here&gt;: ks p 0.001 (threshold 0.05)');
+    expect(body.blocks[4].elements[0].text).toContain('<https://reports.test/d?model=m&amp;report=7|Drift report #7>');
+    // Nothing Slack would read as a mention or a link is left outside the links driftwatch made.
+    expect(JSON.stringify(body.blocks).replaceAll(/<(http:\/\/ui\.test|https:\/\/reports\.test)[^<>]*>/g, '')).not.toMatch(/[<>]/);
+  });
+
   it('triggers and resolves PagerDuty with the incident dedup key', () => {
     const route = sendable({ type: 'pagerduty', url: 'https://events.pd.test/v2/enqueue', routingKeyEnv: 'PD' });
     const trigger = JSON.parse(pagerDutyRequest(route, payload, 'R0UT1NG').body);

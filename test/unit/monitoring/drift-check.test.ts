@@ -5,8 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseModelConfig, type ModelConfig } from '../../../src/config';
 import { buildReferenceProfile, tableFromRows, type ReferenceProfile } from '../../../src/drift';
+import { FEATURES_IN_RESULT } from '../../../src/monitoring/check-summary';
 import { runDriftCheck, type DriftCheckStore } from '../../../src/monitoring/drift-check';
-import type { DriftReportInput } from '../../../src/store/drift-reports';
+import { mayHold } from '../../../src/policy/drift-signature';
+import type { WrittenDriftReport } from '../../../src/store/drift-reports';
 import type { FeatureWindow } from '../../../src/store/feature-store';
 import { learnPerformanceReference, type PerformanceReference } from '../../../src/monitoring/performance';
 import { createRng } from '../../../src/tuning/random';
@@ -29,10 +31,12 @@ const championOfX = async (features: ReadonlyArray<Record<string, unknown>>) =>
 
 function memoryStore(
   config: ModelConfig, rows: Row[], referenceRows: Row[],
-  { performance = null, profile = buildReferenceProfile(config.features, tableFromRows(referenceRows.map((r) => r.features), ['x', 'y'])) }:
-  { performance?: PerformanceReference | null; profile?: ReferenceProfile } = {},
+  {
+    performance = null,
+    profile = buildReferenceProfile(config.features, tableFromRows(referenceRows.map((r) => r.features), config.features.map((f) => f.name))),
+  }: { performance?: PerformanceReference | null; profile?: ReferenceProfile } = {},
 ) {
-  const reports: Array<DriftReportInput & { id: number }> = [];
+  const reports: WrittenDriftReport[] = [];
   const inWindow = (w: FeatureWindow) => rows
     .filter((r) => r.time > Date.parse(w.start) && r.time <= Date.parse(w.end) && r.id <= Number(w.asOfRowId))
     .sort((a, b) => a.time - b.time || a.id - b.id);
@@ -81,9 +85,11 @@ function memoryStore(
     performanceReference: async () => performance,
     predict: async (_version, features) => championOfX(features),
     newestEventTimes: async (limit) => newestFirst(Infinity).slice(0, limit).map((r) => r.time),
+    reportOfCheck: async (checkId) => reports.find((r) => r.checkId === checkId) ?? null,
     async insertReport(report) {
-      reports.push({ ...report, id: reports.length + 1 });
-      return reports.length;
+      const written = { ...report, id: reports.length + 1, createdAt: new Date().toISOString() };
+      reports.push(written);
+      return written;
     },
     retrainBlocker: async () => null,
   };
@@ -142,6 +148,68 @@ describe('runDriftCheck', () => {
     // The widened check saw every row there is: the next one has nothing new.
     expect((await check(memory.store, model)).outcome).toBe('unchanged');
   });
+
+  it('reads a large window a column at a time, with the same result as a window read whole', async () => {
+    const model = config('monitoring: { window: 30d }');
+    const reference = dailyRows(1, '2023-01-01', 365, 1);
+    const all = [...reference, ...dailyRows(366, '2024-01-01', 60, 2, 0.3), { id: 500, time: Date.parse('2024-02-28T12:00:00Z'), features: { x: 0.5 } }];
+    const whole = memoryStore(model, all, reference);
+    const byColumn = memoryStore(model, all, reference);
+    byColumn.store.windowRows = () => Promise.reject(new Error('read column by column'));
+    const request = { source: 'test', checkedAt: '2025-01-01T00:00:00Z' };
+    expect(await runDriftCheck(byColumn.store, model, request, 0)).toEqual(await runDriftCheck(whole.store, model, request));
+  });
+
+  it('answers a retry of a check that wrote its report with that report\'s verdict; another check of the same rows is unchanged', async () => {
+    const model = config('monitoring: { window: 30d }');
+    const reference = dailyRows(1, '2023-01-01', 365, 1);
+    const memory = memoryStore(model, [...reference, ...dailyRows(366, '2024-01-01', 60, 2, 1)], reference);
+    const attempt = (checkId: string) => runDriftCheck(memory.store, model, { source: 'schedule', checkedAt: new Date().toISOString(), checkId });
+    const first = await attempt('monitor-m/run-1/7');
+    expect(first).toMatchObject({ outcome: 'checked', verdict: 'drift', reportId: 1 });
+    // The first attempt's result was lost after its report was written: the retry says what the report says.
+    const retry = await attempt('monitor-m/run-1/7');
+    expect(retry).toEqual({ ...first, checkedAt: memory.reports[0]!.createdAt });
+    // A later check is another activity: the same rows are unchanged.
+    expect(await attempt('monitor-m/run-1/8')).toMatchObject({ outcome: 'unchanged', reportId: 1 });
+    // Rows that arrive before a retry do not change what the retried check said; the next check sees them.
+    memory.rows.push(...dailyRows(2000, '2024-03-01', 5, 3));
+    expect(await attempt('monitor-m/run-1/7')).toMatchObject({ outcome: 'checked', reportId: 1, window: first.window });
+    expect(await attempt('monitor-m/run-1/9')).toMatchObject({ outcome: 'checked', reportId: 2 });
+    expect(memory.reports.map((r) => r.checkId)).toEqual(['monitor-m/run-1/7', 'monitor-m/run-1/9']);
+  });
+
+  it('returns a bounded summary of a model with 10,000 features, far below Temporal\'s 2 MB payload limit', async () => {
+    const names = Array.from({ length: 10_000 }, (_, i) => `feature_${String(i).padStart(5, '0')}`);
+    const model = parseModelConfig(`
+model: wide
+task: binary_classification
+label: label
+performance: null
+monitoring: { window: auto, windowRows: 30, minRows: 30 }
+features:
+${names.map((name) => `  - { name: ${name}, kind: numeric }`).join('\n')}
+`, '<wide>');
+    const rng = createRng(5);
+    // The second half of the features moves far out of its range in the window.
+    const wideRows = (firstId: number, count: number, shift: number): Row[] => Array.from({ length: count }, (_, i) => ({
+      id: firstId + i, time: Date.parse('2024-01-01') + (firstId + i) * DAY,
+      features: Object.fromEntries(names.map((name, f) => [name, rng() + (f >= 5_000 ? shift : 0)])),
+    }));
+    const reference = wideRows(1, 60, 0);
+    const { store, reports } = memoryStore(model, [...reference, ...wideRows(61, 30, 3)], reference);
+    const result = await runDriftCheck(store, model, { source: 'test', checkedAt: '2025-01-01T00:00:00Z', checkId: 'monitor-wide/run/1' });
+
+    const size = JSON.stringify(result).length;
+    expect(size).toBeLessThan(50_000);
+    expect(result.features).toHaveLength(FEATURES_IN_RESULT);
+    expect(result.features.every((f) => f.drifted)).toBe(true);
+    const drifted = reports[0]!.features.filter((f) => f.drifted).map((f) => f.feature);
+    expect(drifted.length).toBeGreaterThanOrEqual(5_000);
+    expect(result.featureCounts).toEqual({ total: 10_000, drifted: drifted.length, byStatus: { ok: 10_000 } });
+    expect(drifted.every((name) => mayHold(result.driftSignature!, name))).toBe(true);
+    expect(result.reasons.join('\n')).toMatch(/of 10000 features drifted .* and \d+ more/);
+  }, 60_000);
 
   it('compares with the same span one period earlier (seasonal), and falls back to the training window without such history', async () => {
     const model = config('monitoring: { window: 30d }\nreference: { mode: seasonal, period: 365d }');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FeatureDriftResult } from '../../../src/drift';
-import { evaluateDatasetDrift } from '../../../src/policy/dataset-drift';
+import { FEATURES_NAMED_IN_REASONS, evaluateDatasetDrift } from '../../../src/policy/dataset-drift';
 
 function feature(name: string, drifted: boolean, overrides: Partial<FeatureDriftResult> = {}): FeatureDriftResult {
   return {
@@ -64,5 +64,17 @@ describe('evaluateDatasetDrift', () => {
     expect(evaluateDatasetDrift([feature('a', true), feature('b', false, unmeasured), feature('c', false, unmeasured)], rule).verdict).toBe('drift');
     expect(evaluateDatasetDrift([feature('a', false), feature('b', false), feature('c', false, unmeasured)], rule).verdict).toBe('no_drift');
     expect(evaluateDatasetDrift([feature('a', false, unmeasured)], { ...rule, minMeasuredShare: 0.01 }).verdict).toBe('not_measured');
+  });
+
+  it('names at most FEATURES_NAMED_IN_REASONS features per kind of note on a model of 10,000 features', () => {
+    const features = Array.from({ length: 10_000 }, (_, i) => (i % 2 === 0
+      ? feature(`f${i}`, true, { psi: 0.4 })
+      : feature(`f${i}`, false, { measured: false, status: 'insufficient_data', score: null })));
+    const verdict = evaluateDatasetDrift(features, rule);
+    expect(verdict.verdict).toBe('drift');
+    expect(verdict.reasons).toHaveLength(2 * (FEATURES_NAMED_IN_REASONS + 1) + 1);
+    expect(verdict.reasons[FEATURES_NAMED_IN_REASONS]).toBe("… and 4980 more such feature notes (every feature's result is in the drift report)");
+    expect(verdict.reasons).toContain(`5000 of 5000 features drifted (100% ≥ 50%): ${Array.from({ length: 20 }, (_, i) => `f${2 * i}`).join(', ')} and 4980 more`);
+    expect(JSON.stringify(verdict.reasons).length).toBeLessThan(5_000);
   });
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { mayHold, signatureOf } from '../../../src/policy/drift-signature';
 import {
+  DRIFTED_FEATURES_NAMED,
   FRESH_BACKOFF,
   backoffCapMs,
   backoffDelayMs,
@@ -115,6 +117,40 @@ describe('retrain back-off', () => {
     expect(gateDriftRetrain(POLICY, again, check('2026-01-03T00:00:00Z', ['x3'])).gate.kind).toBe('backing_off');
   });
 
+  it('sees a newly drifting feature beyond the names a check carries, through its signature of every drifted feature', () => {
+    const many = Array.from({ length: 500 }, (_, i) => `f${i}`);
+    const opening = { ...check('2026-01-01T00:00:00.000Z', many.slice(0, 50)), driftSignature: signatureOf(many) };
+    let state = gateDriftRetrain(POLICY, FRESH_BACKOFF, opening).state;
+    state = recordRejectedRetrain(POLICY, state, rejected('2026-01-01T00:00:00.000Z')).state;
+    expect(state.driftedFeatures).toHaveLength(50);
+    // The same 500 features, with other top names: no change.
+    const same = { ...check('2026-01-02T00:00:00Z', many.slice(100, 150)), driftSignature: signatureOf(many) };
+    expect(gateDriftRetrain(POLICY, state, same).gate.kind).toBe('backing_off');
+    // One more feature drifts, outside the names the check carries (one whose bit no earlier feature took).
+    const newcomer = Array.from({ length: 100 }, (_, i) => `g${i}`).find((name) => !mayHold(state.driftSignature!, name))!;
+    const changed = { ...check('2026-01-02T00:00:00Z', many.slice(0, 50)), driftSignature: signatureOf([...many, newcomer]) };
+    const rearmed = gateDriftRetrain(POLICY, state, changed);
+    expect(rearmed.gate).toEqual({ kind: 'open', rearmedBy: { kind: 'new_drifted_features', features: [] } });
+    expect(describeRearmCause({ kind: 'new_drifted_features', features: [] })).toBe(
+      're-armed by a changed drift pattern: features that had not drifted in this incident now drift');
+  });
+
+  it('keeps the names it shows bounded however many features drift', () => {
+    let state = FRESH_BACKOFF;
+    for (let n = 0; n < 5; n += 1) {
+      const names = Array.from({ length: 50 }, (_, i) => `f${n}-${i}`);
+      state = gateDriftRetrain(POLICY, state, check('2026-01-01T00:00:00Z', names)).state;
+    }
+    expect(state.driftedFeatures).toHaveLength(DRIFTED_FEATURES_NAMED);
+    expect(mayHold(state.driftSignature!, 'f4-49')).toBe(true);
+  });
+
+  it('reads the incident state of an earlier version, which named every drifted feature and had no signature', () => {
+    const earlier: RetrainBackoffState = { rejected: [rejected('2026-01-01T00:00:00.000Z')], driftedFeatures: ['x1', 'x2'], askedPerson: false };
+    expect(gateDriftRetrain(POLICY, earlier, check('2026-01-02T00:00:00Z', ['x2'])).gate.kind).toBe('backing_off');
+    expect(gateDriftRetrain(POLICY, earlier, check('2026-01-02T00:00:00Z', ['x3'])).gate).toMatchObject({ rearmedBy: { features: ['x3'] } });
+  });
+
   it('a feature that stops drifting and drifts again is no change', () => {
     const state = afterRejections(1);
     expect(gateDriftRetrain(POLICY, state, check('2026-01-02T00:00:00Z', [])).gate.kind).toBe('backing_off');
@@ -124,7 +160,7 @@ describe('retrain back-off', () => {
   it('re-arms on a manual request, keeping the incident\'s drifted features', () => {
     const askedPerson = afterRejections(3);
     const rearmed = rearmManually(askedPerson);
-    expect(rearmed).toEqual({ rejected: [], driftedFeatures: ['x1'], askedPerson: false });
+    expect(rearmed).toMatchObject({ rejected: [], driftedFeatures: ['x1'], askedPerson: false });
     expect(gateDriftRetrain(POLICY, rearmed, check('2026-01-01T00:00:00Z')).gate.kind).toBe('open');
   });
 

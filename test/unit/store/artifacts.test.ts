@@ -324,6 +324,17 @@ describe('checkpoints', () => {
     expect(await store.latestCheckpoint(scope)).toBeNull();
   });
 
+  it("deletes every scope of one retrain, and no other retrain's", async () => {
+    const retrainId = '0f8fad5b-d9cb-469f-a165-70867728950e';
+    const other = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
+    for (const part of ['trial-1', 'trial-2', 'challenger']) await store.saveCheckpoint(`${retrainId}.${part}`, 1, { epoch: 1 });
+    await store.saveCheckpoint(`${other}.challenger`, 1, { epoch: 1 });
+    await store.deleteRetrainCheckpoints(retrainId);
+    await store.deleteRetrainCheckpoints(retrainId);
+    expect(await readdir(path.join(root, '_checkpoints'))).toEqual([`${other}.challenger`]);
+    await expect(createLocalArtifactStore(path.join(root, 'never-used')).deleteRetrainCheckpoints(retrainId)).resolves.toBeUndefined();
+  });
+
   it('rejects path traversal in scopes and references, and states JSON cannot hold', async () => {
     for (const bad of ['../x', 'a/../../b', '/abs', 'a/b', '', '.', '..', '_x', 'with space']) {
       await expect(store.saveCheckpoint(bad, 1, { epoch: 1 })).rejects.toThrow(RangeError);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { InvalidLabelsError } from '../../../src/errors';
 import { scorePredictions } from '../../../src/metrics';
 import { createRng } from '../../../src/tuning';
 import { type BaselineKind, type FeatureInput, fitBaseline, predictBaseline } from '../../../src/training';
@@ -61,6 +62,9 @@ describe('fitBaseline', () => {
     const rows = [{ x: 1 }, { x: 2 }];
     await expect(fitBaseline({ task: 'binary_classification', features, rows, labels: [0, 2] })).rejects.toThrow(/0 or 1, got 2 at row 1/);
     await expect(fitBaseline({ task: 'multiclass_classification', features, rows, labels: [0, 0.5] })).rejects.toThrow(/class indices/);
+    // The same checks as trainModel's: a stray class index or an overflowing regression label is refused, not fitted.
+    await expect(fitBaseline({ task: 'multiclass_classification', features, rows, labels: [0, 999_999] })).rejects.toBeInstanceOf(InvalidLabelsError);
+    await expect(fitBaseline({ task: 'regression', features, rows, labels: [0, 1e308] })).rejects.toThrow(/within ±1e\+38/);
     await expect(fitBaseline({ task: 'regression', features, rows, labels: [1] })).rejects.toThrow(/1 labels for 2 rows/);
   });
 
