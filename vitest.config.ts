@@ -28,6 +28,20 @@ export default defineConfig({
           hookTimeout: 180_000,
         },
       },
+      {
+        test: {
+          // Each file crashes and restarts a PostgreSQL cluster and a Temporal dev server of its own
+          // (test/faults/environment.ts). `vitest run` runs the default subset (a few minutes);
+          // DRIFTWATCH_FAULTS=full (`npm run test:faults`) every scenario, with the issue's outage lengths.
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          globalSetup: ['test/faults/global-setup.ts'],
+          // After the other projects: outages and heartbeat timeouts are timed, and must not share the CPUs with them.
+          sequence: { groupOrder: 1 },
+          testTimeout: 300_000,
+          hookTimeout: 180_000,
+        },
+      },
     ],
   },
 });

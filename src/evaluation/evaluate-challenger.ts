@@ -5,6 +5,7 @@
  * go through EvaluationStore, so the logic is tested without PostgreSQL.
  */
 import type { ModelConfig } from '../config';
+import { InvalidLabelsError } from '../errors';
 import { scorePredictions, widenClassProbabilities } from '../metrics';
 import { pairedBootstrap } from '../policy/bootstrap';
 import { DEFAULT_BOOTSTRAP_RESAMPLES, DEFAULT_CONFIDENCE, type Evaluation, type ModelMetrics, type PromotionRule } from '../policy/promotion';
@@ -12,6 +13,7 @@ import { learnPerformanceReference, type PerformanceReference } from '../monitor
 import { summariseLabels, summarisePredictions } from '../policy/quality-gate';
 import type { DataSplit, StoredRow } from '../store/feature-store';
 import { fitBaseline, predict, predictBaseline, type ModelArtifact } from '../training';
+import { validateLabels } from '../training/labels';
 
 export interface EvaluationStore {
   rows(split: DataSplit, part: 'training' | 'holdout'): Promise<StoredRow[]>;
@@ -35,6 +37,7 @@ export async function evaluateChallenger(store: EvaluationStore, config: ModelCo
   const { rule } = request;
   const holdout = await store.rows(request.split, 'holdout');
   const labels = holdout.map((r) => r.label as number);
+  checkHoldoutLabels(config.task, holdout, labels);
   const challengerModel = await store.artifact(request.challengerVersion);
   const championModel = request.championVersion === null ? null : await store.artifact(request.championVersion);
   // Multi-class models may know different classes (a class new in the data, or absent from one
@@ -85,6 +88,20 @@ export async function evaluateChallenger(store: EvaluationStore, config: ModelCo
     holdoutRows: holdout.length, holdoutNote, challenger, champion: scorePredictions(config.task, labels, championPredictions),
     bootstrap, guardrail, ...qualityInputs,
   };
+}
+
+/**
+ * The holdout's labels pass the checks training labels pass. A row stored before ingest checked labels
+ * (a class of 999999) would otherwise size every model's probabilities by it, a million classes, and
+ * exhaust the worker on every retry of the evaluation.
+ */
+function checkHoldoutLabels(task: ModelConfig['task'], holdout: StoredRow[], labels: number[]): void {
+  try {
+    validateLabels(task, Float64Array.from(labels));
+  } catch (err) {
+    if (!(err instanceof InvalidLabelsError) || err.row === null) throw err;
+    throw new InvalidLabelsError(`holdout: ${err.message} (event time ${holdout[err.row]!.eventTime.toISOString()})`, err.row);
+  }
 }
 
 /** The linear model and the prior, fitted on the challenger's training rows and scored on its holdout. */

@@ -25,6 +25,11 @@ export function createPool(url = databaseUrl()): Db {
   pool.on('error', (err) => {
     console.warn(`[driftwatch] idle PostgreSQL client error: ${err.message}`);
   });
+  // The pool watches only idle clients. A client checked out for a transaction whose connection ends
+  // (the server stopped or crashed mid-transaction) emits 'error' too, and unheard that ends the worker
+  // process. Heard here, the statement in flight or the next one fails with it instead (the activity is
+  // retried), and withTransaction closes the client.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 

@@ -27,15 +27,20 @@ export default async function setup(project: TestProject): Promise<() => Promise
     },
   });
   await registerSearchAttributes(env.connection, env.namespace ?? 'default');
-  const { code } = await bundleWorkflowCode({ workflowsPath: path.join(__dirname, '..', '..', 'workflows', 'index.ts'), logger: quietLogger });
-  const bundlePath = path.join(mkdtempSync(path.join(os.tmpdir(), 'driftwatch-bundle-')), 'workflows.js');
-  writeFileSync(bundlePath, code);
   project.provide('temporalAddress', env.address);
   project.provide('temporalNamespace', env.namespace ?? 'default');
-  project.provide('workflowBundlePath', bundlePath);
+  project.provide('workflowBundlePath', await bundleWorkflowsToFile());
   return async () => {
     await env.teardown();
   };
+}
+
+/** The workflows bundled once for every worker of a test run (bundling takes seconds of CPU), in a new temporary directory. */
+export async function bundleWorkflowsToFile(): Promise<string> {
+  const { code } = await bundleWorkflowCode({ workflowsPath: path.join(__dirname, '..', '..', 'workflows', 'index.ts'), logger: quietLogger });
+  const bundlePath = path.join(mkdtempSync(path.join(os.tmpdir(), 'driftwatch-bundle-')), 'workflows.js');
+  writeFileSync(bundlePath, code);
+  return bundlePath;
 }
 
 const quietLogger = {
