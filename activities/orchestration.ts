@@ -59,6 +59,7 @@ import {
 import { earlierRunTrials, recordTrial, type TrialSource } from '../src/store/trials';
 import { checkDriftUpdate, monitorWorkflowId, type DriftCheckResult } from '../workflows/definitions';
 import type { modelMonitorWorkflow } from '../workflows/monitor';
+import { whileHeartbeating } from './heartbeat';
 
 export interface OrchestrationDeps {
   db: Db;
@@ -117,12 +118,15 @@ export function createOrchestrationActivities({ db, artifacts, client, temporalU
      * why; the caller alerts about the claim returned. Null when there is nothing to release.
      */
     async reconcileRetrainClaims(input: { modelName: string }): Promise<ReleasedClaim | null> {
-      const holder = await runningRetrain(db, input.modelName);
-      if (!holder) return null;
-      const ending = endingOfClosedRun(await describeRetrainRun(client, holder.workflowId, holder.id));
-      if (!ending) return null;
-      const released = await releaseClaim(db, artifacts, { retrainId: holder.id, ...ending });
-      return released?.releasedNow ? released.claim : null;
+      // Part of a drift check, whose activities have a heartbeat timeout (src/policy/retries.ts).
+      return whileHeartbeating(async () => {
+        const holder = await runningRetrain(db, input.modelName);
+        if (!holder) return null;
+        const ending = endingOfClosedRun(await describeRetrainRun(client, holder.workflowId, holder.id));
+        if (!ending) return null;
+        const released = await releaseClaim(db, artifacts, { retrainId: holder.id, ...ending });
+        return released?.releasedNow ? released.claim : null;
+      });
     },
 
     /** A retrain's own ending when it fails or is cancelled (see releaseClaim); null for a retrain that decided. */
@@ -220,13 +224,13 @@ export function createOrchestrationActivities({ db, artifacts, client, temporalU
     async computeDrift(input: { modelName: string; source: string }): Promise<DriftComputation> {
       const config = await loadConfigOrFail(db, input.modelName);
       const store = createDriftCheckStore(db, artifacts, input.modelName, config.monitoring.window);
-      return runDriftCheck(store, config, { source: input.source, checkedAt: new Date().toISOString(), checkId: activityExecutionId() });
+      return whileHeartbeating(() => runDriftCheck(store, config, { source: input.source, checkedAt: new Date().toISOString(), checkId: activityExecutionId() }));
     },
 
     /** A schedule tick: update-with-start hands it to the model's monitor, starting the monitor if needed. */
     async deliverMonitorTick(input: { modelName: string; source: string }): Promise<DriftCheckResult> {
       const { taskQueue } = Context.current().info;
-      return client.workflow.executeUpdateWithStart(checkDriftUpdate, {
+      return whileHeartbeating(() => client.workflow.executeUpdateWithStart(checkDriftUpdate, {
         args: [{ source: input.source }],
         // A retried tick (its answer lost while Temporal was away) gets the answer of the check it asked for, not a second check.
         updateId: activityExecutionId(),
@@ -236,7 +240,7 @@ export function createOrchestrationActivities({ db, artifacts, client, temporalU
           args: [{ modelName: input.modelName }],
           workflowIdConflictPolicy: 'USE_EXISTING',
         }),
-      });
+      }));
     },
 
     /**

@@ -26,6 +26,7 @@ import type { Db } from '../src/store/db';
 import { readSplit, type DataSplit } from '../src/store/feature-store';
 import { loadStoredConfig } from '../src/store/models';
 import { findVersionOfRetrain, registerCandidate, type CandidateKind } from '../src/store/registry';
+import { whileHeartbeating } from './heartbeat';
 import { bestLossesUpTo, recordTrial, recordTrialEpoch, type TrialSource } from '../src/store/trials';
 import type { TrialSummary } from '../workflows/definitions';
 
@@ -227,23 +228,6 @@ export function createTrainingActivities({ db, artifacts }: TrainingDeps) {
       }),
       artifact,
     });
-  }
-}
-
-// Often, as retrain.heartbeatTimeout may be short: the SDK throttles what it sends to the server.
-const HEARTBEAT_EVERY_MS = 200;
-
-/**
- * Heartbeats while `work` runs: fitting the baseline and profiling the reference report no epochs, and
- * on many rows they can outlast the heartbeat timeout. Both yield to the event loop, so the timer fires.
- */
-async function whileHeartbeating<T>(work: () => Promise<T>): Promise<T> {
-  const context = Context.current();
-  const beating = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
-  try {
-    return await work();
-  } finally {
-    clearInterval(beating);
   }
 }
 

@@ -50,11 +50,22 @@ export const OUTAGE_RETRY_POLICY: RetryPolicy = {
 /** Reads and writes in PostgreSQL, calls to Temporal, seconds of CPU work (proposals, an evaluation). */
 export const ORCHESTRATION_ACTIVITY: ActivityOptions = { startToCloseTimeout: '2 minutes', retry: OUTAGE_RETRY_POLICY };
 
+/**
+ * An attempt whose completion was lost while the Temporal server was away is retried when this runs
+ * out after the server is back, instead of the start-to-close timeout (minutes): the drift check and
+ * the schedule tick heartbeat while they work or wait (activities/heartbeat.ts).
+ */
+const LOST_ATTEMPT_NOTICED_WITHIN = '30 seconds';
+
 /** A drift check reads one window column per feature and may score the champion. */
-export const DRIFT_CHECK_ACTIVITY: ActivityOptions = { startToCloseTimeout: '5 minutes', retry: OUTAGE_RETRY_POLICY };
+export const DRIFT_CHECK_ACTIVITY: ActivityOptions = {
+  startToCloseTimeout: '5 minutes', heartbeatTimeout: LOST_ATTEMPT_NOTICED_WITHIN, retry: OUTAGE_RETRY_POLICY,
+};
 
 /** A schedule tick waits for the monitor's check, behind any request the monitor is already handling. */
-export const MONITOR_TICK_ACTIVITY: ActivityOptions = { startToCloseTimeout: '15 minutes', retry: OUTAGE_RETRY_POLICY };
+export const MONITOR_TICK_ACTIVITY: ActivityOptions = {
+  startToCloseTimeout: '15 minutes', heartbeatTimeout: LOST_ATTEMPT_NOTICED_WITHIN, retry: OUTAGE_RETRY_POLICY,
+};
 
 /**
  * Training heartbeats every epoch: a dead training worker is noticed within the heartbeat timeout

@@ -102,6 +102,8 @@ export interface FaultEnvironment {
   startRetrain(modelName: string, trigger?: RetrainTrigger): Promise<WorkflowHandleWithFirstExecutionRunId<typeof retrainWorkflow>>;
   /** A drift check as the schedule delivers it: a tick workflow hands it to the model's monitor. */
   checkDrift(modelName: string): Promise<DriftCheckResult>;
+  /** The same, started: for a test that takes the server away before it awaits the answer. */
+  startCheck(modelName: string): Promise<WorkflowHandleWithFirstExecutionRunId<typeof monitorTickWorkflow>>;
   close(): Promise<void>;
 }
 
@@ -150,6 +152,10 @@ export async function startFaultEnvironment(name: string, { workers: inProcessWo
     return { over };
   };
 
+  const startCheck = (modelName: string) => client.workflow.start<typeof monitorTickWorkflow>('monitorTickWorkflow', {
+    workflowId: `tick-${modelName}-${randomUUID()}`, taskQueue, args: [{ modelName }],
+  });
+
   return {
     cluster, temporal, db, client, artifactDir, webhook, faults: points,
     processEnv: (extra = {}) => ({
@@ -170,10 +176,9 @@ export async function startFaultEnvironment(name: string, { workers: inProcessWo
         workflowId: retrainWorkflowId(modelName), taskQueue, args: [{ modelName, trigger, requestedBy: 'faults' }],
       });
     },
-    checkDrift(modelName) {
-      return client.workflow.execute<typeof monitorTickWorkflow>('monitorTickWorkflow', {
-        workflowId: `tick-${modelName}-${randomUUID()}`, taskQueue, args: [{ modelName }],
-      });
+    startCheck,
+    async checkDrift(modelName) {
+      return (await startCheck(modelName)).result();
     },
     async close() {
       for (const model of await listModelNames(db).catch(() => [])) {

@@ -56,11 +56,20 @@ export async function expectSound(
 
 /** The attempt that ended each execution of the activity in the workflow's history (Temporal records only the last one). */
 export async function finalAttempts(handle: WorkflowHandle, activityType: string): Promise<number[]> {
+  return (await finalAttemptStarts(handle, activityType)).map((started) => started.attempt!);
+}
+
+/** For each execution of the activity, the timeout that ended the attempt before its final one (null: none did). */
+export async function timeoutsBeforeFinalAttempt(handle: WorkflowHandle, activityType: string): Promise<unknown[]> {
+  return (await finalAttemptStarts(handle, activityType)).map((started) => started.lastFailure?.timeoutFailureInfo?.timeoutType ?? null);
+}
+
+async function finalAttemptStarts(handle: WorkflowHandle, activityType: string) {
   const { events } = await handle.fetchHistory();
   const scheduled = new Set(events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === activityType).map((e) => String(e.eventId)));
   return events!.flatMap((e) => {
     const started = e.activityTaskStartedEventAttributes;
-    return started && scheduled.has(String(started.scheduledEventId)) ? [started.attempt!] : [];
+    return started && scheduled.has(String(started.scheduledEventId)) ? [started] : [];
   });
 }
 

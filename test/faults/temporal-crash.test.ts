@@ -9,19 +9,22 @@
  * the retry after the start-to-close timeout (2 min) must find it done. Down for the 60 s the retry
  * policies are sized for while the challenger trains, the server misses the whole rest of the training:
  * the attempt registers its version unheard, and the retry must return that version, not train another.
- * Default run: the training crash; `npm run test:faults`: all five.
+ * Down 60 s as a drift check starts, the check and its schedule tick lose their answers; their
+ * heartbeat timeouts, not their start-to-close timeouts, bring the retries that answer.
+ * Default run: the training crash; `npm run test:faults`: all six.
  */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { OUTAGES_RIDDEN_OUT_MS } from '../../src/policy/retries';
-import { retrainWorkflowId, type RetrainResult } from '../../workflows/definitions';
+import { monitorWorkflowId, retrainWorkflowId, type RetrainResult } from '../../workflows/definitions';
 import { testModelYaml } from '../integration/harness';
 import { syntheticRows } from '../integration/synthetic';
 import {
   FULL_RUN, NO_EARLY_STOPPING, QUICK_TUNING, slowTuning, startFaultEnvironment, type FaultEnvironment, type Outage,
 } from './environment';
-import { expectSound, finalAttempts, until } from './invariants';
+import { expectSound, finalAttempts, timeoutsBeforeFinalAttempt, until } from './invariants';
 
 // A heartbeat timeout shorter than the outage: the training attempt caught in a crash times out and is retried.
 const RETRAIN_SETTINGS = `\n  heartbeatTimeout: 2s${NO_EARLY_STOPPING}`;
@@ -131,3 +134,33 @@ it.runIf(FULL_RUN)('killed inside the promotion\'s transaction: the promotion co
   const promotions = await env.db.query(`SELECT version FROM model_events WHERE model_name = 'crash-promotion' AND event = 'promoted'`);
   expect(promotions.rows).toEqual([{ version: 1 }]);
 }, 400_000);
+
+it.runIf(FULL_RUN)(`killed for ${OUTAGES_RIDDEN_OUT_MS.temporal / 1000} s as a drift check starts: its lost answer is noticed by the heartbeat timeout, not minutes later, and keeps its verdict`, async () => {
+  const model = 'crash-check';
+  await env.registerModel(testModelYaml(model, { webhooks: [env.webhook.url], tuning: QUICK_TUNING, retrain: RETRAIN_SETTINGS }));
+  await env.ingest(model, syntheticRows({ start: '2026-01-01T00:00:00Z', rows: 720, seed: 11 }));
+  expect((await (await env.startRetrain(model)).result()).outcome).toBe('promoted');
+  await env.ingest(model, syntheticRows({ start: '2026-01-31T00:00:00Z', rows: 720, seed: 22, shift: 2.5 }));
+
+  let crash: Outage | undefined;
+  const crashed = env.faults.atActivityStart('computeDrift', async () => {
+    crash = await env.temporalCrash(OUTAGES_RIDDEN_OUT_MS.temporal);
+  });
+  const tick = await env.startCheck(model);
+  await crashed;
+  await crash!.over;
+  const check = await tick.result();
+  expect(check).toMatchObject({ outcome: 'checked', verdict: 'drift', retrain: { started: true } });
+  // The check finished with the server away: both its activity and the tick's lost their answers. Each
+  // was retried once the server was back and their heartbeats had stopped, not when the start-to-close
+  // timeout (5 and 15 min) expired; the retried check answered with the report the first attempt wrote.
+  const monitor = env.client.workflow.getHandle(monitorWorkflowId(model));
+  expect(await finalAttempts(monitor, 'computeDrift')).toEqual([2]);
+  expect(await finalAttempts(tick, 'deliverMonitorTick')).toEqual([2]);
+  const heartbeat = temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_HEARTBEAT;
+  expect(await timeoutsBeforeFinalAttempt(monitor, 'computeDrift')).toEqual([heartbeat]);
+  expect(await timeoutsBeforeFinalAttempt(tick, 'deliverMonitorTick')).toEqual([heartbeat]);
+  const reports = await env.db.query('SELECT id, verdict FROM drift_reports WHERE model_name = $1', [model]);
+  expect(reports.rows).toEqual([{ id: String(check.reportId), verdict: 'drift' }]);
+}, 400_000);
+
