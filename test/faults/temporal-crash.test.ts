@@ -95,9 +95,13 @@ it('killed while the challenger trains: training resumes from its checkpoint, on
     epochsBeforeCrash = await challengerPastSecondEpoch(retrainId);
     return env.temporalCrash();
   });
-  // The attempt caught in the crash timed out; its retry started from a checkpoint, not from scratch.
-  expect(await finalAttempts(retrainHandle('crash-training'), 'trainChallenger')).toEqual([2]);
-  expect(result.training?.resumedFromEpoch).toBeGreaterThanOrEqual(epochsBeforeCrash);
+  // Usually the attempt caught in the crash times out (its heartbeat timeout is shorter than the outage)
+  // and its retry starts from a checkpoint, not from scratch. When the worker's retried heartbeat reaches
+  // the restarted server before the overdue timeout fires, the attempt goes on instead (seen once in
+  // five runs): either way one version, one champion (bootstrapThrough).
+  const attempts = await finalAttempts(retrainHandle('crash-training'), 'trainChallenger');
+  expect([[1], [2]]).toContainEqual(attempts);
+  if (attempts[0] === 2) expect(result.training?.resumedFromEpoch).toBeGreaterThanOrEqual(epochsBeforeCrash);
 }, 300_000);
 
 it.runIf(FULL_RUN)(`killed for ${OUTAGES_RIDDEN_OUT_MS.temporal / 1000} s while the challenger trains: its completion is lost, the retry returns the version it registered, one champion`, async () => {
