@@ -7,6 +7,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { isAlive } from '../../src/cli/process-commands';
 
 const cleanups = new Set<() => void>();
 let handlersInstalled = false;
@@ -85,12 +86,3 @@ export function runsFrom(pid: number, dir: string): boolean {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: alive, and someone else's.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
