@@ -95,13 +95,17 @@ it('killed while the challenger trains: training resumes from its checkpoint, on
     epochsBeforeCrash = await challengerPastSecondEpoch(retrainId);
     return env.temporalCrash();
   });
-  // Usually the attempt caught in the crash times out (its heartbeat timeout is shorter than the outage)
-  // and its retry starts from a checkpoint, not from scratch. When the worker's retried heartbeat reaches
-  // the restarted server before the overdue timeout fires, the attempt goes on instead (seen once in
-  // five runs): either way one version, one champion (bootstrapThrough).
+  // Which path the server takes after the restart is a race, and each keeps one version and one champion
+  // (bootstrapThrough): the attempt caught in the crash times out and its retry resumes from a checkpoint;
+  // or it finished meanwhile, its completion was lost, and the retry returns the version it registered;
+  // or the worker's retried heartbeat reached the server first, and the attempt simply went on.
   const attempts = await finalAttempts(retrainHandle('crash-training'), 'trainChallenger');
   expect([[1], [2]]).toContainEqual(attempts);
-  if (attempts[0] === 2) expect(result.training?.resumedFromEpoch).toBeGreaterThanOrEqual(epochsBeforeCrash);
+  if (attempts[0] === 2 && result.training?.resumedFromEpoch !== null) {
+    expect(result.training?.resumedFromEpoch).toBeGreaterThanOrEqual(epochsBeforeCrash);
+  } else if (attempts[0] === 2) {
+    expect(result.training).toEqual({ epochsTrained: 0, resumedFromEpoch: null });
+  }
 }, 300_000);
 
 it.runIf(FULL_RUN)(`killed for ${OUTAGES_RIDDEN_OUT_MS.temporal / 1000} s while the challenger trains: its completion is lost, the retry returns the version it registered, one champion`, async () => {
