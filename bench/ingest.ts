@@ -3,9 +3,9 @@
  * (a timestamp, 7 numeric features, a 0/1 label: about 100 bytes a row, so 10 M rows make 1 GB),
  * ingests it through driftwatch's ingest path (`ingestFile`, what `driftwatch ingest` runs) into a
  * fresh throwaway database, and in the same run times a plain `psql -c "\copy ... FROM file CSV
- * HEADER"` of the same file into an equivalent table (the same key and index as feature_rows, typed
- * columns instead of JSONB), and of the rows driftwatch stored copied into feature_rows again (what
- * the JSONB layout alone costs the database). Prints rows/s for each, the ratios and driftwatch's peak
+ * HEADER"` of the same file into an equivalent table (the same key and index as feature_rows, one
+ * typed column per CSV column), and of the rows driftwatch stored copied into feature_rows again (what
+ * its layout alone costs the database, in COPY's text format). Prints rows/s for each, the ratios and driftwatch's peak
  * RSS. The database is dropped at the end, also on failure or Ctrl-C. See bench/README.md ("Ingest
  * benchmark").
  */
@@ -18,6 +18,7 @@ import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { parseModelConfig } from '../src/config';
 import { ingestFile } from '../src/ingest/ingest';
+import { FEATURE_ROW_COPY_COLUMNS } from '../src/store/feature-rows-copy';
 import { createPool, databaseUrl, migrate } from '../src/store/db';
 import { saveModelConfig } from '../src/store/models';
 
@@ -151,17 +152,18 @@ async function main(): Promise<void> {
     // Kernel high-water mark of this process: the CSV was written by a child, so this is the ingest's (plus the setup's).
     const peakRssMb = process.resourceUsage().maxRSS / 1024;
 
-    // What the JSONB layout alone costs the database: the rows driftwatch stored, copied in again by psql.
+    // What the layout alone costs the database: the rows driftwatch stored, copied in again by psql.
     const storedRows = path.join(options.dataDir, `feature-rows-${process.pid}.copy`);
     let layoutSeconds: number;
     try {
-      await psql(`\\copy (SELECT model_name, event_time, features, label, batch_id FROM feature_rows ORDER BY id) TO ${quoted(storedRows)}`);
-      layoutSeconds = await psql(`\\copy feature_rows (model_name, event_time, features, label, batch_id) FROM ${quoted(storedRows)}`);
+      const columns = FEATURE_ROW_COPY_COLUMNS.join(', ');
+      await psql(`\\copy (SELECT ${columns} FROM feature_rows ORDER BY id) TO ${quoted(storedRows)}`);
+      layoutSeconds = await psql(`\\copy feature_rows (${columns}) FROM ${quoted(storedRows)}`);
     } finally {
       rmSync(storedRows, { force: true });
     }
 
-    // The comparison the targets name: feature_rows' key and index, the CSV's columns typed instead of one JSONB value.
+    // The comparison the targets name: feature_rows' key and index, a typed column per CSV column.
     await db.query(`CREATE TABLE plain_copy (
       id bigserial PRIMARY KEY, model_name text NOT NULL DEFAULT '${MODEL}', event_time timestamptz NOT NULL,
       ${FEATURES.map((name) => `${name} double precision`).join(', ')}, label double precision)`);
@@ -170,8 +172,8 @@ async function main(): Promise<void> {
 
     const rate = (seconds: number) => options.rows / seconds;
     const line = (what: string, seconds: number) => console.log(`${what.padEnd(66)} ${seconds.toFixed(1).padStart(6)} s ${Math.round(rate(seconds)).toLocaleString('en-US').padStart(9)} rows/s`);
-    line('driftwatch ingest (stream, validate, COPY into feature_rows)', driftwatchSeconds);
-    line('psql \\copy of the same rows into feature_rows (JSONB, no validation)', layoutSeconds);
+    line('driftwatch ingest (stream, validate, binary COPY into feature_rows)', driftwatchSeconds);
+    line('psql \\copy of the same rows into feature_rows (text, no validation)', layoutSeconds);
     line('psql \\copy of the CSV into a typed table with the same key and index', plainSeconds);
     console.log(`driftwatch peak RSS: ${peakRssMb.toFixed(0)} MB`);
     console.log(`ratio driftwatch ÷ psql (typed table): ${(rate(driftwatchSeconds) / rate(plainSeconds)).toFixed(2)}; `

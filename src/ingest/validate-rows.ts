@@ -61,6 +61,13 @@ const UNSTORABLE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\
 // Date, optional time (with 'T' or a space), optional zone; a timestamp without a zone is read as UTC.
 const TIMESTAMP_PATTERN =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+/**
+ * The first instant of year 1 is the minimum of .NET's DateTime and of other systems' time types, and
+ * exports write it where a time is missing. It is also where a window that holds every row starts
+ * (windows exclude their start, and PostgreSQL has no year 0 before it).
+ */
+export const PLACEHOLDER_TIME = '0001-01-01T00:00:00.000Z';
+const PLACEHOLDER_TIME_REASON = `${PLACEHOLDER_TIME} is the placeholder many systems write for a missing time (.NET's DateTime.MinValue), not an event time`;
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const TIMESTAMP_EXPECTED = 'expected an ISO 8601 timestamp or a YYYY-MM-DD date';
 const CLASS_INDEX_EXPECTED = 'expected a class index (a non-negative integer: 0, 1, 2, ...) for a multiclass_classification label';
@@ -75,18 +82,19 @@ export function createRowValidator(config: ModelConfig): RowValidator {
   return {
     columns,
     validate(cells, rowNumber) {
-      const rejections: RowRejection[] = [];
+      // Created for the first bad field only: ingest validates millions of rows, nearly all of them valid.
+      let rejections: RowRejection[] | undefined;
       const eventTime = parseEventTime(cells[0]);
-      if (eventTime instanceof Refusal) rejections.push(rejection(rowNumber, columns[0]!, cells[0], eventTime));
+      if (eventTime instanceof Refusal) (rejections ??= []).push(rejection(rowNumber, columns[0]!, cells[0], eventTime));
       const features: FeatureRow['features'] = {};
       for (let index = 1; index < labelIndex; index++) {
         const value = featureParsers[index - 1]!(cells[index]);
-        if (value instanceof Refusal) rejections.push(rejection(rowNumber, columns[index]!, cells[index], value));
+        if (value instanceof Refusal) (rejections ??= []).push(rejection(rowNumber, columns[index]!, cells[index], value));
         else features[columns[index]!] = value;
       }
       const label = parseLabel(cells[labelIndex]);
-      if (label instanceof Refusal) rejections.push(rejection(rowNumber, columns[labelIndex]!, cells[labelIndex], label));
-      if (eventTime instanceof Refusal || label instanceof Refusal || rejections.length > 0) return { rejections };
+      if (label instanceof Refusal) (rejections ??= []).push(rejection(rowNumber, columns[labelIndex]!, cells[labelIndex], label));
+      if (rejections !== undefined || eventTime instanceof Refusal || label instanceof Refusal) return { rejections: rejections! };
       return { row: { eventTime, features, label } };
     },
   };
@@ -158,10 +166,13 @@ function parseEventTime(raw: unknown): string | Refusal {
   if (!valid) return refuse('not a valid calendar date or time');
   // Milliseconds cut to three digits. A UTC time is already in its final form, with no Date to build.
   const utcText = `${year}-${month}-${day}T${hour}:${minute}:${second}.${fraction.slice(0, 3).padEnd(3, '0')}Z`;
-  if (offsetMinutes === 0) return utcText;
-  const utc = new Date(Date.parse(utcText) - offsetMinutes * 60_000);
-  const utcYear = utc.getUTCFullYear();
-  return utcYear >= 1 && utcYear <= 9999 ? utc.toISOString() : refuse('outside the years 1 to 9999 once converted to UTC');
+  const eventTime = offsetMinutes === 0 ? utcText : new Date(Date.parse(utcText) - offsetMinutes * 60_000);
+  if (typeof eventTime !== 'string') {
+    const utcYear = eventTime.getUTCFullYear();
+    if (utcYear < 1 || utcYear > 9999) return refuse('outside the years 1 to 9999 once converted to UTC');
+  }
+  const isoTime = typeof eventTime === 'string' ? eventTime : eventTime.toISOString();
+  return isoTime === PLACEHOLDER_TIME ? refuse(PLACEHOLDER_TIME_REASON) : isoTime;
 }
 
 function daysInMonth(year: number, month: number): number {

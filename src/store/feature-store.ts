@@ -9,69 +9,73 @@ import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { MonitoringWindow } from '../config';
 import { holdoutSize } from '../evaluation/holdout';
-import type { RowOutcome, RowRejection } from '../ingest/validate-rows';
+import { PLACEHOLDER_TIME, type RowOutcome, type RowRejection } from '../ingest/validate-rows';
 import { type Db, withTransaction } from './db';
+import { copyHeader, copyTrailer, FEATURE_ROW_COPY_COLUMNS, FeatureRowEncoder, type FeatureLayout } from './feature-rows-copy';
 
 export interface StoredRow { features: Record<string, unknown>; label: number | null; eventTime: Date }
 
 export interface IngestSummary { batchId: string; accepted: number; rejected: number }
 
-const COPY_FEATURE_ROWS = 'COPY feature_rows (model_name, event_time, features, label, batch_id) FROM STDIN';
+const COPY_FEATURE_ROWS = `COPY feature_rows (${FEATURE_ROW_COPY_COLUMNS.join(', ')}) FROM STDIN (FORMAT binary)`;
 /** A COPY holds the connection, so rejections wait for it to end; this many end it early, bounding what waits in memory. */
 const REJECTIONS_PER_WRITE = 10_000;
 
 /**
  * Stores one ingest batch in one transaction: valid rows go to feature_rows with COPY, in file order
- * (row IDs follow it), and rejections to ingest_rejections. Memory stays bounded whatever the number
- * of rows: `outcomes` is consumed as it is written.
+ * (row IDs follow it), their values laid out as `layout` says (recorded with the batch), and
+ * rejections to ingest_rejections. Memory stays bounded whatever the number of rows: `outcomes` is
+ * consumed as it is written.
  */
 export async function writeIngestBatch(
   db: Db,
   modelName: string,
+  layout: FeatureLayout,
   source: string,
   outcomes: AsyncIterable<readonly RowOutcome[]>,
 ): Promise<IngestSummary> {
   const batchId = randomUUID();
   const iterator = outcomes[Symbol.asyncIterator]();
+  const encoder = new FeatureRowEncoder(modelName, batchId, layout);
   let accepted = 0;
   let rejected = 0;
   let waitingRejections: RowRejection[] = [];
   let sourceEnded = false;
-  const linePrefix = `${modelName}\t`;
-  const lineSuffix = `\t${batchId}\n`;
 
-  /** COPY text for the rows up to the end of the source, or until enough rejections wait. */
-  async function* copyText(): AsyncGenerator<string> {
+  /** One COPY's data: the rows up to the end of the source, or until enough rejections wait. */
+  async function* copyData(): AsyncGenerator<Buffer> {
+    yield copyHeader();
     while (waitingRejections.length < REJECTIONS_PER_WRITE) {
       const next = await iterator.next();
       if (next.done) {
         sourceEnded = true;
-        return;
+        break;
       }
-      let text = '';
       for (const outcome of next.value) {
         if ('row' in outcome) {
-          const { eventTime, features, label } = outcome.row;
-          text += `${linePrefix}${eventTime}\t${copyTextValue(JSON.stringify(features))}\t${label ?? '\\N'}${lineSuffix}`;
+          encoder.add(outcome.row);
           accepted += 1;
         } else {
           rejected += 1;
           waitingRejections.push(...outcome.rejections);
         }
       }
-      if (text !== '') yield text;
+      const tuples = encoder.take();
+      if (tuples.length > 0) yield tuples;
     }
+    yield copyTrailer();
   }
 
   try {
     return await withTransaction(db, async (client) => {
-      // The counts are known at the end; the batch must exist first, as every row's batch is checked (migration 013).
+      // The counts are known at the end; the batch must exist first, as every row's batch is checked (migrations 013, 015).
       await client.query(
-        'INSERT INTO ingest_batches (id, model_name, source, accepted, rejected) VALUES ($1, $2, $3, 0, 0)',
-        [batchId, modelName, source],
+        `INSERT INTO ingest_batches (id, model_name, source, accepted, rejected, numeric_features, categorical_features)
+         VALUES ($1, $2, $3, 0, 0, $4, $5)`,
+        [batchId, modelName, source, layout.numeric, layout.categorical],
       );
       while (!sourceEnded) {
-        await pipeline(Readable.from(copyText()), client.query(copyFrom(COPY_FEATURE_ROWS)));
+        await pipeline(Readable.from(copyData()), client.query(copyFrom(COPY_FEATURE_ROWS)));
         await insertRejections(client, batchId, waitingRejections);
         waitingRejections = [];
       }
@@ -82,11 +86,6 @@ export async function writeIngestBatch(
     // On failure the source may be mid-file: ending it closes the file.
     await iterator.return?.();
   }
-}
-
-/** JSON text never holds a raw tab or newline, so in COPY's text format only its backslashes need escaping. */
-function copyTextValue(json: string): string {
-  return json.includes('\\') ? json.replaceAll('\\', '\\\\') : json;
 }
 
 async function insertRejections(client: PoolClient, batchId: string, rejections: readonly RowRejection[]): Promise<void> {
@@ -111,11 +110,47 @@ function storableText(text: string): string {
   return text.replaceAll('\u0000', '\\u0000');
 }
 
+/** A feature row as stored: its values, named by its ingest batch's layout. */
+interface StoredValues { batch_id: string; numeric_values: Array<number | null>; categorical_values: Array<string | null> }
+
+/** The SQL columns StoredValues reads. */
+const STORED_VALUES = 'batch_id, numeric_values, categorical_values';
+
+/** Each row's features as one object keyed by name, from the layouts of the batches the rows came in. */
+async function namedFeatures(db: Db, rows: readonly StoredValues[]): Promise<Array<Record<string, number | string | null>>> {
+  const batchIds = [...new Set(rows.map((row) => row.batch_id))];
+  const layouts = new Map<string, FeatureLayout>();
+  if (batchIds.length > 0) {
+    const result = await db.query<{ id: string; numeric_features: string[]; categorical_features: string[] }>(
+      'SELECT id, numeric_features, categorical_features FROM ingest_batches WHERE id = ANY($1::uuid[])',
+      [batchIds],
+    );
+    for (const batch of result.rows) layouts.set(batch.id, { numeric: batch.numeric_features, categorical: batch.categorical_features });
+  }
+  return rows.map((row) => {
+    const layout = layouts.get(row.batch_id);
+    // The trigger of migration 015 makes every row's batch exist; a batch deleted since the read deleted its rows too.
+    if (!layout) throw new Error(`feature row of ingest batch ${row.batch_id}, which no longer exists`);
+    const features: Record<string, number | string | null> = {};
+    layout.numeric.forEach((name, index) => { features[name] = row.numeric_values[index] ?? null; });
+    layout.categorical.forEach((name, index) => { features[name] = row.categorical_values[index] ?? null; });
+    return features;
+  });
+}
+
+type LabelledValues = StoredValues & { label: number; event_time: Date };
+
+/** Labelled rows read with their STORED_VALUES, event time and label, as StoredRows. */
+async function storedRows(db: Db, rows: readonly LabelledValues[]): Promise<StoredRow[]> {
+  const features = await namedFeatures(db, rows);
+  return rows.map((row, index) => ({ features: features[index]!, label: Number(row.label), eventTime: row.event_time }));
+}
+
 /** Rows with start < event time <= end and id <= asOfRowId: a window pinned to a row-ID horizon. */
 export interface FeatureWindow { start: string; end: string; rowCount: number; asOfRowId: string }
 
-/** The oldest representable start: a window that holds every row. */
-const BEGINNING = new Date(Date.UTC(1, 0, 1));
+/** The start of a window that holds every row: ingest refuses this instant itself, and windows exclude their start. */
+const BEGINNING = new Date(PLACEHOLDER_TIME);
 
 /**
  * The latest window ending at the newest row: a span of event time, or the newest `rows` rows
@@ -180,30 +215,30 @@ export async function lateRowsSince(
  */
 export async function latestLabelledRows(db: Db, modelName: string, spec: MonitoringWindow, asOfRowId: string): Promise<StoredRow[]> {
   const result = spec.kind === 'rows'
-    ? await db.query<StoredRow>(
-      `SELECT * FROM (SELECT features, label, event_time AS "eventTime", id FROM feature_rows
+    ? await db.query<LabelledValues>(
+      `SELECT * FROM (SELECT ${STORED_VALUES}, label, event_time, id FROM feature_rows
          WHERE model_name = $1 AND label IS NOT NULL AND id <= $2 ORDER BY event_time DESC, id DESC LIMIT $3) newest
-       ORDER BY "eventTime", id`,
+       ORDER BY event_time, id`,
       [modelName, asOfRowId, spec.rows],
     )
-    : await db.query<StoredRow>(
-      `SELECT features, label, event_time AS "eventTime" FROM feature_rows
+    : await db.query<LabelledValues>(
+      `SELECT ${STORED_VALUES}, label, event_time FROM feature_rows
        WHERE model_name = $1 AND label IS NOT NULL AND id <= $2
          AND event_time > (SELECT max(event_time) FROM feature_rows WHERE model_name = $1 AND label IS NOT NULL AND id <= $2) - $3 * interval '1 millisecond'
        ORDER BY event_time, id`,
       [modelName, asOfRowId, spec.ms],
     );
-  return result.rows.map(({ features, label, eventTime }) => ({ features, label: Number(label), eventTime }));
+  return storedRows(db, result.rows);
 }
 
 /** Every row of a window, features only: for a reference built at check time (seasonal or rolling), which is window-sized. */
 export async function readWindowRows(db: Db, modelName: string, window: FeatureWindow): Promise<Array<Record<string, unknown>>> {
-  const result = await db.query<{ features: Record<string, unknown> }>(
-    `SELECT features FROM feature_rows
+  const result = await db.query<StoredValues>(
+    `SELECT ${STORED_VALUES} FROM feature_rows
      WHERE model_name = $1 AND event_time > $2 AND event_time <= $3 AND id <= $4 ORDER BY event_time, id`,
     [modelName, window.start, window.end, window.asOfRowId],
   );
-  return result.rows.map((r) => r.features);
+  return namedFeatures(db, result.rows);
 }
 
 export async function countLabelledRows(db: Db, modelName: string, asOfRowId: string): Promise<number> {
@@ -224,9 +259,9 @@ export async function newestEventTimes(db: Db, modelName: string, limit: number)
 }
 
 /**
- * One feature's values over the window, in row order; `present` tells whether any row has the key
- * at all (a JSON null still counts). Reading one column at a time bounds a drift check's memory by
- * one column instead of the whole window.
+ * One feature's values over the window, in row order; `present` tells whether any row's batch had the
+ * feature at all (a missing value still counts). Reading one column at a time bounds a drift check's
+ * memory by one column instead of the whole window.
  */
 export async function readWindowColumn(
   db: Db,
@@ -234,12 +269,18 @@ export async function readWindowColumn(
   window: FeatureWindow,
   feature: string,
 ): Promise<{ values: unknown[]; present: boolean }> {
-  const result = await db.query<{ value: unknown; present: boolean }>(
-    `SELECT features -> $5 AS value, features ? $5 AS present FROM feature_rows
-     WHERE model_name = $1 AND event_time > $2 AND event_time <= $3 AND id <= $4 ORDER BY event_time, id`,
+  const result = await db.query<{ number: number | null; category: string | null; present: boolean }>(
+    // The feature's position once per batch (MATERIALIZED keeps the planner from computing it per row), not per row.
+    `WITH positions AS MATERIALIZED (
+       SELECT id, array_position(numeric_features, $5) AS numeric_position, array_position(categorical_features, $5) AS categorical_position
+       FROM ingest_batches WHERE model_name = $1)
+     SELECT f.numeric_values[p.numeric_position] AS number, f.categorical_values[p.categorical_position] AS category,
+       p.numeric_position IS NOT NULL OR p.categorical_position IS NOT NULL AS present
+     FROM feature_rows f JOIN positions p ON p.id = f.batch_id
+     WHERE f.model_name = $1 AND f.event_time > $2 AND f.event_time <= $3 AND f.id <= $4 ORDER BY f.event_time, f.id`,
     [modelName, window.start, window.end, window.asOfRowId, feature],
   );
-  return { values: result.rows.map((r) => r.value), present: result.rows.some((r) => r.present) };
+  return { values: result.rows.map((r) => r.number ?? r.category), present: result.rows.some((r) => r.present) };
 }
 
 /**
@@ -305,16 +346,16 @@ export type SplitPart = 'training' | 'holdout';
  */
 export async function readEarlierHoldout(db: Db, modelName: string, earlier: DataSplit, before: string, limit: number): Promise<StoredRow[]> {
   if (!earlier.holdoutStart) return [];
-  const result = await db.query<StoredRow>(
-    `SELECT features, label, event_time AS "eventTime" FROM (
-       SELECT features, label, event_time, id FROM feature_rows
+  const result = await db.query<LabelledValues>(
+    `SELECT ${STORED_VALUES}, label, event_time FROM (
+       SELECT ${STORED_VALUES}, label, event_time, id FROM feature_rows
        WHERE model_name = $1 AND label IS NOT NULL AND id <= $2 AND event_time <= $3
          AND (event_time, id) >= ($4::timestamptz, $5::bigint) AND event_time < $6
        ORDER BY event_time DESC, id DESC LIMIT $7
      ) recent ORDER BY event_time, id`,
     [modelName, earlier.asOfRowId, earlier.to, earlier.holdoutStart.eventTime, earlier.holdoutStart.rowId, before, limit],
   );
-  return result.rows;
+  return storedRows(db, result.rows);
 }
 
 /** Reads one part of a split, in event-time order. Rows are labelled by construction. */
@@ -328,11 +369,11 @@ export async function readSplit(db: Db, modelName: string, split: DataSplit, par
       : 'AND (event_time, id) >= ($5::timestamptz, $6::bigint)';
   const params: unknown[] = [modelName, split.asOfRowId, split.from, split.to];
   if (boundary) params.push(boundary.eventTime, boundary.rowId);
-  const result = await db.query<StoredRow>(
-    `SELECT features, label, event_time AS "eventTime" FROM feature_rows
+  const result = await db.query<LabelledValues>(
+    `SELECT ${STORED_VALUES}, label, event_time FROM feature_rows
      WHERE model_name = $1 AND label IS NOT NULL AND id <= $2 AND event_time >= $3 AND event_time <= $4 ${boundaryClause}
      ORDER BY event_time, id`,
     params,
   );
-  return result.rows;
+  return storedRows(db, result.rows);
 }

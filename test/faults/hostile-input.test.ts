@@ -198,8 +198,9 @@ it('fails a retrain on a 999999 label that reached the database before ingest ch
   const workerPid = worker.pid;
   const [batch] = (await env.db.query<{ id: string }>('SELECT id FROM ingest_batches WHERE model_name = $1', [CLASSES_MODEL])).rows;
   const planted = (await env.db.query<{ id: string }>(
-    `INSERT INTO feature_rows (model_name, event_time, features, label, batch_id)
-     VALUES ($1, '2026-01-10T00:30:00Z', '{"x1": 0, "x2": 0, "x3": 0, "<!channel>": 0}', 999999, $2) RETURNING id`, [CLASSES_MODEL, batch!.id],
+    `INSERT INTO feature_rows (model_name, event_time, numeric_values, label, batch_id)
+     SELECT $1, '2026-01-10T00:30:00Z', array_fill(0::float8, ARRAY[cardinality(numeric_features)]), 999999, id
+     FROM ingest_batches WHERE id = $2 RETURNING id`, [CLASSES_MODEL, batch!.id],
   )).rows[0]!.id;
   const refusedBy = async (stage: RegExp) => {
     const { code, stderr } = await cli('retrain', CLASSES_MODEL, '--wait');

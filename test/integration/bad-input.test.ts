@@ -227,13 +227,15 @@ describe('a file is streamed in; each bad row is rejected alone and every valid 
     expect(order.rows[0]?.in_order).toBe(true);
   });
 
-  it('without per-row foreign keys, a row still needs an ingest batch of its own model, and deleting a model deletes its rows', async () => {
+  it('without per-row foreign keys, a row still needs an ingest batch of its own model and one value per feature of that batch, and deleting a model deletes its rows', async () => {
     const insertRow = (model: string, batchId: string) => harness.db.query(
-      `INSERT INTO feature_rows (model_name, event_time, features, label, batch_id) VALUES ($1, now(), '{}', NULL, $2)`, [model, batchId],
+      `INSERT INTO feature_rows (model_name, event_time, label, batch_id) VALUES ($1, now(), NULL, $2)`, [model, batchId],
     );
     const { batchId } = await ingestRows(harness.db, FILE_MODEL, syntheticRows({ start: '2026-07-01T00:00:00Z', rows: 1, seed: 55 }));
     await expect(insertRow(FILE_MODEL, randomUUID())).rejects.toMatchObject({ code: '23503' });
     await expect(insertRow(MODEL, batchId)).rejects.toMatchObject({ code: '23503' });
+    // The batch holds numeric features; a row without their values could not be read by name.
+    await expect(insertRow(FILE_MODEL, batchId)).rejects.toMatchObject({ code: '23514', message: expect.stringMatching(/ingest batch .* has [1-9]\d* numeric and \d+ categorical feature\(s\), a row holds 0 and 0 value\(s\)/) });
     await expect(harness.db.query("UPDATE feature_rows SET model_name = $1 WHERE batch_id = $2", [MODEL, batchId])).rejects.toMatchObject({ code: '23503' });
 
     await harness.registerModel(testModelConfig('short-lived', webhook.url));

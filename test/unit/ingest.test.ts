@@ -311,6 +311,16 @@ describe('validateRows', () => {
       { rowNumber: 1, field: 'date', reason: 'not a valid calendar date or time', value: '0000-01-01' },
     ]);
   });
+
+  it("rejects 0001-01-01T00:00:00Z, other systems' placeholder for a missing time, in any zone, and keeps the millisecond after it", () => {
+    const { valid, rejected } = validateRows(classifier, [
+      { date: '0001-01-01' },
+      { date: '0001-01-01T01:00:00+01:00' },
+      { date: '0001-01-01T00:00:00.001Z' },
+    ]);
+    expect(rejected.map((r) => [r.rowNumber, r.reason])).toEqual([1, 2].map((row) => [row, expect.stringContaining("placeholder many systems write for a missing time (.NET's DateTime.MinValue)")]));
+    expect(valid.map((row) => row.eventTime)).toEqual(['0001-01-01T00:00:00.001Z']);
+  });
 });
 
 describe('parseCsv', () => {
