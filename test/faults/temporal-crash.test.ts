@@ -15,9 +15,10 @@
  */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { msToNumber } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { OUTAGES_RIDDEN_OUT_MS } from '../../src/policy/retries';
+import { MONITOR_TICK_ACTIVITY, OUTAGES_RIDDEN_OUT_MS } from '../../src/policy/retries';
 import { monitorWorkflowId, retrainWorkflowId, type RetrainResult } from '../../workflows/definitions';
 import { testModelYaml } from '../integration/harness';
 import { syntheticRows } from '../integration/synthetic';
@@ -157,17 +158,22 @@ it.runIf(FULL_RUN)(`killed for ${OUTAGES_RIDDEN_OUT_MS.temporal / 1000} s as a d
   const tick = await env.startCheck(model);
   await crashed;
   await crash!.over;
+  const serverBackAt = Date.now();
   const check = await tick.result();
+  const answeredAfterMs = Date.now() - serverBackAt;
   expect(check).toMatchObject({ outcome: 'checked', verdict: 'drift', retrain: { started: true } });
   // The check finished with the server away: both its activity and the tick's lost their answers. Each
   // was retried once the server was back and their heartbeats had stopped, not when the start-to-close
   // timeout (5 and 15 min) expired; the retried check answered with the report the first attempt wrote.
+  // The tick's retry may itself fail once more while the server's frontend is still coming back (3 attempts
+  // in one full run out of three), so its count is not pinned; the time to the answer is what users see.
+  expect(answeredAfterMs).toBeLessThan(3 * msToNumber(MONITOR_TICK_ACTIVITY.heartbeatTimeout!));
   const monitor = env.client.workflow.getHandle(monitorWorkflowId(model));
   expect(await finalAttempts(monitor, 'computeDrift')).toEqual([2]);
-  expect(await finalAttempts(tick, 'deliverMonitorTick')).toEqual([2]);
+  expect((await finalAttempts(tick, 'deliverMonitorTick'))[0]).toBeGreaterThanOrEqual(2);
   const heartbeat = temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_HEARTBEAT;
   expect(await timeoutsBeforeFinalAttempt(monitor, 'computeDrift')).toEqual([heartbeat]);
-  expect(await timeoutsBeforeFinalAttempt(tick, 'deliverMonitorTick')).toEqual([heartbeat]);
+  expect(await timeoutsBeforeFinalAttempt(tick, 'deliverMonitorTick')).not.toContain(temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE);
   const reports = await env.db.query('SELECT id, verdict FROM drift_reports WHERE model_name = $1', [model]);
   expect(reports.rows).toEqual([{ id: String(check.reportId), verdict: 'drift' }]);
 }, 400_000);
