@@ -33,6 +33,7 @@ import { startWorkers } from './worker';
 const CONFIG_PATH = path.join(__dirname, '..', 'examples', 'seattle-weather.yaml');
 const FAHRENHEIT_FROM = '2014-10-01';
 const ALERT_PORT = 9999;
+const ALERTS_SENT_WITHIN_MS = 30_000;
 
 async function main(): Promise<void> {
   const began = Date.now();
@@ -85,6 +86,13 @@ async function main(): Promise<void> {
       }
     }
 
+    // The monitor sends its alerts after answering the tick: the receiver waits for the last one, so
+    // no delivery is left failing (red in the Temporal UI) once the demo has gone.
+    await monitorAlertsSent(client, model);
+    // A person's "check now" after the demo must not retrain on the spot, as the demo's cooldown of 0 would.
+    await saveModelConfig(db, config);
+    console.log(`(retrain cooldown restored to ${config.retrain.cooldownMs / 3_600_000}h in the stored config)`);
+
     console.log('\nModel versions:');
     for (const v of await listVersions(db, model)) {
       const holdout = (v.metrics as { holdout?: Record<string, number> } | null)?.holdout ?? {};
@@ -114,6 +122,27 @@ async function resetDemoModel(db: Db, client: Client, model: string): Promise<vo
   }
   await client.schedule.getHandle(scheduleId(model)).delete().catch(() => undefined);
   await db.query('DELETE FROM models WHERE name = $1', [model]);
+}
+
+/**
+ * Waits until the monitor is idle (no child retrain, no workflow task to run, no activity such as an
+ * alert delivery) on two polls in a row, for at most ALERTS_SENT_WITHIN_MS: a retrain's result reaches
+ * the monitor as a workflow task, which may then schedule an alert.
+ */
+async function monitorAlertsSent(client: Client, model: string): Promise<void> {
+  const monitor = client.workflow.getHandle(monitorWorkflowId(model));
+  const deadline = Date.now() + ALERTS_SENT_WITHIN_MS;
+  let idlePolls = 0;
+  while (idlePolls < 2) {
+    if (Date.now() > deadline) {
+      console.log(`(the monitor's alerts were still being delivered after ${ALERTS_SENT_WITHIN_MS / 1000} s; see ${monitorWorkflowId(model)} in the Temporal UI)`);
+      return;
+    }
+    const { raw } = await monitor.describe();
+    const idle = !raw.pendingWorkflowTask && (raw.pendingChildren ?? []).length === 0 && (raw.pendingActivities ?? []).length === 0;
+    idlePolls = idle ? idlePolls + 1 : 0;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 /** Prints each stage change of the retrain (from its progress query) and returns its result. */
