@@ -29,6 +29,11 @@ const nonDeterministicPackages = [
     allowTypeImports: true,
   },
   {
+    regex: '^(?:prom-client|pino)(?:/|$)',
+    message: `Metrics and logs belong to the process, not to replayed code. ${SANDBOX} Record metrics in an activity (src/observability); log with the SDK's \`log\`.`,
+    allowTypeImports: true,
+  },
+  {
     regex: '^@temporalio/(?:worker|client|activity|testing)(?:/|$)',
     message: `Workflow code may use only @temporalio/workflow and @temporalio/common. ${SANDBOX}`,
     allowTypeImports: true,

@@ -5,10 +5,11 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WithStartWorkflowOperation, WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { deliverToRoutes } from '../src/alerts/deliver';
-import type { AlertRequest } from '../src/alerts/payload';
+import { driftReportUrl, type AlertRequest } from '../src/alerts/payload';
 import { NotEnoughDataError, StoredConfigError, UnknownModelError } from '../src/errors';
 import { evaluateChallenger } from '../src/evaluation/evaluate-challenger';
 import { runDriftCheck, type DriftComputation } from '../src/monitoring/drift-check';
+import { driftwatchMetrics, type RetrainOutcome } from '../src/observability/metrics';
 
 export type { DriftComputation };
 import type { Evaluation, PromotionRule } from '../src/policy/promotion';
@@ -23,6 +24,7 @@ import {
   type ProposalRequest,
   type WarmStart,
 } from '../src/tuning';
+import { reportUrlTemplate } from '../src/settings';
 import type { ArtifactStore } from '../src/store/artifacts';
 import type { Db } from '../src/store/db';
 import { linearModelConfiguration } from '../src/training/search-seeds';
@@ -50,6 +52,7 @@ import {
   claimRetrain,
   finishRetrain,
   releaseClaim,
+  retrainOrigin,
   runningRetrain,
   saveRetrainPlan,
   type ClaimResult,
@@ -103,13 +106,21 @@ async function loadWarmStart(db: Db, modelName: string, retrainId: string, tunin
 }
 
 export function createOrchestrationActivities({ db, artifacts, client, temporalUiUrl }: OrchestrationDeps) {
+  /** Counted by the attempt that ended the retrain, so a retried activity does not count it twice. */
+  async function countRetrainEnding(retrainId: string, outcome: RetrainOutcome): Promise<void> {
+    const origin = await retrainOrigin(db, retrainId);
+    if (origin) driftwatchMetrics.retrainEnded(origin, outcome);
+  }
+
   return {
     async claimRetrain(input: {
       retrainId: string; workflowId: string; modelName: string; trigger: RetrainTrigger;
       requestedBy: string | null; reason: string | null; driftReportId: number | null;
     }): Promise<ClaimResult> {
       const config = await loadConfigOrFail(db, input.modelName);
-      return claimRetrain(db, { ...input, id: input.retrainId, cooldownMs: config.retrain.cooldownMs });
+      const claim = await claimRetrain(db, { ...input, id: input.retrainId, cooldownMs: config.retrain.cooldownMs });
+      if (!claim.claimed) driftwatchMetrics.retrainEnded(input, 'skipped');
+      return claim;
     },
 
     /**
@@ -125,13 +136,17 @@ export function createOrchestrationActivities({ db, artifacts, client, temporalU
         const ending = endingOfClosedRun(await describeRetrainRun(client, holder.workflowId, holder.id));
         if (!ending) return null;
         const released = await releaseClaim(db, artifacts, { retrainId: holder.id, ...ending });
-        return released?.releasedNow ? released.claim : null;
+        if (!released?.releasedNow) return null;
+        await countRetrainEnding(holder.id, released.claim.status);
+        return released.claim;
       });
     },
 
     /** A retrain's own ending when it fails or is cancelled (see releaseClaim); null for a retrain that decided. */
     async releaseRetrainClaim(input: { retrainId: string; status: UndecidedEnding; reason: string }): Promise<ReleasedClaim | null> {
-      return (await releaseClaim(db, artifacts, input))?.claim ?? null;
+      const released = await releaseClaim(db, artifacts, input);
+      if (released?.releasedNow) await countRetrainEnding(input.retrainId, released.claim.status);
+      return released?.claim ?? null;
     },
 
     async planRetrain(input: { retrainId: string; modelName: string; trainingWindow: { from?: string; to?: string } | null }): Promise<RetrainPlan> {
@@ -218,13 +233,16 @@ export function createOrchestrationActivities({ db, artifacts, client, temporalU
     },
 
     async finishRetrain(input: { retrainId: string; status: Exclude<RetrainStatus, 'running'>; result: object }): Promise<void> {
-      await finishRetrain(db, input.retrainId, input.status, input.result);
+      if (await finishRetrain(db, input.retrainId, input.status, input.result)) await countRetrainEnding(input.retrainId, input.status);
     },
 
     async computeDrift(input: { modelName: string; source: string }): Promise<DriftComputation> {
       const config = await loadConfigOrFail(db, input.modelName);
       const store = createDriftCheckStore(db, artifacts, input.modelName, config.monitoring.window);
-      return whileHeartbeating(() => runDriftCheck(store, config, { source: input.source, checkedAt: new Date().toISOString(), checkId: activityExecutionId() }));
+      const result = await whileHeartbeating(() => runDriftCheck(store, config, { source: input.source, checkedAt: new Date().toISOString(), checkId: activityExecutionId() }));
+      driftwatchMetrics.driftChecked(result);
+      // Read at check time, like the alerts' link (src/alerts/deliver.ts): the Temporal UI's memo links the same page.
+      return { ...result, reportUrl: result.reportId === null ? null : driftReportUrl(reportUrlTemplate(process.env), input.modelName, result.reportId) };
     },
 
     /** A schedule tick: update-with-start hands it to the model's monitor, starting the monitor if needed. */
@@ -251,9 +269,11 @@ export function createOrchestrationActivities({ db, artifacts, client, temporalU
      */
     async deliverAlert(request: AlertRequest): Promise<{ delivered: number; suppressed: number; skipped: number }> {
       const config = await loadConfigOrFail(db, request.modelName);
-      const { failures, ...outcome } = await deliverToRoutes(db, config.alerts, request, {
+      const delivery = await deliverToRoutes(db, config.alerts, request, {
         temporalUiUrl, namespace: client.options.namespace, env: process.env, now: new Date(),
       });
+      driftwatchMetrics.alertsDelivered(request, delivery);
+      const { failures, ...outcome } = delivery;
       if (failures.length === 0) return outcome;
       const message = `alert delivery failed: ${failures.map((failure) => `${failure.target}: ${failure.error}`).join('; ')}`;
       // Refused destinations stay refused until the config changes; other failures may pass on a retry.

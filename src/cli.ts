@@ -6,10 +6,13 @@ import { parseArgs } from 'node:util';
 import { CliContext, CliError, UsageError, errorText } from './cli/context';
 import * as data from './cli/data-commands';
 import * as processes from './cli/process-commands';
+import * as service from './cli/service-commands';
 import * as workflows from './cli/workflow-commands';
 import { ConfigError } from './config';
 import { UnknownModelError } from './errors';
 import { CsvParseError } from './ingest/csv';
+import { OperationRefusedError } from './operations';
+import { isRole, ROLES } from './service/api-keys';
 import { loadSettings } from './settings';
 
 export const USAGE = `Usage: driftwatch <command> [options]
@@ -53,6 +56,14 @@ Retraining
                                        parameters, validation loss, status (completed, pruned, failed)
   status <model>                       schedule, monitor and retrain state
 
+HTTP service
+  serve [--port N] [--host H]          the REST API (/api/v1, OpenAPI at /openapi.json) and the pages;
+                                       every request needs an API key (default 127.0.0.1:8080)
+  keys create --role read|operate|admin [--name NAME]
+                                       create an API key; it is printed once, only its hash is stored
+  keys list                            API keys: id, name, role, created, last used, revoked
+  keys revoke <id>                     revoke an API key
+
 Processes
   worker [--roles orchestration,training]
                                        run workflows and training (default: both roles)
@@ -63,7 +74,8 @@ Options
   -h, --help                           this text
 
 Environment: DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_UI_URL, DRIFTWATCH_TASK_QUEUE,
-DRIFTWATCH_HOME, DRIFTWATCH_WORKER_ROLES, DRIFTWATCH_CONFIG_MAX_BYTES (default 1000000)`;
+DRIFTWATCH_HOME, DRIFTWATCH_WORKER_ROLES, DRIFTWATCH_CONFIG_MAX_BYTES (default 1000000), DRIFTWATCH_SERVICE_HOST,
+DRIFTWATCH_SERVICE_PORT, DRIFTWATCH_SERVICE_INGEST_MAX_BYTES (default 10000000)`;
 
 const OPTIONS = {
   json: { type: 'boolean' },
@@ -82,6 +94,10 @@ const OPTIONS = {
   remove: { type: 'boolean' },
   force: { type: 'boolean' },
   format: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  role: { type: 'string' },
+  name: { type: 'string' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -173,6 +189,22 @@ const COMMANDS: Record<string, Command> = {
     }),
   },
   status: { args: ['model'], run: (ctx, a) => workflows.status(ctx, arg(a, 0)) },
+  serve: {
+    args: [], options: ['port', 'host'],
+    run: (ctx, _a, v) => service.serve(ctx, {
+      ...(v.port === undefined ? {} : { port: portNumber('--port', v.port) }), ...(v.host === undefined ? {} : { host: v.host }),
+    }),
+  },
+  'keys create': {
+    args: [], options: ['role', 'name'],
+    run: (ctx, _a, v) => {
+      if (v.role === undefined) throw new UsageError(`--role is required: one of ${ROLES.join(', ')}`);
+      if (!isRole(v.role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}, got '${v.role}'`);
+      return service.keysCreate(ctx, { role: v.role, ...(v.name === undefined ? {} : { name: v.name }) });
+    },
+  },
+  'keys list': { args: [], run: (ctx) => service.keysList(ctx) },
+  'keys revoke': { args: ['id'], run: (ctx, a) => service.keysRevoke(ctx, arg(a, 0)) },
   worker: { args: [], options: ['roles'], run: (ctx, _a, v) => processes.worker(ctx, v.roles) },
   'server start': { args: [], run: (ctx) => processes.serverStart(ctx) },
   'server stop': { args: [], run: (ctx) => processes.serverStop(ctx) },
@@ -233,6 +265,12 @@ function positiveInteger(flag: string, text: string | undefined, fallback: numbe
   return value;
 }
 
+function portNumber(flag: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new UsageError(`${flag}: expected a port number (0-65535), got '${text}'`);
+  return value;
+}
+
 /** Runs one command line; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   let invocation: Invocation | null;
@@ -271,7 +309,8 @@ export async function main(argv: string[]): Promise<number> {
 
 function describeError(err: unknown): string {
   // These carry complete messages of their own (a ConfigError lists every issue on its own line).
-  if (err instanceof ConfigError || err instanceof CliError || err instanceof UnknownModelError || err instanceof CsvParseError) {
+  if (err instanceof ConfigError || err instanceof CliError || err instanceof UnknownModelError || err instanceof CsvParseError
+    || err instanceof OperationRefusedError) {
     return err.message;
   }
   const code = (err as NodeJS.ErrnoException | undefined)?.code;

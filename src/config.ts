@@ -278,7 +278,7 @@ function durationToMs(text: string): number | undefined {
 // ---------------------------------------------------------------------------------------------
 
 // The model name goes into Temporal workflow IDs, so it keeps to a small, unambiguous alphabet.
-const MODEL_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+export const MODEL_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const TASKS = ['binary_classification', 'multiclass_classification', 'regression'] as const satisfies readonly Task[];
 // Multi-class defaults to log loss: one-vs-rest ROC AUC is undefined whenever the holdout lacks a class.
 const DEFAULT_METRIC: Readonly<Record<Task, MetricName>> = {

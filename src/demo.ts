@@ -22,8 +22,12 @@ import { windowText } from './cli/format';
 import { loadModelConfig } from './config';
 import { loadSeattleWeather, rowsBetween, withFahrenheitFeedFrom } from './demo/seattle-weather';
 import { ingestRows } from './ingest/ingest';
+import { loadObservabilitySettings } from './observability/settings';
 import { upsertMonitorSchedule } from './schedules';
-import { loadSettings } from './settings';
+import { modelPath, reportPath } from './pages/paths';
+import { startService, type RunningService } from './service/server';
+import { loadSettings, type Settings } from './settings';
+import { createApiKey, listApiKeys, revokeApiKey } from './store/api-keys';
 import { createPool, type Db } from './store/db';
 import { saveModelConfig } from './store/models';
 import { listVersions } from './store/registry';
@@ -34,6 +38,7 @@ const CONFIG_PATH = path.join(__dirname, '..', 'examples', 'seattle-weather.yaml
 const FAHRENHEIT_FROM = '2014-10-01';
 const ALERT_PORT = 9999;
 const ALERTS_SENT_WITHIN_MS = 30_000;
+const DEMO_KEY_NAME = 'demo';
 
 async function main(): Promise<void> {
   const began = Date.now();
@@ -41,11 +46,14 @@ async function main(): Promise<void> {
   // The worker's own INFO logs would bury the timeline.
   Runtime.install({ logger: new DefaultLogger('WARN') });
   console.log('driftwatch demo: drift-triggered retraining on real Seattle weather (vega-datasets, 2012-2015)\n');
-  const workers = await startWorkers(settings, ['orchestration', 'training']);
+  // A worker already running on this machine holds the default metrics port: the demo serves metrics only when asked to.
+  const observability = loadObservabilitySettings();
+  const workers = await startWorkers(settings, ['orchestration', 'training'], process.env.DRIFTWATCH_METRICS_PORT ? observability : { ...observability, metricsPort: null });
   const db = createPool(settings.databaseUrl);
   const { connection, address } = await connectTemporal(settings);
   const client = new Client({ connection, namespace: settings.namespace });
   const alerts = await startAlertPrinter();
+  const service = await startDemoService(db, client, settings);
   try {
     const config = await loadModelConfig(CONFIG_PATH);
     const model = config.model;
@@ -71,6 +79,8 @@ async function main(): Promise<void> {
     printRetrain(bootstrap);
 
     console.log(`\nMonthly monitor ticks (window ${windowText(config.monitoring.window)}; * = drifted (a feature, or the champion's loss against its learned upper bound); from ${FAHRENHEIT_FROM} the feed reports °F):`);
+    // The drift the °F feed causes, as the report page shows it: the first drifted check of the °F months.
+    let fahrenheitDriftReport: { month: string; reportId: number } | null = null;
     for (const month of monthsBetween('2014-01', '2015-12')) {
       const rows = rowsBetween(weather, `${month}-01`, nextMonth(month));
       await ingest(db, model, rows);
@@ -78,6 +88,7 @@ async function main(): Promise<void> {
         workflowId: `demo-tick-${model}-${month}`, taskQueue: settings.taskQueue, args: [{ modelName: model }],
       });
       console.log(`${month}     ${formatTick(tick)}`);
+      if (tick.verdict === 'drift' && tick.reportId !== null && month >= FAHRENHEIT_FROM.slice(0, 7)) fahrenheitDriftReport ??= { month, reportId: tick.reportId };
       if (tick.retrain.started) {
         const retrain = await followRetrain(client, model, null);
         printRetrain(retrain);
@@ -102,7 +113,14 @@ async function main(): Promise<void> {
     console.log(`\nOpen the Temporal UI at ${settings.temporalUiUrl}: workflows ${monitorWorkflowId(model)} (query monitorStatus), ${retrainWorkflowId(model)}`);
     console.log(`(query retrainProgress), and the schedule ${scheduleId(model)} (paused). The dev server keeps running; stop it with 'driftwatch server stop'.`);
     console.log(`\nDemo finished in ${((Date.now() - began) / 1000).toFixed(0)} s.`);
+    if (fahrenheitDriftReport) {
+      console.log(`\nThe drift report of ${fahrenheitDriftReport.month} (°F feed), reference vs window per feature: `
+        + `${service.url}${reportPath(fahrenheitDriftReport.reportId)}?key=${service.readKey}`);
+      console.log(`(a read-only API key made for the demo; the model's page is ${service.url}${modelPath(model)})`);
+    }
+    await servePagesUntilInterrupted(service.url);
   } finally {
+    await service.close();
     await alerts.close();
     await workers.shutdown();
     await connection.close();
@@ -113,6 +131,30 @@ async function main(): Promise<void> {
 async function ingest(db: Db, model: string, rows: Record<string, unknown>[]): Promise<void> {
   const result = await ingestRows(db, model, rows, { source: 'vega-datasets/seattle-weather.csv' });
   if (result.rejections.length > 0) throw new Error(`demo rows rejected: ${JSON.stringify(result.rejections.slice(0, 3))}`);
+}
+
+/**
+ * The HTTP service with the pages, on DRIFTWATCH_SERVICE_PORT (8080) or a free port when that is taken,
+ * and a read-only key for them: a rerun revokes the key of the run before.
+ */
+async function startDemoService(db: Db, client: Client, settings: Settings): Promise<RunningService & { readKey: string }> {
+  for (const key of await listApiKeys(db)) if (key.name === DEMO_KEY_NAME && key.revokedAt === null) await revokeApiKey(db, key.id);
+  const { key } = await createApiKey(db, { name: DEMO_KEY_NAME, role: 'read', createdBy: 'demo' });
+  const service = await startService({ db, client, settings, logger: false }).catch((err: unknown) => {
+    if ((err as { code?: string }).code !== 'EADDRINUSE') throw err;
+    return startService({ db, client, settings, port: 0, logger: false });
+  });
+  return { ...service, readKey: key };
+}
+
+/** At a terminal the pages stay up until Ctrl-C; elsewhere (CI, scripts) the demo ends, and `driftwatch serve` serves them. */
+async function servePagesUntilInterrupted(url: string): Promise<void> {
+  if (!process.stdin.isTTY) {
+    console.log(`(not at a terminal: the service stops with the demo; 'bin/driftwatch serve' serves these pages again)`);
+    return;
+  }
+  console.log(`\nServing the pages at ${url}; press Ctrl-C to stop.`);
+  await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
 }
 
 /** The demo owns its model: a rerun starts from an empty history. */

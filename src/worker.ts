@@ -8,6 +8,11 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createOrchestrationActivities } from '../activities/orchestration';
 import { createTrainingActivities } from '../activities/training';
 import { trainingTaskQueue } from '../workflows/definitions';
+import { observeActivities } from './observability/activity-interceptor';
+import { createLogger, type Logger } from './observability/logger';
+import { startMetricsServer } from './observability/metrics-server';
+import { loadObservabilitySettings, type ObservabilitySettings } from './observability/settings';
+import { installTemporalRuntime } from './observability/temporal-runtime';
 import { loadSettings, type Settings } from './settings';
 import { type ArtifactStore, createLocalArtifactStore } from './store/artifacts';
 import { type Db, createPool, ensureDatabase, migrate } from './store/db';
@@ -31,6 +36,7 @@ export interface WorkerDeps {
 
 export async function createWorkers(deps: WorkerDeps, roles: readonly WorkerRole[]): Promise<Worker[]> {
   const workers: Worker[] = [];
+  const interceptors = { activity: [observeActivities()] };
   if (roles.includes('orchestration')) {
     workers.push(
       await Worker.create({
@@ -41,6 +47,7 @@ export async function createWorkers(deps: WorkerDeps, roles: readonly WorkerRole
         activities: createOrchestrationActivities({
           db: deps.db, artifacts: deps.artifacts, client: deps.client, temporalUiUrl: deps.temporalUiUrl,
         }),
+        interceptors,
       }),
     );
   }
@@ -51,6 +58,7 @@ export async function createWorkers(deps: WorkerDeps, roles: readonly WorkerRole
         namespace: deps.namespace,
         taskQueue: trainingTaskQueue(deps.taskQueue),
         activities: createTrainingActivities({ db: deps.db, artifacts: deps.artifacts }),
+        interceptors,
         // Trials share this process's event loop (and its one TensorFlow backend); scale trial
         // parallelism out by running more training workers.
         maxConcurrentActivityTaskExecutions: deps.trainingConcurrency ?? 2,
@@ -71,10 +79,24 @@ export function parseRoles(text: string | undefined): WorkerRole[] {
   return roles as WorkerRole[];
 }
 
-export interface RunningWorkers { workers: Worker[]; run: Promise<void>; shutdown: () => Promise<void> }
+export interface RunningWorkers {
+  workers: Worker[];
+  /** Where driftwatch's /metrics is served; null when DRIFTWATCH_METRICS_PORT is 0. */
+  metricsPort: number | null;
+  run: Promise<void>;
+  shutdown: () => Promise<void>;
+}
 
-/** Prepares the database, connects to Temporal and starts the workers of the given roles. */
-export async function startWorkers(settings: Settings, roles: readonly WorkerRole[]): Promise<RunningWorkers> {
+/**
+ * Prepares the database, connects to Temporal and starts the workers of the given roles, with
+ * driftwatch's /metrics served beside them (first, so a port in use fails the start at once).
+ */
+export async function startWorkers(
+  settings: Settings, roles: readonly WorkerRole[], observability: ObservabilitySettings = loadObservabilitySettings(),
+): Promise<RunningWorkers> {
+  const metricsServer = observability.metricsPort === null
+    ? null
+    : await startMetricsServer({ host: observability.metricsHost, port: observability.metricsPort });
   await ensureDatabase(settings.databaseUrl);
   const db = createPool(settings.databaseUrl);
   await migrate(db);
@@ -94,24 +116,45 @@ export async function startWorkers(settings: Settings, roles: readonly WorkerRol
     await nativeConnection.close();
     await endpoint.connection.close();
     await db.end();
+    await metricsServer?.close();
   };
-  return { workers, run, shutdown };
+  return { workers, metricsPort: metricsServer?.port ?? null, run, shutdown };
+}
+
+/**
+ * For a process that runs workers (`npm run worker`, `driftwatch worker`): its JSON logger, with the
+ * Temporal SDK's logs and runtime metrics routed as the observability settings say. Call it before
+ * anything connects to Temporal.
+ */
+export function prepareWorkerProcess(env: NodeJS.ProcessEnv = process.env): { observability: ObservabilitySettings; logger: Logger } {
+  const observability = loadObservabilitySettings(env);
+  const logger = createLogger({ level: observability.logLevel });
+  installTemporalRuntime(observability, logger);
+  return { observability, logger };
 }
 
 async function main(): Promise<void> {
+  const { logger, observability } = prepareWorkerProcess();
   const settings = loadSettings();
   const roles = parseRoles(process.env.DRIFTWATCH_WORKER_ROLES);
-  const running = await startWorkers(settings, roles);
-  console.log(`[driftwatch] worker running: roles ${roles.join(', ')}, task queue '${settings.taskQueue}', namespace '${settings.namespace}'`);
-  const stop = () => void running.shutdown();
+  const running = await startWorkers(settings, roles, observability);
+  logger.info({
+    roles, taskQueue: settings.taskQueue, namespace: settings.namespace,
+    metricsPort: running.metricsPort, temporalMetricsPort: observability.temporalMetricsPort,
+  }, 'worker running');
+  const stop = () => {
+    logger.info('stopping the worker (finishing running tasks)');
+    void running.shutdown();
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   await running.run;
 }
 
 if (require.main === module) {
-  main().catch((err) => {
-    console.error(err);
+  main().catch((err: unknown) => {
+    // Also when the settings could not be read, so there is no configured logger: the same JSON line.
+    createLogger({ level: 'ERROR' }).error({ err }, 'worker stopped');
     process.exit(1);
   });
 }

@@ -23,12 +23,28 @@ export const trainingTaskQueue = (orchestrationQueue: string): string => `${orch
 
 /**
  * Custom search attributes, registered at worker start (src/search-attributes.ts), so the Temporal UI
- * can list e.g. `DriftwatchModel = "seattle-rain" AND DriftwatchOutcome = "rejected"`.
+ * can list e.g. `DriftwatchModel = "seattle-rain" AND DriftwatchOutcome = "rejected"`, or every monitor
+ * whose incident waits for a person: `DriftwatchIncident = "asked_person"`.
  */
 export const MODEL_SEARCH_ATTRIBUTE = defineSearchAttributeKey('DriftwatchModel', SearchAttributeType.KEYWORD);
+/** Retrains: their stage and outcome. */
 export const STAGE_SEARCH_ATTRIBUTE = defineSearchAttributeKey('DriftwatchStage', SearchAttributeType.KEYWORD);
 export const OUTCOME_SEARCH_ATTRIBUTE = defineSearchAttributeKey('DriftwatchOutcome', SearchAttributeType.KEYWORD);
-export const SEARCH_ATTRIBUTES = [MODEL_SEARCH_ATTRIBUTE, STAGE_SEARCH_ATTRIBUTE, OUTCOME_SEARCH_ATTRIBUTE] as const;
+/** Monitors: the verdict of the last check that judged rows, the drift incident's state, and when the last check ran. */
+export const VERDICT_SEARCH_ATTRIBUTE = defineSearchAttributeKey('DriftwatchVerdict', SearchAttributeType.KEYWORD);
+export const INCIDENT_SEARCH_ATTRIBUTE = defineSearchAttributeKey('DriftwatchIncident', SearchAttributeType.KEYWORD);
+export const LAST_CHECK_SEARCH_ATTRIBUTE = defineSearchAttributeKey('DriftwatchLastCheck', SearchAttributeType.DATETIME);
+export const SEARCH_ATTRIBUTES = [
+  MODEL_SEARCH_ATTRIBUTE, STAGE_SEARCH_ATTRIBUTE, OUTCOME_SEARCH_ATTRIBUTE,
+  VERDICT_SEARCH_ATTRIBUTE, INCIDENT_SEARCH_ATTRIBUTE, LAST_CHECK_SEARCH_ATTRIBUTE,
+] as const;
+
+/**
+ * A monitor's drift incident as its search attribute says it: none, open (the next drifted check may
+ * retrain), retraining, backing_off (challengers did not help: automatic retrains wait) or
+ * asked_person (retraining_not_helping went out).
+ */
+export type IncidentState = 'none' | 'open' | 'retraining' | 'backing_off' | 'asked_person';
 
 export const monitorWorkflowId = (modelName: string): string => `monitor-${modelName}`;
 export const retrainWorkflowId = (modelName: string): string => `retrain-${modelName}`;
@@ -62,6 +78,21 @@ export interface RetrainInput {
   driftReportId?: number;
   /** Optional event-time range of the labelled rows to use (ISO 8601); default: the configured training window ending at the newest labelled row. */
   trainingWindow?: { from?: string; to?: string };
+  /** The check behind the retrain (the monitor sets it): shown in the retrain's memo and current details. */
+  drift?: DriftSummary;
+}
+
+/** A check as a person reads it at a glance: in the monitor's and a retrain's memo, and the retrain's progress. */
+export interface DriftSummary {
+  reportId: number | null;
+  /** The drift report's page (DRIFTWATCH_REPORT_URL, by default the served page); null without a report. */
+  reportUrl: string | null;
+  checkedAt: string;
+  verdict: DriftVerdict | null;
+  /** Why the verdict is drift ("67% of the measured features; the champion's log_loss degraded"); '' otherwise. */
+  cause: string;
+  /** The features that matter most, drifted first: "x1: ks p-value 1.00e-3 < 0.05 (drifted)". */
+  features: string[];
 }
 
 export type RetrainStage =
@@ -104,6 +135,8 @@ export interface RetrainProgress {
   message: string | null;
   /** While awaiting approval: until when, and what happens then. */
   approval: { deadline: string; onTimeout: 'reject' | 'promote' } | null;
+  /** The check behind the retrain, when the monitor started it. Absent from retrains of earlier versions. */
+  drift?: DriftSummary | null;
 }
 
 /**
@@ -194,6 +227,8 @@ export interface DriftCheckResult {
   /** null when nothing was checked (no champion, no data, or rows already checked). */
   verdict: DriftVerdict | null;
   reportId: number | null;
+  /** The drift report's page (DRIFTWATCH_REPORT_URL, by default the served page); null without a report. Absent from results of earlier versions. */
+  reportUrl?: string | null;
   championVersion: number | null;
   /** `lateRows`: rows in the window that arrived after an earlier report of a window overlapping it had been made (back-dated or late). */
   window: { start: string; end: string; rows: number; lateRows: number } | null;
@@ -236,8 +271,13 @@ export interface MonitorStatus {
 
 /** Runs a drift check now and returns its result (the schedule's ticks arrive through this update). */
 export const checkDriftUpdate = defineUpdate<DriftCheckResult, [DriftCheckRequest]>('checkDrift');
-/** Starts a retrain now, whatever the drift says; returns the retrain workflow ID or why none started. */
+/**
+ * Starts a retrain now, whatever the drift says, and returns its workflow ID (`started` is always true).
+ * When none can start (one is already running) the update fails with an ApplicationFailure saying why.
+ */
 export const forceRetrainUpdate = defineUpdate<DriftCheckResult['retrain'], [ForceRetrainRequest]>('forceRetrain');
+/** The `type` of the ApplicationFailure a refused forceRetrain update fails with: clients tell a refusal from other errors by it. */
+export const RETRAIN_REFUSED_FAILURE = 'RetrainRefused';
 /** Same as forceRetrainUpdate, for clients that can only signal. */
 export const forceRetrainSignal = defineSignal<[ForceRetrainRequest]>('forceRetrain');
 export const monitorStatusQuery = defineQuery<MonitorStatus>('monitorStatus');

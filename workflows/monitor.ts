@@ -1,13 +1,16 @@
 import {
+  ApplicationFailure,
   ParentClosePolicy,
   allHandlersFinished,
   condition,
   continueAsNew,
   log,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   startChild,
   upsertMemo,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
@@ -42,6 +45,17 @@ import { DRIFT_CHECK_ACTIVITY } from '../src/policy/retries';
 import { releasedClaimAlert } from '../src/policy/retrain-claims';
 import { sendAlert, type AlertContent } from './alerting';
 import {
+  CHECK_NOW_INPUT,
+  FORCE_RETRAIN_INPUT,
+  driftCause,
+  monitorDetails,
+  monitorMemo,
+  monitorSearchAttributes,
+  summariseDrift,
+  type MonitorView,
+} from './control-panel';
+import {
+  RETRAIN_REFUSED_FAILURE,
   checkDriftUpdate,
   forceRetrainSignal,
   forceRetrainUpdate,
@@ -49,6 +63,7 @@ import {
   retrainWorkflowId,
   type DriftCheckRequest,
   type DriftCheckResult,
+  type DriftSummary,
   type ForceRetrainRequest,
   type MonitorInput,
   type MonitorStatus,
@@ -64,16 +79,20 @@ const REQUESTS_PER_RUN = 200;
 
 /**
  * What the monitor keeps, and carries across continue-as-new: its status, the open drift incident
- * (with its retrain back-off), the blind episode (`blindness.notMeasuredChecks`, `blindness.blind`)
- * and the policy of the latest check (null before the first).
+ * (with its retrain back-off), the blind episode (`blindness.notMeasuredChecks`, `blindness.blind`),
+ * the policy of the latest check (null before the first) and the latest check that judged rows
+ * (`judged`: what the Temporal UI shows while later checks find no new rows).
  */
-export type MonitorState = MonitorStatus & { incident: DriftIncident | null; blindness: BlindEpisode; policy: MonitorPolicy | null };
+export type MonitorState = MonitorStatus & {
+  incident: DriftIncident | null; blindness: BlindEpisode; policy: MonitorPolicy | null; judged: DriftCheckResult | null;
+};
 
 /** State carried by runs of earlier versions lacks the newer fields. */
 type CarriedState = MonitorStatus & {
   incident?: (Omit<DriftIncident, 'retrains'> & Partial<Pick<DriftIncident, 'retrains'>>) | null;
   blindness?: BlindEpisode;
   policy?: MonitorPolicy | null;
+  judged?: DriftCheckResult | null;
 };
 
 /** The retrain this monitor started and awaits: its result feeds the incident's back-off. */
@@ -96,6 +115,8 @@ interface Monitor {
   enqueue<T>(work: () => Promise<T>): Promise<T>;
   /** Queues an alert behind the earlier ones without waiting for it (a trigger is never overtaken by its resolve). */
   notify(alert: AlertContent, occurrence: string): void;
+  /** Shows the state in the Temporal UI: memo, search attributes and current details. */
+  show(): void;
 }
 
 /**
@@ -117,8 +138,9 @@ export async function modelMonitorWorkflow(input: MonitorInput & { carried?: Car
       incident: carried.incident ? { ...carried.incident, retrains: carried.incident.retrains ?? FRESH_BACKOFF } : null,
       blindness: carried.blindness ?? SEEING,
       policy: carried.policy ?? null,
+      judged: carried.judged ?? (carried.lastCheck?.outcome === 'checked' ? carried.lastCheck : null),
     }
-    : { modelName: input.modelName, checks: 0, lastCheck: null, lastRetrain: null, incident: null, blindness: SEEING, policy: null };
+    : { modelName: input.modelName, checks: 0, lastCheck: null, lastRetrain: null, incident: null, blindness: SEEING, policy: null, judged: null };
   let handled = 0;
   // Handlers run concurrently with each other; chaining them one after another keeps decisions
   // about "is a retrain running" sequential.
@@ -126,6 +148,8 @@ export async function modelMonitorWorkflow(input: MonitorInput & { carried?: Car
   // Alerts go out in order, behind the update that caused them: a dead sink delays later alerts,
   // never the answer to a drift check.
   let alerting: Promise<void> = Promise.resolve();
+  // What this run last upserted: unchanged memo and search attributes add no events to the history.
+  let shown = { memo: '', searchAttributes: '' };
   const monitor: Monitor = {
     modelName: input.modelName,
     state,
@@ -138,17 +162,36 @@ export async function modelMonitorWorkflow(input: MonitorInput & { carried?: Car
     notify(alert, occurrence) {
       alerting = alerting.then(() => sendAlert(alert, occurrence));
     },
+    show() {
+      const view = viewOf(monitor);
+      const memo = monitorMemo(view);
+      const searchAttributes = monitorSearchAttributes(view);
+      const now = { memo: JSON.stringify(memo), searchAttributes: JSON.stringify(searchAttributes) };
+      if (now.memo !== shown.memo) upsertMemo(memo);
+      if (now.searchAttributes !== shown.searchAttributes) upsertSearchAttributes(searchAttributes);
+      shown = now;
+      setCurrentDetails(monitorDetails(view));
+    },
   };
   const serialised = <T>(work: () => Promise<T>): Promise<T> => {
     handled += 1;
     return monitor.enqueue(work);
   };
 
-  setHandler(checkDriftUpdate, (request) => serialised(() => checkDrift(monitor, request)));
+  setHandler(checkDriftUpdate, (request) => serialised(() => checkDrift(monitor, request)), {
+    description: 'Runs a drift check of the model now and answers with its result: verdict, drift report ID and page, the features '
+      + 'that matter with score and threshold, and whether a retrain started. Input (every field optional): '
+      + `${JSON.stringify(CHECK_NOW_INPUT)}; add "forceRetrain": true to retrain whatever the drift says.`,
+  });
   setHandler(
     forceRetrainUpdate,
     (request) => serialised(() => forceRetrain(monitor, request)),
-    { validator: validateForceRetrain },
+    {
+      validator: validateForceRetrain,
+      description: 'Starts a retrain of the model now, whatever the drift says, and re-arms a backed-off drift incident. '
+        + 'Answers with the retrain\'s workflow ID; fails, saying why, when none can start (one is already running). '
+        + `Input ("requestedBy" required, "reason" optional): ${JSON.stringify(FORCE_RETRAIN_INPUT)}`,
+    },
   );
   setHandler(forceRetrainSignal, (request) => {
     // A signal cannot answer with an error, and throwing here would fail the workflow task.
@@ -161,8 +204,15 @@ export async function modelMonitorWorkflow(input: MonitorInput & { carried?: Car
     serialised(() => forceRetrain(monitor, request)).catch((err: unknown) => {
       log.warn('forceRetrain signal failed', { error: err instanceof Error ? err.message : String(err) });
     });
+  }, {
+    description: 'The forceRetrain update for clients that can only signal: no answer, and a refusal is only logged by the worker. '
+      + `Input: ${JSON.stringify(FORCE_RETRAIN_INPUT)}`,
   });
-  setHandler(monitorStatusQuery, () => state);
+  setHandler(monitorStatusQuery, () => state, {
+    description: 'The monitor\'s state: checks run, the last check\'s full result, the last retrain it started, the open drift incident '
+      + 'with its retrain back-off, and the blind-check count. No input.',
+  });
+  monitor.show();
 
   await condition(() => handled >= REQUESTS_PER_RUN || workflowInfo().continueAsNewSuggested);
   // The next run could not hear the retrain's result, and a rejection it misses would never back off.
@@ -188,13 +238,15 @@ async function checkDrift(monitor: Monitor, request: DriftCheckRequest): Promise
   const step = incidentAfterCheck(modelName, state.incident, report);
   const { incident, gate } = gateIncidentRetrain(step.incident, report, policy, request);
   state.incident = incident;
+  const judged = report.outcome === 'checked' ? report : state.judged;
+  const drift = judged ? summariseDrift(judged) : undefined;
 
   let retrain: DriftCheckResult['retrain'];
   if (report.outcome === 'no_champion' || report.outcome === 'no_data') {
     retrain = { started: false, workflowId: null, reason: report.reasons.join('; ') };
   } else if (request.forceRetrain) {
     retrain = await startRetrain(monitor, 'manual', {
-      requestedBy: request.requestedBy, reason: request.reason, driftReportId: report.reportId ?? undefined,
+      requestedBy: request.requestedBy, reason: request.reason, driftReportId: report.reportId ?? undefined, drift,
     }, report);
   } else if (report.outcome === 'unchanged') {
     retrain = { started: false, workflowId: null, reason: 'no new rows since the last report of this window' };
@@ -207,7 +259,7 @@ async function checkDrift(monitor: Monitor, request: DriftCheckRequest): Promise
   } else if (retrainBlockedBy) {
     retrain = { started: false, workflowId: null, reason: retrainBlockedBy };
   } else {
-    retrain = await startRetrain(monitor, 'drift', { reason: report.reasons.join('; '), driftReportId: report.reportId ?? undefined }, report);
+    retrain = await startRetrain(monitor, 'drift', { reason: report.reasons.join('; '), driftReportId: report.reportId ?? undefined, drift }, report);
     if (retrain.started) retrain = { ...retrain, reason: `drift: ${driftCause(report)}` };
     const rearmedBy = gate?.kind === 'open' ? gate.rearmedBy : null;
     if (retrain.started && rearmedBy) retrain = { ...retrain, reason: `${retrain.reason}; ${describeRearmCause(rearmedBy)}` };
@@ -215,13 +267,14 @@ async function checkDrift(monitor: Monitor, request: DriftCheckRequest): Promise
   const result: DriftCheckResult = { ...report, retrain };
   state.checks += 1;
   state.lastCheck = result;
+  if (result.outcome === 'checked') state.judged = result;
   for (const transition of step.transitions) alertTransition(monitor, transition, result);
 
   const before = state.blindness;
   const sight = blindnessAfterCheck(modelName, before, report, policy.blindAlertAfter);
   state.blindness = sight.episode;
   alertBlindness(monitor, sight.transition, before, sight.episode, result);
-  if (result.outcome === 'checked') upsertMemo({ lastCheck: memoOfCheck(result, state) });
+  monitor.show();
   return result;
 }
 
@@ -239,24 +292,12 @@ async function releaseStaleClaim(monitor: Monitor): Promise<void> {
   }
 }
 
-/** The workflow page in the Temporal UI shows the memo: the last verdict, never a blind "no drift". */
-function memoOfCheck(check: DriftCheckResult, state: MonitorState): string {
-  const verdict = check.verdict === 'not_measured'
-    ? `NOT MEASURED (${Math.round(check.measuredShare * 100)}% of the features tested; ${state.blindness.notMeasuredChecks} such checks in a row)`
-    : check.verdict === 'drift' ? `drift (${driftCause(check)})` : 'no drift';
-  return `${check.checkedAt}, drift report #${check.reportId}, window ${check.window?.start} → ${check.window?.end}: ${verdict}; `
-    + `retrain ${check.retrain.started ? 'started' : `not started: ${check.retrain.reason}`}`;
-}
-
-/** What made a check drift: the features' share, the champion's performance, or both. */
-function driftCause(check: Pick<DriftCheckResult, 'datasetDrift' | 'driftedShare' | 'performance'>): string {
-  const causes: string[] = [];
-  if (check.datasetDrift) causes.push(`${Math.round(check.driftedShare * 100)}% of the measured features`);
-  const performance = check.performance;
-  if (performance?.status === 'degraded') {
-    causes.push(`the champion's ${performance.degraded.map((what) => (what === 'loss' ? performance.metric : what)).join(' and ')} degraded`);
-  }
-  return causes.join('; ');
+function viewOf(monitor: Monitor): MonitorView {
+  const { state } = monitor;
+  return {
+    modelName: monitor.modelName, judged: state.judged, lastCheck: state.lastCheck, incident: state.incident, blindness: state.blindness,
+    backoff: state.policy?.backoff ?? null, retrainRunning: monitor.retrainInFlight ? retrainWorkflowId(monitor.modelName) : null,
+  };
 }
 
 /**
@@ -385,16 +426,31 @@ function alertTransition(monitor: Monitor, transition: IncidentTransition, check
   }, `incident-${incident.id}-resolved`);
 }
 
+/**
+ * A refusal fails the update (red in the Temporal UI, an error for clients) instead of answering
+ * `started: false`, which the UI would show as a successful update.
+ */
 async function forceRetrain(monitor: Monitor, request: ForceRetrainRequest): Promise<DriftCheckResult['retrain']> {
   const { state } = monitor;
   if (state.incident) state.incident = { ...state.incident, retrains: rearmManually(state.incident.retrains) };
-  return startRetrain(monitor, 'manual', { requestedBy: request.requestedBy, reason: request.reason }, state.lastCheck);
+  const drift = state.judged ? summariseDrift(state.judged) : undefined;
+  const retrain = await startRetrain(monitor, 'manual', { requestedBy: request.requestedBy, reason: request.reason, drift }, state.lastCheck);
+  monitor.show();
+  if (!retrain.started) {
+    throw ApplicationFailure.create({
+      type: RETRAIN_REFUSED_FAILURE,
+      nonRetryable: true,
+      message: `no retrain started: ${retrain.reason}. Follow it on ${retrain.workflowId} (its current details, or the retrainProgress query), `
+        + 'or cancel it there, then send forceRetrain again.',
+    });
+  }
+  return retrain;
 }
 
 async function startRetrain(
   monitor: Monitor,
   trigger: RetrainTrigger,
-  details: { requestedBy?: string; reason?: string; driftReportId?: number },
+  details: { requestedBy?: string; reason?: string; driftReportId?: number; drift?: DriftSummary },
   /** The check it starts from: its data time and labelled rows are where a rejection backs off from. */
   basis: Pick<DriftCheckResult, 'window' | 'labelledRows'> | null,
 ): Promise<DriftCheckResult['retrain']> {
@@ -427,7 +483,7 @@ async function startRetrain(
   child.result().then(
     (result) => monitor.enqueue(async () => onRetrainFinished(monitor, started, result)),
     () => monitor.enqueue(async () => finishedInFlight(monitor, started)),
-  ).catch((err: unknown) => log.warn('reacting to the retrain result failed', { error: err instanceof Error ? err.message : String(err) }));
+  ).then(() => monitor.show()).catch((err: unknown) => log.warn('reacting to the retrain result failed', { error: err instanceof Error ? err.message : String(err) }));
   return { started: true, workflowId, reason: trigger === 'manual' ? `requested by ${details.requestedBy ?? 'unknown'}` : 'drift' };
 }
 

@@ -6,6 +6,7 @@ import {
   isCancellation,
   log,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
@@ -37,6 +38,7 @@ import {
   type TrialSummary,
 } from './definitions';
 import { sendAlert } from './alerting';
+import { approvalInput, retrainDetails, retrainMemo } from './control-panel';
 
 // A cancelled retrain cleans up once its activities have stopped (training stops at its next heartbeat):
 // one still running could write a checkpoint, or register a challenger, after the cleanup.
@@ -66,12 +68,16 @@ export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResul
   const progress: RetrainProgress = {
     modelName: input.modelName, trigger, stage: 'claiming', championVersion: null, trialsTotal: 0, trialsDone: 0,
     trialsFailed: 0, trialsPruned: 0, tuningStoppedBy: null, bestScore: null, bestParameters: null, challengerVersion: null, backend: null, decision: null,
-    outcome: null, message: null, approval: null, qualityGate: null, fallback: null,
+    outcome: null, message: null, approval: null, qualityGate: null, fallback: null, drift: input.drift ?? null,
   };
-  setHandler(retrainProgressQuery, () => progress);
+  setHandler(retrainProgressQuery, () => progress, {
+    description: 'The retrain\'s progress: stage, trials done and failed, best validation loss and parameters, challenger version, '
+      + 'decision, approval deadline, the drift behind it, and the outcome. No input.',
+  });
   upsertSearchAttributes([{ key: MODEL_SEARCH_ATTRIBUTE, value: input.modelName }, { key: STAGE_SEARCH_ATTRIBUTE, value: 'claiming' }]);
-  // Shown on the workflow's page in the Temporal UI; the retrainProgress query has the live details.
-  upsertMemo({ model: input.modelName, trigger, requestedBy: input.requestedBy ?? null, reason: input.reason ?? null });
+  // Shown on the workflow's page in the Temporal UI; the current details and the retrainProgress query have the live state.
+  upsertMemo(retrainMemo(input));
+  showProgress(progress);
   const approvals = awaitApprovals(progress);
 
   // A claim left by a retrain that was terminated or timed out would refuse this one: released first, and alerted.
@@ -83,9 +89,9 @@ export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResul
     requestedBy: input.requestedBy ?? null, reason: input.reason ?? null, driftReportId: input.driftReportId ?? null,
   });
   if (!claim.claimed) {
+    progress.message = claim.reason;
     enterStage(progress, 'skipped');
     recordOutcome(progress, 'skipped');
-    progress.message = claim.reason;
     return emptyResult(input.modelName, 'skipped', claim.reason);
   }
 
@@ -112,9 +118,9 @@ async function endUndecided(retrainId: string, progress: RetrainProgress, err: u
   const reason = cancelled
     ? `cancelled at stage '${stage}'`
     : `failed at stage '${stage}': ${err instanceof Error ? rootCauseMessage(err) : String(err)}`;
-  enterStage(progress, cancelled ? 'cancelled' : 'failed');
   progress.message = reason;
   progress.approval = null;
+  enterStage(progress, cancelled ? 'cancelled' : 'failed');
   await CancellationScope.nonCancellable(async () => {
     const released = await orchestration.releaseRetrainClaim({ retrainId, status: cancelled ? 'cancelled' : 'failed', reason });
     if (released) await sendAlert(releasedClaimAlert(released, { trigger: progress.trigger, progress }));
@@ -157,6 +163,7 @@ async function runRetrain(input: RetrainInput, retrainId: string, progress: Retr
   if (decision.promote && plan.approval) {
     enterStage(progress, 'awaiting_approval');
     progress.approval = { deadline: new Date(Date.now() + plan.approval.timeoutMs).toISOString(), onTimeout: plan.approval.onTimeout };
+    showProgress(progress);
     await sendAlert({
       modelName: input.modelName, event: 'approval_required', severity: 'warning',
       summary: `${input.modelName} ${name} is better and awaits approval until ${progress.approval.deadline} ` +
@@ -168,6 +175,7 @@ async function runRetrain(input: RetrainInput, retrainId: string, progress: Retr
     decision = withApproval(decision, approval, plan.approval.onTimeout);
     progress.decision = decision;
     progress.approval = null;
+    showProgress(progress);
   }
   // Decided: a cancellation from here on would leave the decision half recorded (a promotion with the claim still held).
   return CancellationScope.nonCancellable(() => recordDecision({ input, plan, retrainId, progress, candidate, decision, trials, fallback }));
@@ -206,9 +214,9 @@ async function recordDecision(context: {
   await orchestration.finishRetrain({
     retrainId, status: outcome === 'promoted' ? 'promoted' : 'rejected', result: { ...result, trials: undefined },
   });
+  progress.message = reason;
   enterStage(progress, 'done');
   recordOutcome(progress, outcome);
-  progress.message = reason;
   upsertMemo({ outcome, summary: `${name} ${outcome}: ${reason}` });
 
   await sendAlert({
@@ -318,9 +326,9 @@ async function failQualityGate(context: {
     training: { epochsTrained: challenger.epochsTrained, resumedFromEpoch: challenger.resumedFromEpoch }, fallback,
   };
   await orchestration.finishRetrain({ retrainId, status: 'failed_quality_gate', result: { ...result, trials: undefined } });
+  progress.message = reason;
   enterStage(progress, 'done');
   recordOutcome(progress, 'failed_quality_gate');
-  progress.message = reason;
   upsertMemo({ outcome: 'failed_quality_gate', summary: reason });
   await sendAlert({
     modelName: input.modelName, event: 'retrain_failed', severity: 'error',
@@ -403,6 +411,7 @@ async function tune(plan: RetrainPlan, retrainId: string, progress: RetrainProgr
         progress.bestParameters = trial.parameters;
       }
     }
+    showProgress(progress);
   }
   progress.tuningStoppedBy = 'trial_budget';
   return results;
@@ -428,8 +437,17 @@ function awaitApprovals(progress: RetrainProgress): Approvals {
     verdict = { status, by: approver.trim(), reason: reason ?? null, at: new Date(Date.now()).toISOString() };
     return { version, verdict: status, by: verdict.by };
   };
-  setHandler(approveUpdate, handle('approved'), { validator: validate });
-  setHandler(rejectUpdate, handle('rejected'), { validator: validate });
+  const example = JSON.stringify(approvalInput(3));
+  setHandler(approveUpdate, handle('approved'), {
+    validator: validate,
+    description: 'Approves the challenger that awaits approval (stage awaiting_approval): it is promoted. Refused at any other stage, '
+      + `for another version, or without an approver. Input ("reason" optional; the current details show the exact input): ${example}`,
+  });
+  setHandler(rejectUpdate, handle('rejected'), {
+    validator: validate,
+    description: 'Rejects the challenger that awaits approval: the champion stays. Refused at any other stage, for another version, '
+      + `or without an approver. Input ("reason" optional; the current details show the exact input): ${example}`,
+  });
   return {
     async wait(timeoutMs) {
       // A durable timer: the wait survives worker and server restarts.
@@ -452,12 +470,19 @@ function withApproval(decision: PromotionDecision, approval: ApprovalRecord, onT
 function enterStage(progress: RetrainProgress, stage: RetrainStage): void {
   progress.stage = stage;
   upsertSearchAttributes([{ key: STAGE_SEARCH_ATTRIBUTE, value: stage }]);
+  showProgress(progress);
 }
 
 /** The outcome as a search attribute ("all rejected retrains of model X"). */
 function recordOutcome(progress: RetrainProgress, outcome: RetrainOutcome): void {
   progress.outcome = outcome;
   upsertSearchAttributes([{ key: OUTCOME_SEARCH_ATTRIBUTE, value: outcome }]);
+  showProgress(progress);
+}
+
+/** The Temporal UI's current details of the run: kept in step with the retrainProgress query. */
+function showProgress(progress: RetrainProgress): void {
+  setCurrentDetails(retrainDetails(progress));
 }
 
 function emptyResult(modelName: string, outcome: RetrainResult['outcome'], reason: string): RetrainResult {

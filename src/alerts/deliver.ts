@@ -10,6 +10,7 @@ import { incidentTriggerSent, notifiedWithin, recordDeliveryAttempt, wasDelivere
 import { RefusedDestinationError, post } from './outbound';
 import { alertLinks, buildWebhookPayload, type AlertRequest } from './payload';
 import { normaliseRoute, routeSecrets, routeTarget, routesFor, sinkRequest } from './routes';
+import { reportUrlTemplate } from '../settings';
 import { secretMask } from './secret-mask';
 
 export interface DeliveryOptions {
@@ -41,7 +42,7 @@ export async function deliverToRoutes(db: Db, configured: readonly AlertConfig[]
   const routes = configured.map(normaliseRoute);
   // Every route's secrets, so that no route's error can carry another's either.
   const mask = secretMask(routes.flatMap((route) => routeSecrets(route, options.env)));
-  const links = alertLinks(request, { ...options, reportUrlTemplate: options.env.DRIFTWATCH_REPORT_URL || null });
+  const links = alertLinks(request, { ...options, reportUrlTemplate: reportUrlTemplate(options.env) });
   const payload = buildWebhookPayload(request, links, options.now);
   const outcome: DeliveryOutcome = { delivered: 0, suppressed: 0, skipped: 0, failures: [] };
   const incidentKey = request.incident?.dedupKey ?? null;

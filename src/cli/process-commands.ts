@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { LOCAL_TEMPORAL_PORT } from '../settings';
 import { connectTemporal, devServerLogPath, devServerPidPath, tryConnect } from '../temporal';
-import { parseRoles, startWorkers } from '../worker';
+import { parseRoles, prepareWorkerProcess, startWorkers } from '../worker';
 import { CliError, errorText, type CliContext } from './context';
 
 const STOP_TIMEOUT_MS = 15_000;
@@ -13,7 +13,9 @@ const STOP_TIMEOUT_MS = 15_000;
 export async function worker(ctx: CliContext, rolesFlag: string | undefined): Promise<void> {
   const { settings } = ctx;
   const roles = parseRoles(rolesFlag ?? process.env.DRIFTWATCH_WORKER_ROLES);
-  const running = await startWorkers(settings, roles);
+  // Before anything connects to Temporal: the SDK's logs as JSON lines, and its runtime metrics.
+  const { observability } = prepareWorkerProcess();
+  const running = await startWorkers(settings, roles, observability);
   ctx.json({ roles, taskQueue: settings.taskQueue, namespace: settings.namespace });
   ctx.say(`[driftwatch] worker running: roles ${roles.join(', ')}, task queue '${settings.taskQueue}', namespace '${settings.namespace}'`);
   const stop = () => {

@@ -3,8 +3,6 @@
  */
 import {
   ScheduleNotFoundError,
-  WithStartWorkflowOperation,
-  WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
   type Client,
   type ScheduleDescription,
@@ -12,34 +10,21 @@ import {
 } from '@temporalio/client';
 import { workflowPageUrl } from '../alerts/payload';
 import { ConfigError, parseDuration } from '../config';
+import * as operations from '../operations';
 import { upsertMonitorSchedule, type ScheduleTiming } from '../schedules';
 import { loadStoredConfig } from '../store/models';
 import { getChampionVersion } from '../store/registry';
 import {
-  approveUpdate,
-  checkDriftUpdate,
-  forceRetrainUpdate,
-  rejectUpdate,
   monitorStatusQuery,
   monitorWorkflowId,
   retrainProgressQuery,
   retrainWorkflowId,
-  rollbackWorkflowId,
   scheduleId,
-  trainingTaskQueue,
-  type ApprovalAnswer,
-  type ApprovalRequest,
   type DriftCheckResult,
   type MonitorStatus,
-  type RetrainInput,
   type RetrainProgress,
   type RetrainResult,
-  type RollbackInput,
-  type RollbackResult,
 } from '../../workflows/definitions';
-import type { modelMonitorWorkflow } from '../../workflows/monitor';
-import type { retrainWorkflow } from '../../workflows/retrain';
-import type { rollbackWorkflow } from '../../workflows/rollback';
 import { CliError, currentUser, errorText, workflowStatus, type CliContext } from './context';
 import { scheduleText } from './data-commands';
 import { duration, num, percent, table, time, performanceText, verdictText } from './format';
@@ -131,21 +116,7 @@ function checkInterval(every: string): void {
 // ---------------------------------------------------------------------------------------------
 
 export async function check(ctx: CliContext, model: string): Promise<void> {
-  await loadStoredConfig(await ctx.db(), model);
-  const client = await ctx.client();
-  const { taskQueue } = ctx.settings;
-  await ctx.warnIfNoWorker([{ name: taskQueue, kind: 'workflow' }, { name: taskQueue, kind: 'activity' }]);
-  // The same path as a schedule tick (deliverMonitorTick): the monitor serialises it with every
-  // other request of this model, and is started if it is not running.
-  const result = await client.workflow.executeUpdateWithStart(checkDriftUpdate, {
-    args: [{ source: 'cli', requestedBy: currentUser() }],
-    startWorkflowOperation: new WithStartWorkflowOperation<typeof modelMonitorWorkflow>('modelMonitorWorkflow', {
-      workflowId: monitorWorkflowId(model),
-      taskQueue,
-      args: [{ modelName: model }],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-    }),
-  });
+  const result = await operations.requestDriftCheck(ctx, model, { source: 'cli', requestedBy: currentUser() });
   ctx.json(result);
   printCheck(ctx, result);
 }
@@ -186,48 +157,12 @@ function printCheck(ctx: CliContext, result: DriftCheckResult): void {
 // ---------------------------------------------------------------------------------------------
 
 export async function retrain(ctx: CliContext, model: string, flags: { by?: string; reason?: string; wait: boolean }): Promise<void> {
-  const db = await ctx.db();
-  await loadStoredConfig(db, model);
-  const champion = await getChampionVersion(db, model);
-  const input: RetrainInput = {
-    modelName: model,
-    trigger: champion === null ? 'bootstrap' : 'manual',
-    requestedBy: flags.by ?? currentUser(),
-    ...(flags.reason === undefined ? {} : { reason: flags.reason }),
-  };
+  const { handle, workflowId, runId, trigger, requestedBy, championVersion: champion } = await operations.startRetrain(ctx, model, {
+    requestedBy: flags.by ?? currentUser(), ...(flags.reason === undefined ? {} : { reason: flags.reason }),
+  });
   const client = await ctx.client();
-  const { taskQueue } = ctx.settings;
-  const workflowId = retrainWorkflowId(model);
-  await ctx.warnIfNoWorker([
-    { name: taskQueue, kind: 'workflow' },
-    { name: taskQueue, kind: 'activity' },
-    { name: trainingTaskQueue(taskQueue), kind: 'activity' },
-  ]);
-  let handle;
-  if (input.trigger === 'manual') {
-    // Through the monitor, like forceRetrain from the UI: it serialises the request with the drift
-    // checks, and a person asking for a retrain re-arms a drift incident that had stopped retraining.
-    const started = await client.workflow.executeUpdateWithStart(forceRetrainUpdate, {
-      args: [{ requestedBy: input.requestedBy!, ...(input.reason === undefined ? {} : { reason: input.reason }) }],
-      startWorkflowOperation: new WithStartWorkflowOperation<typeof modelMonitorWorkflow>('modelMonitorWorkflow', {
-        workflowId: monitorWorkflowId(model), taskQueue, args: [{ modelName: model }], workflowIdConflictPolicy: 'USE_EXISTING',
-      }),
-    });
-    if (!started.started) throw new CliError(`a retrain of ${model} is already running: ${started.workflowId ?? workflowId}`);
-    handle = client.workflow.getHandle<typeof retrainWorkflow>(workflowId);
-  } else {
-    try {
-      handle = await client.workflow.start<typeof retrainWorkflow>('retrainWorkflow', {
-        workflowId, taskQueue, args: [input], workflowIdConflictPolicy: 'FAIL',
-      });
-    } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new CliError(`a retrain of ${model} is already running: ${workflowId}`);
-      throw err;
-    }
-  }
-  const runId = (await handle.describe()).runId;
-  const started = { workflowId, runId, trigger: input.trigger, requestedBy: input.requestedBy, url: workflowUrl(ctx, workflowId, runId) };
-  ctx.say(`Started ${workflowId} (${input.trigger}${champion === null ? ': no champion yet' : `, champion v${champion}`}), requested by ${input.requestedBy}`);
+  const started = { workflowId, runId, trigger, requestedBy, url: workflowUrl(ctx, workflowId, runId) };
+  ctx.say(`Started ${workflowId} (${trigger}${champion === null ? ': no champion yet' : `, champion v${champion}`}), requested by ${requestedBy}`);
   ctx.say(`  ${started.url}`);
   if (!flags.wait) {
     ctx.json(started);
@@ -330,19 +265,9 @@ function printRetrainResult(ctx: CliContext, r: RetrainResult): void {
 export async function decideApproval(
   ctx: CliContext, model: string, verdict: 'approve' | 'reject', flags: { version: number; by?: string; reason?: string },
 ): Promise<void> {
-  await loadStoredConfig(await ctx.db(), model);
-  const client = await ctx.client();
-  const workflowId = retrainWorkflowId(model);
-  const request: ApprovalRequest = {
+  const answer = await operations.decideApproval(ctx, model, verdict, {
     version: flags.version, approver: flags.by ?? currentUser(), ...(flags.reason === undefined ? {} : { reason: flags.reason }),
-  };
-  let answer: ApprovalAnswer;
-  try {
-    answer = await client.workflow.getHandle(workflowId).executeUpdate(verdict === 'approve' ? approveUpdate : rejectUpdate, { args: [request] });
-  } catch (err) {
-    // The validator's refusal (no challenger waiting, wrong version, no approver) comes back as the error's cause.
-    throw new CliError(`${verdict} refused by ${workflowId}: ${errorText(err)}`);
-  }
+  });
   ctx.json(answer);
   ctx.say(`${model} v${answer.version} ${answer.verdict} by ${answer.by}; follow the retrain with 'driftwatch status ${model}'.`);
 }
@@ -352,34 +277,19 @@ export async function decideApproval(
 // ---------------------------------------------------------------------------------------------
 
 export async function rollback(ctx: CliContext, model: string, flags: { to?: number; by?: string; reason?: string; force: boolean }): Promise<void> {
-  const db = await ctx.db();
-  await loadStoredConfig(db, model);
-  const input: RollbackInput = {
-    modelName: model,
-    requestedBy: flags.by ?? currentUser(),
+  const requestedBy = flags.by ?? currentUser();
+  const result = await operations.rollback(ctx, model, {
+    requestedBy,
     ...(flags.to === undefined ? {} : { toVersion: flags.to }),
     ...(flags.reason === undefined ? {} : { reason: flags.reason }),
     ...(flags.force ? { force: true } : {}),
-  };
-  const client = await ctx.client();
-  const workflowId = rollbackWorkflowId(model);
-  await ctx.warnIfNoWorker([{ name: ctx.settings.taskQueue, kind: 'workflow' }, { name: ctx.settings.taskQueue, kind: 'activity' }]);
-  let result: RollbackResult;
-  try {
-    result = await client.workflow.execute<typeof rollbackWorkflow>('rollbackWorkflow', {
-      workflowId, taskQueue: ctx.settings.taskQueue, args: [input], workflowIdConflictPolicy: 'FAIL',
-    });
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) throw new CliError(`a rollback of ${model} is already running: ${workflowId}`);
-    if (err instanceof WorkflowFailedError) throw new CliError(`rollback of ${model} failed: ${errorText(err.cause ?? err)}`);
-    throw err;
-  }
+  });
   ctx.json(result);
   if (result.outcome === 'already_champion') {
     ctx.say(`v${result.to} is already the champion of ${model}: nothing to do.`);
     return;
   }
-  ctx.say(`Champion of ${model}: v${result.from} -> v${result.to} (requested by ${input.requestedBy}). The next drift check uses v${result.to}'s reference.`);
+  ctx.say(`Champion of ${model}: v${result.from} -> v${result.to} (requested by ${requestedBy}). The next drift check uses v${result.to}'s reference.`);
   if (result.forcedOver !== null) ctx.say(`Forced: v${result.to} ${result.forcedOver}. Recorded in 'driftwatch models history ${model}'.`);
 }
 

@@ -5,8 +5,10 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import type { ModelConfig } from '../config';
 import { monitoringWindowWarnings } from '../monitoring/window-warnings';
+import { driftwatchMetrics } from '../observability/metrics';
 import type { Db } from '../store/db';
 import type { FeatureLayout } from '../store/feature-rows-copy';
 import { writeIngestBatch, type IngestSummary } from '../store/feature-store';
@@ -69,8 +71,7 @@ export async function ingestFile(
   // Before the transaction starts, so a wrong path fails at once.
   const totalBytes = (await stat(file)).size;
   const input = createReadStream(file, { highWaterMark: READ_CHUNK_BYTES });
-  const format = options.format ?? fileFormat(file);
-  const rows = format === 'jsonl' ? readJsonLines(input, validator.columns) : readCsvRows(input, validator.columns);
+  const rows = readRows(input, options.format ?? fileFormat(file), validator);
   const { onProgress } = options;
   try {
     return await ingestSourceRows(db, config, validator, rows, {
@@ -80,6 +81,22 @@ export async function ingestFile(
   } finally {
     input.destroy();
   }
+}
+
+/** CSV with a header row, or JSON lines, from a stream (an HTTP request body): the same validation and storage as a file. */
+export async function ingestStream(
+  db: Db,
+  modelName: string,
+  input: Readable,
+  options: { format: FileFormat; source: string },
+): Promise<IngestResult> {
+  const config = await loadStoredConfig(db, modelName);
+  const validator = createRowValidator(config);
+  return ingestSourceRows(db, config, validator, readRows(input, options.format, validator), { source: options.source });
+}
+
+function readRows(input: Readable, format: FileFormat, validator: RowValidator): AsyncGenerator<SourceRow[]> {
+  return format === 'jsonl' ? readJsonLines(input, validator.columns) : readCsvRows(input, validator.columns);
 }
 
 /** The layout the batch's rows are stored in: the config's features by kind, in the config's order. */
@@ -123,5 +140,6 @@ async function ingestSourceRows(
   }
 
   const summary = await writeIngestBatch(db, config.model, featureLayout(config), options.source, outcomes());
+  driftwatchMetrics.rowsIngested(config.model, summary);
   return { ...summary, rejections, problems, warnings: await monitoringWindowWarnings(db, config) };
 }

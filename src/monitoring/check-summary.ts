@@ -26,7 +26,7 @@ export interface FeaturesSummary {
 export function summariseFeatures(results: readonly FeatureDriftResult[]): FeaturesSummary {
   const shown = results
     .map((result, index) => ({ result, index }))
-    .sort((a, b) => Number(b.result.drifted) - Number(a.result.drifted) || (b.result.psi ?? -1) - (a.result.psi ?? -1) || a.index - b.index)
+    .sort((a, b) => byImportance(a.result, b.result) || a.index - b.index)
     .slice(0, FEATURES_IN_RESULT)
     .sort((a, b) => a.index - b.index);
   const byStatus: Record<string, number> = {};
@@ -37,6 +37,11 @@ export function summariseFeatures(results: readonly FeatureDriftResult[]): Featu
     featureCounts: { total: results.length, drifted: drifted.length, byStatus },
     driftSignature: signatureOf(drifted),
   };
+}
+
+/** Drifted features first, then by PSI (the one score every feature has on one scale); unmeasured ones last. */
+export function byImportance(a: Pick<FeatureDriftResult, 'drifted' | 'psi'>, b: Pick<FeatureDriftResult, 'drifted' | 'psi'>): number {
+  return Number(b.drifted) - Number(a.drifted) || (b.psi ?? -1) - (a.psi ?? -1);
 }
 
 function summariseFeature(r: FeatureDriftResult): FeatureDriftSummary {

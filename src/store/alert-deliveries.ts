@@ -63,11 +63,11 @@ export interface DeliveryRecord {
 }
 
 export async function listDeliveries(db: Db, modelName: string, limit = 50): Promise<DeliveryRecord[]> {
-  const result = await db.query<DeliveryRecord>(
+  const result = await db.query<Omit<DeliveryRecord, 'updatedAt'> & { updatedAt: Date }>(
     `SELECT alert_key AS "alertKey", target, sink, event, status, attempts, last_error AS "lastError",
             incident_key AS "incidentKey", updated_at AS "updatedAt"
        FROM alert_deliveries WHERE model_name = $1 ORDER BY updated_at DESC LIMIT $2`,
     [modelName, limit],
   );
-  return result.rows;
+  return result.rows.map((row) => ({ ...row, updatedAt: row.updatedAt.toISOString() }));
 }

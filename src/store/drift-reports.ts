@@ -111,6 +111,11 @@ export async function listDriftReports(db: Db, modelName: string, limit = 50): P
   return result.rows.map(reportFromRow);
 }
 
+export async function getDriftReport(db: Db, id: number): Promise<StoredDriftReport | null> {
+  const result = await db.query<DriftReportRow>('SELECT *, as_of_row_id::text AS as_of_row_id FROM drift_reports WHERE id = $1', [id]);
+  return result.rows[0] ? reportFromRow(result.rows[0]) : null;
+}
+
 function reportFromRow(r: DriftReportRow): StoredDriftReport {
   return {
     id: Number(r.id), modelName: r.model_name, championVersion: r.champion_version, windowStart: r.window_start.toISOString(),

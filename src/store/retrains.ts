@@ -80,11 +80,19 @@ export async function saveRetrainPlan(db: Db, id: string, plan: object): Promise
 }
 
 /** Sets the final status once; a retried call, or a late zombie attempt, cannot overwrite it. */
-export async function finishRetrain(db: Db, id: string, status: Exclude<RetrainStatus, 'running'>, result: object): Promise<void> {
-  await db.query(
+/** Records a decided retrain's ending; false when it had ended already (a retried activity). */
+export async function finishRetrain(db: Db, id: string, status: Exclude<RetrainStatus, 'running'>, result: object): Promise<boolean> {
+  const { rowCount } = await db.query(
     `UPDATE retrains SET status = $2, result = $3, finished_at = now() WHERE id = $1 AND status = 'running'`,
     [id, status, JSON.stringify(result)],
   );
+  return rowCount === 1;
+}
+
+/** Which model a retrain was for and what started it; null for an unknown retrain. */
+export async function retrainOrigin(db: Db, id: string): Promise<{ modelName: string; trigger: RetrainTrigger } | null> {
+  const { rows } = await db.query<{ model_name: string; trigger: RetrainTrigger }>(`SELECT model_name, trigger FROM retrains WHERE id = $1`, [id]);
+  return rows[0] ? { modelName: rows[0].model_name, trigger: rows[0].trigger } : null;
 }
 
 /**

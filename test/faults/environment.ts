@@ -19,7 +19,7 @@ import { listModelNames, saveModelConfig } from '../../src/store/models';
 import { createWorkers } from '../../src/worker';
 import type { monitorTickWorkflow, retrainWorkflow } from '../../workflows';
 import { monitorWorkflowId, retrainWorkflowId, type DriftCheckResult, type RetrainTrigger } from '../../workflows/definitions';
-import { startWebhookReceiver, type WebhookReceiver } from '../integration/harness';
+import { NO_METRICS_ENDPOINTS, startWebhookReceiver, type WebhookReceiver } from '../integration/harness';
 import { onProcessExit, ownedTempDir } from './cleanup';
 import { startFaultCluster, type FaultCluster } from './cluster';
 import { startFaultTemporalServer, type FaultTemporalServer } from './temporal-server';
@@ -160,7 +160,7 @@ export async function startFaultEnvironment(name: string, { workers: inProcessWo
     cluster, temporal, db, client, artifactDir, webhook, faults: points,
     processEnv: (extra = {}) => ({
       ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace,
-      DRIFTWATCH_TASK_QUEUE: taskQueue, DRIFTWATCH_ARTIFACT_DIR: artifactDir, ...extra,
+      DRIFTWATCH_TASK_QUEUE: taskQueue, DRIFTWATCH_ARTIFACT_DIR: artifactDir, ...NO_METRICS_ENDPOINTS, ...extra,
     }),
     postgresOutage: (downMs, mode = 'fast') => outage(() => cluster.stop(mode), () => cluster.start(), downMs),
     temporalCrash: (downMs = TEMPORAL_DOWNTIME_MS) => outage(() => temporal.kill(), () => temporal.start(), downMs),

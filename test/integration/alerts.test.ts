@@ -19,7 +19,7 @@ import { parseModelConfig } from '../../src/config';
 import { listDeliveries } from '../../src/store/alert-deliveries';
 import { listRetrains } from '../../src/store/retrains';
 import { monitorStatusQuery, monitorWorkflowId, retrainWorkflowId, type RetrainResult } from '../../workflows/definitions';
-import { LOCAL_RECEIVER_POLICY, startHarness, testModelYaml, type Harness } from './harness';
+import { LOCAL_RECEIVER_POLICY, startHarness, testModelYaml, until, type Harness } from './harness';
 import { syntheticRows } from './synthetic';
 
 const INCIDENT_MODEL = 'alerts-incident';
@@ -89,15 +89,6 @@ let hanging: Receiver;
 let echo: Receiver;
 let slackUrl: string;
 
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 /** The activities the workers run, to call one directly as a worker would. */
 const deliveryActivities = () => createOrchestrationActivities({ db: harness.db, artifacts: harness.artifacts, client: harness.client, temporalUiUrl: 'http://localhost:8233' });
@@ -181,7 +172,11 @@ describe('alerts to on-call', () => {
     expect(trigger).toMatchObject({
       routing_key: PD_KEY,
       payload: { severity: 'warning', component: model, class: 'drift_detected' },
-      links: [{ text: 'Temporal workflow', href: expect.stringContaining(`/workflows/${monitorWorkflowId(model)}/`) }],
+      // Without DRIFTWATCH_REPORT_URL the report link is the page `driftwatch serve` serves.
+      links: [
+        { text: 'Temporal workflow', href: expect.stringContaining(`/workflows/${monitorWorkflowId(model)}/`) },
+        { text: expect.stringMatching(/^Drift report #\d+$/), href: expect.stringMatching(/^http:\/\/127\.0\.0\.1:8080\/reports\/\d+$/) },
+      ],
     });
     expect(trigger.payload.custom_details.facts).toEqual(expect.arrayContaining([expect.stringMatching(/^x1: \w+ /)]));
 

@@ -74,7 +74,8 @@ describe('rows stored as JSONB by an earlier version', () => {
       }
     }
 
-    expect(await migrate(db)).toEqual([FIRST_TYPED_MIGRATION]);
+    const later = (await readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith('.sql') && f >= FIRST_TYPED_MIGRATION).sort();
+    expect(await migrate(db)).toEqual(later);
     expect(await migrate(db)).toEqual([]);
 
     const window = await everyRow(model);

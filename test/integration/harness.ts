@@ -53,6 +53,20 @@ type ActivityOverrides = (
   real: ReturnType<typeof createOrchestrationActivities>,
 ) => Partial<ReturnType<typeof createOrchestrationActivities>>;
 
+/** Polls `probe` until it returns a value, failing after `timeoutMs` with what was awaited. */
+export async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** For worker processes a test starts: they would otherwise all claim the default metrics ports. */
+export const NO_METRICS_ENDPOINTS = { DRIFTWATCH_METRICS_PORT: '0', DRIFTWATCH_TEMPORAL_METRICS_PORT: '0' } as const;
+
 let runtimeInstalled = false;
 
 export async function startHarness(
@@ -116,6 +130,7 @@ export async function startHarness(
       TEMPORAL_NAMESPACE: namespace,
       DRIFTWATCH_TASK_QUEUE: taskQueue,
       DRIFTWATCH_ARTIFACT_DIR: artifactDir,
+      ...NO_METRICS_ENDPOINTS,
     }),
     client,
     taskQueue,

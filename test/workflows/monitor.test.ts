@@ -1,12 +1,21 @@
 /**
  * The real monitor and retrain workflows on a Temporal dev server, with fake activities: scripted
- * drift checks, retrains that always end rejected, recorded alerts. Covers the blind monitor and
- * the drift incident's retrain back-off without PostgreSQL or training.
+ * drift checks, retrains that always end rejected, recorded alerts. Covers the blind monitor, the
+ * drift incident's retrain back-off, and what the Temporal UI shows (memo, search attributes,
+ * current details, handler descriptions, a refused update) without PostgreSQL or training.
  */
-import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { workflowMetadataQuery } from '@temporalio/workflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { createOrchestrationActivities } from '../../activities/orchestration';
 import type { modelMonitorWorkflow } from '../../workflows';
 import {
+  INCIDENT_SEARCH_ATTRIBUTE,
+  LAST_CHECK_SEARCH_ATTRIBUTE,
+  MODEL_SEARCH_ATTRIBUTE,
+  RETRAIN_REFUSED_FAILURE,
+  VERDICT_SEARCH_ATTRIBUTE,
   checkDriftUpdate,
   forceRetrainUpdate,
   monitorStatusQuery,
@@ -21,10 +30,19 @@ import { checksOf, createFakeWorld, day, type Check } from './fake-activities';
 const TASK_QUEUE = 'monitor-workflow-tests';
 const DAY_MS = 24 * 60 * 60 * 1000;
 const world = createFakeWorld();
+/** Models whose retrains stay at stage 'planning' until the test lets them go on. */
+const planningHeld = new Map<string, Promise<void>>();
 let environment: WorkflowTestEnvironment;
 
 beforeAll(async () => {
-  environment = await startWorkflowEnvironment(TASK_QUEUE, world);
+  const orchestration = {
+    ...world.orchestration,
+    async planRetrain(input) {
+      await planningHeld.get(input.modelName);
+      return world.orchestration.planRetrain!(input);
+    },
+  } satisfies Partial<ReturnType<typeof createOrchestrationActivities>>;
+  environment = await startWorkflowEnvironment(TASK_QUEUE, { orchestration, training: world.training });
 });
 
 afterAll(async () => {
@@ -216,4 +234,125 @@ describe('monitor workflow with stubbed activities', () => {
     expect(carried).toMatchObject({ checks: 200, incident: { driftedChecks: 1, retrains: { rejected: [{ outcome: 'rejected' }] } } });
     expect((await check(monitor)).retrain.reason).toMatch(/^backing off until 2026-01-08T00:00:00\.000Z after 1 rejected challenger;/);
   }, 120_000);
+});
+
+/** A workflow's own handlers ("update checkDrift") and their descriptions, as the Temporal UI's dropdowns show them. */
+async function handlerDescriptions(handle: WorkflowHandle): Promise<Record<string, string>> {
+  const { definition } = await handle.query(workflowMetadataQuery);
+  const kinds = { query: definition?.queryDefinitions, update: definition?.updateDefinitions, signal: definition?.signalDefinitions };
+  return Object.fromEntries(Object.entries(kinds).flatMap(([kind, handlers]) => (handlers ?? [])
+    .filter((h) => !h.name?.startsWith('__'))
+    .map((h) => [`${kind} ${h.name}`, h.description ?? ''])));
+}
+
+const currentDetails = async (handle: WorkflowHandle): Promise<string> => (await handle.query(workflowMetadataQuery)).currentDetails ?? '';
+
+describe('the monitor in the Temporal UI', () => {
+  it('after a check carries the verdict, features, report link and incident in its memo and search attributes, and the drift table in its details', async () => {
+    const model = 'panel';
+    const checks = checksOf(model);
+    const reportUrl = 'http://pages.test/reports/7';
+    const monitor = await startMonitor(model, { ...checks.drifted(day(0)), reportUrl });
+    const result = await check(monitor);
+    expect(result.retrain.started).toBe(true);
+    await rejectionRecorded(monitor, model);
+
+    const description = await eventually(() => monitor.describe(),
+      (d) => d.typedSearchAttributes.get(INCIDENT_SEARCH_ATTRIBUTE) === 'backing_off', 'the incident backing off');
+    expect(description.typedSearchAttributes.get(MODEL_SEARCH_ATTRIBUTE)).toBe(model);
+    expect(description.typedSearchAttributes.get(VERDICT_SEARCH_ATTRIBUTE)).toBe('drift');
+    expect(description.typedSearchAttributes.get(LAST_CHECK_SEARCH_ATTRIBUTE)).toEqual(new Date(result.checkedAt));
+    expect(description.memo).toMatchObject({
+      model, verdict: 'drift', reportUrl,
+      features: ['x1: ks p-value 0.001 < 0.05 (drifted)', 'x2: ks p-value 0.001 < 0.05 (drifted)', 'x3: ks p-value 0.5 ≥ 0.05 (ok)'],
+      lastCheck: expect.stringContaining(`drift report #${result.reportId}`),
+      incident: expect.stringContaining('1 challenger did not help: automatic retrains back off until 2026-01-08T00:00:00.000Z'),
+      next: expect.stringContaining('update forceRetrain'),
+    });
+
+    // The README's List Filter examples find it.
+    const listed = async (query: string) => {
+      const ids: string[] = [];
+      for await (const workflow of environment.env.client.workflow.list({ query })) ids.push(workflow.workflowId);
+      return ids;
+    };
+    await eventually(() => listed(`DriftwatchModel = "${model}" AND DriftwatchIncident IN ("backing_off", "asked_person")`),
+      (ids) => ids.includes(monitorWorkflowId(model)), 'the monitor listed by its incident');
+    expect(await listed(`WorkflowType = "modelMonitorWorkflow" AND DriftwatchModel = "${model}" AND DriftwatchLastCheck < "${result.checkedAt}"`)).toEqual([]);
+
+    const details = await currentDetails(monitor);
+    expect(details).toContain(`Drift report [#${result.reportId}](${reportUrl})`);
+    expect(details).toContain('| x1 | ks | p 0.001 | < 0.05 (default) | **drifted** |');
+    expect(details).toContain('update forceRetrain. Input: `{"requestedBy":"your-name","reason":"why"}`');
+
+    // The retrain it started says what drift caused it, and where the report is.
+    const retrain = await environment.env.client.workflow.getHandle(retrainWorkflowId(model)).describe();
+    expect(retrain.memo).toMatchObject({
+      model, trigger: 'drift', reportUrl, drift: expect.stringContaining(`drift report #${result.reportId}`),
+      features: expect.arrayContaining(['x1: ks p-value 0.001 < 0.05 (drifted)']),
+    });
+  });
+
+  it('fails a forceRetrain update that cannot start a retrain, saying why and what to do', async () => {
+    const model = 'refused';
+    let letPlanningGo!: () => void;
+    planningHeld.set(model, new Promise((resolve) => { letPlanningGo = resolve; }));
+    const monitor = await startMonitor(model);
+    const retrain = environment.env.client.workflow.getHandle(retrainWorkflowId(model));
+    try {
+      await refusedWhileRunning(monitor, retrain, model);
+    } finally {
+      letPlanningGo();
+    }
+    expect((await retrain.result()).outcome).toBe('rejected');
+    expect(await currentDetails(retrain)).toContain('**Outcome: rejected**');
+  });
+
+  async function refusedWhileRunning(monitor: Monitor, retrain: WorkflowHandle, model: string): Promise<void> {
+    expect(await monitor.executeUpdate(forceRetrainUpdate, { args: [{ requestedBy: 'alice' }] }))
+      .toEqual({ started: true, workflowId: retrainWorkflowId(model), reason: 'requested by alice' });
+
+    const refusal = await monitor.executeUpdate(forceRetrainUpdate, { args: [{ requestedBy: 'bob' }] }).then(() => null, (err: unknown) => err);
+    expect(refusal).toBeInstanceOf(WorkflowUpdateFailedError);
+    const cause = (refusal as WorkflowUpdateFailedError).cause;
+    expect(cause).toBeInstanceOf(ApplicationFailure);
+    expect((cause as ApplicationFailure).type).toBe(RETRAIN_REFUSED_FAILURE);
+    expect(cause!.message).toBe(`no retrain started: retrain ${retrainWorkflowId(model)} is already running. Follow it on ${retrainWorkflowId(model)} `
+      + '(its current details, or the retrainProgress query), or cancel it there, then send forceRetrain again.');
+    // The refusal failed the update, not the monitor.
+    expect((await monitor.describe()).status.name).toBe('RUNNING');
+    expect(await currentDetails(monitor)).toContain(`Follow ${retrainWorkflowId(model)}`);
+
+    const details = await eventually(() => currentDetails(retrain), (d) => d.includes(': planning'), 'the retrain at planning');
+    expect(details).toContain('## Retrain of refused: planning');
+    expect(details).toContain('Trigger: manual.');
+    expect(details).toContain('To stop it: Cancel this workflow');
+  }
+
+  it('describes every query, update and signal with its input', async () => {
+    const model = 'described';
+    let letPlanningGo!: () => void;
+    planningHeld.set(model, new Promise((resolve) => { letPlanningGo = resolve; }));
+    const monitor = await startMonitor(model);
+    await monitor.executeUpdate(forceRetrainUpdate, { args: [{ requestedBy: 'alice' }] });
+    const retrain = environment.env.client.workflow.getHandle(retrainWorkflowId(model));
+    try {
+      const monitorHandlers = await handlerDescriptions(monitor);
+      expect(Object.keys(monitorHandlers).sort()).toEqual(['query monitorStatus', 'signal forceRetrain', 'update checkDrift', 'update forceRetrain']);
+      expect(monitorHandlers['update checkDrift']).toContain('Input (every field optional): {"source":"ui"}');
+      expect(monitorHandlers['update forceRetrain']).toContain('fails, saying why, when none can start');
+      expect(monitorHandlers['update forceRetrain']).toContain('{"requestedBy":"your-name","reason":"why"}');
+      expect(monitorHandlers['signal forceRetrain']).toContain('for clients that can only signal');
+      expect(monitorHandlers['query monitorStatus']).toContain('No input.');
+
+      const retrainHandlers = await handlerDescriptions(retrain);
+      expect(Object.keys(retrainHandlers).sort()).toEqual(['query retrainProgress', 'update approve', 'update reject']);
+      expect(retrainHandlers['update approve']).toContain('{"version":3,"approver":"your-name","reason":"why"}');
+      expect(retrainHandlers['update reject']).toContain('{"version":3,"approver":"your-name","reason":"why"}');
+      expect(retrainHandlers['query retrainProgress']).toContain('No input.');
+    } finally {
+      letPlanningGo();
+    }
+    await retrain.result();
+  });
 });

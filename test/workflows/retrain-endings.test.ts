@@ -7,6 +7,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ActivityFailure, CancelledFailure } from '@temporalio/common';
+import { workflowMetadataQuery } from '@temporalio/workflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { createOrchestrationActivities } from '../../activities/orchestration';
 import type { createTrainingActivities } from '../../activities/training';
@@ -137,11 +138,16 @@ describe('retrain workflow endings without a decision', () => {
     needsApproval.add(model);
     const handle = await startRetrain(model);
     const waiting = await reachStage(handle, 'awaiting_approval');
+    // The Temporal UI's current details tell the person the exact update input.
+    const { currentDetails } = await handle.query(workflowMetadataQuery);
+    expect(currentDetails).toContain(`- Approve: update \`approve\` with input \`{"version":${waiting.challengerVersion},"approver":"your-name","reason":"why"}\``);
+    expect(currentDetails).toContain(`**Awaiting approval** until ${waiting.approval!.deadline} (then: reject).`);
     await handle.cancel();
 
     expect((await closingError(handle)).cause).toBeInstanceOf(CancelledFailure);
     expect(world.released(model)).toMatchObject([{ status: 'cancelled', reason: "cancelled at stage 'awaiting_approval'" }]);
     expect(await handle.query(retrainProgressQuery)).toMatchObject({ stage: 'cancelled', approval: null, challengerVersion: waiting.challengerVersion });
+    expect((await handle.query(workflowMetadataQuery)).currentDetails).toContain("**cancelled**: cancelled at stage 'awaiting_approval'.");
     expect(decided.filter((d) => d.modelName === model)).toEqual([]);
     expect(alertsOf(model, 'retrain_cancelled')).toHaveLength(1);
   });
