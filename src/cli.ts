@@ -9,6 +9,7 @@ import * as processes from './cli/process-commands';
 import * as service from './cli/service-commands';
 import * as workflows from './cli/workflow-commands';
 import { ConfigError } from './config';
+import { modelConfigJsonSchema } from './config-schema';
 import { UnknownModelError } from './errors';
 import { CsvParseError } from './ingest/csv';
 import { OperationRefusedError } from './operations';
@@ -68,6 +69,10 @@ Processes
   worker [--roles orchestration,training]
                                        run workflows and training (default: both roles)
   server start|stop|status             the local Temporal dev server (status exits 1 if it does not answer)
+
+Configuration
+  config schema                        the model config's JSON Schema (for editors; also in
+                                       schemas/model-config.schema.json)
 
 Options
   --json                               machine-readable output on stdout
@@ -206,6 +211,12 @@ const COMMANDS: Record<string, Command> = {
   'keys list': { args: [], run: (ctx) => service.keysList(ctx) },
   'keys revoke': { args: ['id'], run: (ctx, a) => service.keysRevoke(ctx, arg(a, 0)) },
   worker: { args: [], options: ['roles'], run: (ctx, _a, v) => processes.worker(ctx, v.roles) },
+  'config schema': {
+    args: [],
+    run: async () => {
+      process.stdout.write(`${JSON.stringify(modelConfigJsonSchema(), null, 2)}\n`);
+    },
+  },
   'server start': { args: [], run: (ctx) => processes.serverStart(ctx) },
   'server stop': { args: [], run: (ctx) => processes.serverStop(ctx) },
   'server status': { args: [], run: (ctx) => processes.serverStatus(ctx) },

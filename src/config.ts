@@ -415,7 +415,7 @@ const parameterSpecSchema = z.discriminatedUnion('type', [
 
 const metricName = z.enum([...METRICS_BY_TASK.binary_classification, ...METRICS_BY_TASK.regression]);
 
-const modelFileSchema = z.strictObject({
+export const modelFileSchema = z.strictObject({
   model: z.string().regex(MODEL_NAME_PATTERN, {
     error: (issue) =>
       `expected 1-63 lowercase letters, digits, '_' or '-' starting with a letter or digit, got ${describeValue(issue.input)}`,
