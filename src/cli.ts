@@ -1,10 +1,14 @@
 /**
  * The `driftwatch` command line. Readable text by default, `--json` for scripts; errors are one
- * line `driftwatch: <message>` on stderr with exit code 1, usage errors exit 2 with the usage text.
+ * line `driftwatch: <message>` on stderr with exit code 1, usage errors exit 2 with the command's usage,
+ * and an ingest that rejected rows exits 3.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CliContext, CliError, UsageError, errorText } from './cli/context';
 import * as data from './cli/data-commands';
+import { closestMatch, commandHelp } from './cli/help';
 import * as processes from './cli/process-commands';
 import * as service from './cli/service-commands';
 import * as workflows from './cli/workflow-commands';
@@ -36,8 +40,11 @@ Data and drift
   ingest <model> <file> [--format csv|jsonl]
                                        validate and store feature rows, streamed (CSV with a header row, or
                                        JSON lines: .jsonl/.ndjson); lists rejected rows by row and field
+                                       and exits 3 when it rejected any (the valid rows are still stored)
   check <model>                        run a drift check now, through the model's monitor workflow
   drift history <model> [--limit N]    stored drift reports, newest first (default 20)
+  drift show <report-id>               one stored drift report: verdict, reasons, a table per feature and
+                                       the link to its page (served by 'driftwatch serve')
   alerts <model> [--limit N]           alert deliveries, newest first: route, event, status (delivered,
                                        failing, suppressed), attempts, last error
 
@@ -49,7 +56,11 @@ Monitoring schedule (one per model, overlap policy SKIP)
 Retraining
   retrain <model> [--by NAME] [--reason TEXT] [--wait]
                                        bootstrap when there is no champion, else manual;
-                                       --wait follows the stages and prints the result
+                                       --wait follows the stages and prints the result. A model named
+                                       'cancel' is retrained with 'retrain -- cancel'
+  retrain cancel <model> [--reason TEXT]
+                                       ask the running retrain to stop; it releases its claim, withdraws
+                                       its candidates and sends retrain_cancelled
   approve|reject <model> --version N [--by NAME] [--reason TEXT]
                                        decide on a challenger that awaits approval (approval.required)
   trials <model> [--retrain RUN_ID] [--runs N]
@@ -76,7 +87,10 @@ Configuration
 
 Options
   --json                               machine-readable output on stdout
-  -h, --help                           this text
+  -h, --help                           this text; after a command, only that command's (retrain --help)
+  -V, --version                        the driftwatch version
+
+Exit codes: 0 ok, 1 error, 2 usage error, 3 ingest rejected rows (the valid rows are stored)
 
 Environment: DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_UI_URL, DRIFTWATCH_TASK_QUEUE,
 DRIFTWATCH_HOME, DRIFTWATCH_WORKER_ROLES, DRIFTWATCH_CONFIG_MAX_BYTES (default 1000000), DRIFTWATCH_SERVICE_HOST,
@@ -158,6 +172,10 @@ const COMMANDS: Record<string, Command> = {
     args: ['model'], options: ['limit'],
     run: (ctx, a, v) => data.alertDeliveries(ctx, arg(a, 0), positiveInteger('--limit', v.limit, 20)),
   },
+  'drift show': {
+    args: ['report-id'],
+    run: (ctx, a) => data.driftShow(ctx, positiveInteger('<report-id>', arg(a, 0), 1)),
+  },
   'drift history': {
     args: ['model'], options: ['limit'],
     run: (ctx, a, v) => data.driftHistory(ctx, arg(a, 0), positiveInteger('--limit', v.limit, 20)),
@@ -178,6 +196,10 @@ const COMMANDS: Record<string, Command> = {
     run: (ctx, a, v) => workflows.retrain(ctx, arg(a, 0), {
       ...(v.by === undefined ? {} : { by: v.by }), ...(v.reason === undefined ? {} : { reason: v.reason }), wait: v.wait ?? false,
     }),
+  },
+  'retrain cancel': {
+    args: ['model'], options: ['reason'],
+    run: (ctx, a, v) => workflows.retrainCancel(ctx, arg(a, 0), v.reason === undefined ? {} : { reason: v.reason }),
   },
   approve: {
     args: ['model'], options: ['version', 'by', 'reason'],
@@ -230,43 +252,74 @@ function approvalFlags(v: Values): { version: number; by?: string; reason?: stri
   };
 }
 
-const GROUPS = new Set(Object.keys(COMMANDS).filter((name) => name.includes(' ')).map((name) => name.split(' ')[0]!));
+/** Subcommands by group: 'models' -> ['register', 'list', ...]. */
+const SUBCOMMANDS = new Map<string, string[]>();
+for (const name of Object.keys(COMMANDS)) {
+  const [group, subcommand] = name.split(' ') as [string, string | undefined];
+  if (subcommand !== undefined) SUBCOMMANDS.set(group, [...(SUBCOMMANDS.get(group) ?? []), subcommand]);
+}
+const TOP_LEVEL = [...new Set(Object.keys(COMMANDS).map((name) => name.split(' ')[0]!))];
+
+/** A command line naming no command there is: answered with a suggestion instead of the whole usage text. */
+export class UnknownCommandError extends UsageError {
+  /** `group` is the known group an unknown subcommand was given to ('models' of 'models rolback'). */
+  constructor(word: string, known: readonly string[], group?: string) {
+    const prefix = group === undefined ? '' : `${group} `;
+    const suggestion = closestMatch(word, known);
+    super(`unknown command '${prefix}${word}'${suggestion === null ? '' : `; did you mean '${prefix}${suggestion}'?`}`);
+  }
+}
 
 interface Invocation { name: string; command: Command; args: string[]; values: Values }
 
-/** Resolves argv to a command; throws UsageError for anything it cannot run. Null means: print help. */
-export function parseCommandLine(argv: string[]): Invocation | null {
+export type CommandLine = { kind: 'help'; text: string } | { kind: 'version' } | ({ kind: 'run' } & Invocation);
+
+/** Resolves argv to what to do; throws UsageError for anything it cannot run. */
+export function parseCommandLine(argv: string[]): CommandLine {
+  // Checked first: --version is also models show's option that takes a value.
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) return { kind: 'version' };
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true, tokens: true });
   } catch (err) {
     // Node's own text goes on about '--' after the first sentence; one line is enough here.
     throw new UsageError(errorText(err).split('. To specify')[0]!);
   }
-  const { values, positionals } = parsed;
-  if (values.help || positionals.length === 0 || positionals[0] === 'help') {
-    if (positionals.length === 0 && !values.help) throw new UsageError('no command given');
-    return null;
+  const { values, positionals, tokens } = parsed;
+  const helpWord = positionals[0] === 'help';
+  const words = helpWord ? positionals.slice(1) : positionals;
+  // Words after '--' are arguments, never subcommands: 'retrain -- cancel' retrains a model named cancel.
+  const terminator = tokens.findIndex((token) => token.kind === 'option-terminator');
+  const beforeTerminator = terminator < 0 ? positionals.length : tokens.slice(0, terminator).filter((t) => t.kind === 'positional').length;
+  const subcommandAllowed = beforeTerminator - (helpWord ? 1 : 0) > 1;
+  if (values.help || helpWord) {
+    if (words.length === 0) return { kind: 'help', text: USAGE };
+    const group = words.length === 1 && SUBCOMMANDS.has(words[0]!) ? words[0]! : commandName(words, subcommandAllowed);
+    return { kind: 'help', text: commandHelp(USAGE, group.split(' ')) ?? USAGE };
   }
-  const [first, second] = positionals as [string, string | undefined];
-  let name = first;
-  if (GROUPS.has(first)) {
-    const subcommands = Object.keys(COMMANDS).filter((n) => n.startsWith(`${first} `)).map((n) => n.slice(first.length + 1));
-    if (second === undefined) throw new UsageError(`'${first}' needs a subcommand: ${subcommands.join(', ')}`);
-    if (!subcommands.includes(second)) throw new UsageError(`unknown command '${first} ${second}' (expected ${subcommands.join(', ')})`);
-    name = `${first} ${second}`;
-  }
-  const command = COMMANDS[name];
-  if (!command) throw new UsageError(`unknown command '${first}'`);
+  if (words.length === 0) throw new UsageError('no command given');
+  const name = commandName(words, subcommandAllowed);
+  const command = COMMANDS[name]!;
   const args = positionals.slice(name.split(' ').length);
   if (args.length !== command.args.length) {
     const expected = command.args.length === 0 ? 'no arguments' : command.args.map((a) => `<${a}>`).join(' ');
-    throw new UsageError(`'${name}' takes ${expected}, got ${args.length === 0 ? 'none' : args.map((a) => `'${a}'`).join(' ')}`);
+    throw new UsageError(`'${name}' takes ${expected}, got ${args.length === 0 ? 'none' : args.map((a) => `'${a}'`).join(' ')}`, name);
   }
   const allowed = new Set<string>(['json', 'help', ...(command.options ?? [])]);
   const stray = Object.keys(values).filter((option) => !allowed.has(option));
-  if (stray.length > 0) throw new UsageError(`'${name}' does not take ${stray.map((o) => `--${o}`).join(', ')}`);
-  return { name, command, args, values };
+  if (stray.length > 0) throw new UsageError(`'${name}' does not take ${stray.map((o) => `--${o}`).join(', ')}`, name);
+  return { kind: 'run', name, command, args, values };
+}
+
+/** The COMMANDS key the words name; a group that is also a command ('retrain') runs it unless a subcommand follows. */
+function commandName(words: readonly string[], subcommandAllowed: boolean): string {
+  const [first, second] = words as [string, string | undefined];
+  const subcommands = SUBCOMMANDS.get(first);
+  if (subcommands && second !== undefined && subcommandAllowed && subcommands.includes(second)) return `${first} ${second}`;
+  if (first in COMMANDS) return first;
+  if (!subcommands) throw new UnknownCommandError(first, TOP_LEVEL);
+  if (second === undefined) throw new UsageError(`'${first}' needs a subcommand: ${subcommands.join(', ')}`, first);
+  throw new UnknownCommandError(second, subcommands, first);
 }
 
 function positiveInteger(flag: string, text: string | undefined, fallback: number): number {
@@ -284,30 +337,34 @@ function portNumber(flag: string, text: string): number {
 
 /** Runs one command line; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  let invocation: Invocation | null;
+  let commandLine: CommandLine;
   try {
-    invocation = parseCommandLine(argv);
+    commandLine = parseCommandLine(argv);
   } catch (err) {
-    process.stderr.write(`driftwatch: ${(err as Error).message}\n\n${USAGE}\n`);
+    process.stderr.write(usageErrorText(err as UsageError));
     return 2;
   }
-  if (!invocation) {
-    process.stdout.write(`${USAGE}\n`);
+  if (commandLine.kind === 'version') {
+    process.stdout.write(`driftwatch ${packageVersion()}\n`);
+    return 0;
+  }
+  if (commandLine.kind === 'help') {
+    process.stdout.write(`${commandLine.text}\n`);
     return 0;
   }
   let ctx: CliContext;
   try {
-    ctx = new CliContext(loadSettings(), invocation.values.json ?? false);
+    ctx = new CliContext(loadSettings(), commandLine.values.json ?? false);
   } catch (err) {
     process.stderr.write(`driftwatch: ${errorText(err)}\n`);
     return 1;
   }
   try {
-    await invocation.command.run(ctx, invocation.args, invocation.values);
+    await commandLine.command.run(ctx, commandLine.args, commandLine.values);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`driftwatch: ${err.message}\n\n${USAGE}\n`);
+      process.stderr.write(usageErrorText(err, commandLine.name));
       return 2;
     }
     process.stderr.write(`driftwatch: ${describeError(err)}\n`);
@@ -316,6 +373,18 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     await ctx.close();
   }
+}
+
+/** The error, then the usage of the command it concerns (all of it when that is unknown). */
+function usageErrorText(err: UsageError, command = err.command): string {
+  if (err instanceof UnknownCommandError) return `driftwatch: ${err.message}\nRun 'driftwatch --help' for every command.\n`;
+  const usage = command === undefined ? USAGE : commandHelp(USAGE, command.split(' ')) ?? USAGE;
+  return `driftwatch: ${err.message}\n\n${usage}\n`;
+}
+
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
+  return manifest.version;
 }
 
 function describeError(err: unknown): string {

@@ -13,9 +13,13 @@ export class CliError extends Error {
   override name = 'CliError';
 }
 
-/** Wrong command line: printed with the usage text, exit 2. */
+/** Wrong command line: printed with the usage text (of `command` alone when given), exit 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
+
+  constructor(message: string, readonly command?: string) {
+    super(message);
+  }
 }
 
 export class CliContext {

@@ -7,17 +7,21 @@ import { checkConfigFileSize } from '../config-size-limit';
 import { ingestFile, type FileFormat, type IngestProgress } from '../ingest/ingest';
 import { monitoringWindowWarnings } from '../monitoring/window-warnings';
 import { listDeliveries } from '../store/alert-deliveries';
-import { listDriftReports } from '../store/drift-reports';
+import { reportPath } from '../pages/paths';
+import { serviceUrl } from '../settings';
+import { getDriftReport, listDriftReports } from '../store/drift-reports';
 import { listModelNames, loadStoredConfig, saveModelSource } from '../store/models';
 import { getChampionVersion, getVersionLineage, listAliasHistory, listAliases, listVersions, setUserAlias } from '../store/registry';
 import { listRetrains } from '../store/retrains';
 import { listTrials } from '../store/trials';
 import { CliError, currentUser, type CliContext } from './context';
-import { count, duration, indent, num, percent, table, time, performanceText, verdictText, windowText } from './format';
+import { count, duration, featureDriftTable, indent, num, percent, table, time, performanceText, verdictText, windowText } from './format';
 
 /** Shown after ingest; the rest are in ingest_rejections. */
 const MAX_REJECTIONS_SHOWN = 20;
 const PROGRESS_AFTER_MS = 3_000;
+/** `ingest`'s exit code when it stored the valid rows but rejected some (documented in the usage text). */
+export const ROWS_REJECTED_EXIT_CODE = 3;
 const PROGRESS_EVERY_MS = 5_000;
 
 export async function modelsRegister(ctx: CliContext, configPath: string): Promise<void> {
@@ -214,6 +218,8 @@ export async function ingest(ctx: CliContext, model: string, file: string, forma
   ctx.say(`  rejected: ${count(result.rejected, 'row')}${problems > result.rejected ? ` (${count(problems, 'problem')})` : ''}`);
   for (const warning of result.warnings) ctx.say(`warning: ${warning}`);
   if (problems === 0) return;
+  // Scripts and pipelines must notice lost rows even when the batch as a whole went in.
+  process.exitCode = ROWS_REJECTED_EXIT_CODE;
   ctx.say();
   for (const r of result.rejections.slice(0, MAX_REJECTIONS_SHOWN)) {
     ctx.say(`row ${r.rowNumber}, field ${r.field}: ${r.reason}${r.value === undefined ? '' : ` ('${r.value}')`}`);
@@ -265,6 +271,25 @@ export async function driftHistory(ctx: CliContext, model: string, limit: number
     r.measuredShare === null ? '' : percent(r.measuredShare), percent(r.driftedShare), performanceText(r.performance),
     verdictText(r.verdict, r.datasetDrift), `v${r.championVersion}`,
   ])));
+}
+
+export async function driftShow(ctx: CliContext, reportId: number): Promise<void> {
+  const report = await getDriftReport(await ctx.db(), reportId);
+  if (!report) throw new CliError(`there is no drift report ${reportId} ('driftwatch drift history <model>' lists a model's reports)`);
+  const { settings } = ctx;
+  const url = `${settings.publicUrl ?? serviceUrl(settings.serviceHost, settings.servicePort)}${reportPath(report.id)}`;
+  ctx.json({ ...report, url });
+  ctx.say(`Drift report ${report.id} of '${report.modelName}' (champion v${report.championVersion}), ${report.source}, ${time(report.createdAt)}`);
+  ctx.say(`Window:  ${time(report.windowStart)} -> ${time(report.windowEnd)}, ${count(report.rowCount, 'row')}`
+    + `${report.lateRows > 0 ? ` (${report.lateRows} late)` : ''}, reference ${report.reference?.mode ?? 'training'}`);
+  ctx.say(`Drift:   ${verdictText(report.verdict, report.datasetDrift)} (${percent(report.driftedShare)} of the measured features drifted`
+    + `${report.measuredShare === null ? '' : `, ${percent(report.measuredShare)} measured`})`);
+  if (report.performance) ctx.say(`Performance: ${performanceText(report.performance)}`);
+  for (const reason of report.reasons) ctx.say(`  - ${reason}`);
+  ctx.say();
+  ctx.say(featureDriftTable(report.features));
+  ctx.say();
+  ctx.say(`Page: ${url} (served by 'driftwatch serve')`);
 }
 
 function featuresTable(config: ModelConfig): string {

@@ -2,6 +2,7 @@
  * Small text helpers for the command line: aligned tables, numbers, times and durations.
  */
 import type { MonitoringWindow } from '../config';
+import type { ScoreKind } from '../drift/types';
 import type { DriftVerdict } from '../policy/dataset-drift';
 import type { PerformanceCheck } from '../monitoring/performance';
 
@@ -27,6 +28,29 @@ function cellText(value: Cell): string {
 
 export function num(value: number | null | undefined, digits = 4): string {
   return value === null || value === undefined || !Number.isFinite(value) ? '-' : value.toFixed(digits);
+}
+
+/** Below this a p-value's fixed decimals would read 0.0000, as if the test had found certainty. */
+const SMALLEST_FIXED_P_VALUE = 0.001;
+
+/**
+ * A drift test's score: p-values under 0.001 in scientific notation (3.4e-7), and one that underflowed
+ * to zero as '0'; distances with fixed decimals.
+ */
+export function scoreText(score: number | null | undefined, kind: ScoreKind): string {
+  if (kind !== 'p_value' || score === null || score === undefined || score >= SMALLEST_FIXED_P_VALUE) return num(score);
+  return score === 0 ? '0' : score.toExponential(1);
+}
+
+/** The columns a drift check and a stored drift report show per feature. */
+export interface FeatureDriftRow {
+  feature: string; test: string; scoreKind: ScoreKind; score: number | null; threshold: number; psi: number | null; drifted: boolean; status: string;
+}
+
+export function featureDriftTable(features: readonly FeatureDriftRow[]): string {
+  return table(['feature', 'test', 'score', 'threshold', 'PSI', 'drifted', 'status'], features.map((f) => [
+    f.feature, f.test, scoreText(f.score, f.scoreKind), f.threshold, num(f.psi), f.drifted, f.status,
+  ]));
 }
 
 export function percent(share: number | null | undefined): string {

@@ -4,6 +4,7 @@
 import {
   ScheduleNotFoundError,
   WorkflowFailedError,
+  WorkflowNotFoundError,
   type Client,
   type ScheduleDescription,
   type ScheduleHandle,
@@ -27,7 +28,7 @@ import {
 } from '../../workflows/definitions';
 import { CliError, currentUser, errorText, workflowStatus, type CliContext } from './context';
 import { scheduleText } from './data-commands';
-import { duration, num, percent, table, time, performanceText, verdictText } from './format';
+import { duration, featureDriftTable, num, percent, time, performanceText, verdictText } from './format';
 
 const PROGRESS_POLL_MS = 2_000;
 const QUERY_DEADLINE_MS = 5_000;
@@ -130,9 +131,7 @@ function printCheck(ctx: CliContext, result: DriftCheckResult): void {
   }
   if (result.features.length > 0) {
     ctx.say();
-    ctx.say(table(['feature', 'test', 'score', 'threshold', 'PSI', 'drifted', 'status'], result.features.map((f) => [
-      f.feature, f.test, num(f.score), f.threshold, num(f.psi), f.drifted, f.status,
-    ])));
+    ctx.say(featureDriftTable(result.features));
     const counts = result.featureCounts;
     if (counts && counts.total > result.features.length) {
       ctx.say(`${result.features.length} of ${counts.total} features shown, the drifted ones first (${counts.drifted} drifted); `
@@ -202,6 +201,36 @@ export async function retrain(ctx: CliContext, model: string, flags: { by?: stri
   printRetrainResult(ctx, result);
   // A skipped retrain did not do what was asked (another one holds the model).
   if (result.outcome === 'skipped') process.exitCode = 1;
+}
+
+/**
+ * Asks the running retrain to stop. The retrain's own cleanup releases its claim, withdraws its
+ * candidates and sends retrain_cancelled; a retrain past its decision finishes that first.
+ */
+export async function retrainCancel(ctx: CliContext, model: string, flags: { reason?: string }): Promise<void> {
+  await loadStoredConfig(await ctx.db(), model);
+  const client = await ctx.client();
+  const workflowId = retrainWorkflowId(model);
+  const running = await client.workflow.getHandle(workflowId).describe().catch((err: unknown) => {
+    if (err instanceof WorkflowNotFoundError) return null;
+    throw err;
+  });
+  if (running?.status.name !== 'RUNNING') {
+    throw new CliError(`no retrain of ${model} is running` + (running ? ` (${workflowId} is ${running.status.name.toLowerCase()})` : ''));
+  }
+  const requestedBy = currentUser();
+  const reason = flags.reason?.trim() || 'no reason given';
+  // The handle's cancel() sends no reason; the service request carries one into the workflow's history.
+  await client.workflowService.requestCancelWorkflowExecution({
+    namespace: ctx.settings.namespace,
+    workflowExecution: { workflowId, runId: running.runId },
+    identity: `driftwatch cli (${requestedBy})`,
+    reason: `${reason} (by ${requestedBy})`,
+  });
+  ctx.json({ model, workflowId, cancelRequested: true, requestedBy, reason });
+  ctx.say(`Cancellation of ${workflowId} requested (${reason}). The retrain stops at its next step, releases its claim `
+    + `and sends retrain_cancelled; follow it with 'driftwatch status ${model}'.`);
+  ctx.say(`  ${workflowUrl(ctx, workflowId, running.runId)}`);
 }
 
 function progressLine(p: RetrainProgress): string {

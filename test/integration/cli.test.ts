@@ -7,7 +7,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import type { FeatureDriftResult } from '../../src/drift';
+import { insertDriftReport } from '../../src/store/drift-reports';
 import { monitorStatusQuery, monitorWorkflowId, scheduleId, type MonitorStatus } from '../../workflows/definitions';
 import { startHarness, testModelYaml, type Harness } from './harness';
 import { syntheticRows } from './synthetic';
@@ -100,16 +102,24 @@ describe('the driftwatch command line', () => {
     expect(run.stdout).toContain(`driftwatch retrain ${MODEL}`);
   });
 
-  it('ingests a CSV, reporting its two bad rows by row number and field, and stores the good rows', async () => {
+  it('ingests CSVs: exit 0 when every row is valid; exit 3 naming the two bad rows by row number and field, the good rows stored', async () => {
     const rows = syntheticRows({ start: '2026-01-01T00:00:00Z', rows: ROWS, seed: 7 });
-    rows[4]!.x1 = 'abc';
-    rows[9]!.event_time = 'not-a-date';
+    const half = ROWS / 2;
+    rows[half + 4]!.x1 = 'abc';
+    rows[half + 9]!.event_time = 'not-a-date';
+    const clean = path.join(dir, 'rows-clean.csv');
     const file = path.join(dir, 'rows.csv');
-    await writeFile(file, toCsv(rows));
+    await writeFile(clean, toCsv(rows.slice(0, half)));
+    await writeFile(file, toCsv(rows.slice(half)));
+
+    const cleanRun = await cli('ingest', MODEL, clean);
+    expect(cleanRun.code, cleanRun.stderr).toBe(0);
+    expect(cleanRun.stdout).toContain(`accepted: ${half} rows`);
+    expect(cleanRun.stdout).toContain('rejected: 0 rows');
 
     const run = await cli('ingest', MODEL, file);
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toContain(`accepted: ${ROWS - 2} rows`);
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.stdout).toContain(`accepted: ${half - 2} rows`);
     expect(run.stdout).toContain('rejected: 2 rows');
     expect(run.stdout).toContain("row 5, field x1: expected a number ('abc')");
     expect(run.stdout).toMatch(/row 10, field event_time: .*\('not-a-date'\)/);
@@ -172,6 +182,46 @@ describe('the driftwatch command line', () => {
     ]);
   });
 
+  it('shows a stored drift report: header, a table per feature with tiny p-values in scientific notation, and its page link', async () => {
+    const feature = (name: string, test: 'ks' | 'psi', score: number, drifted: boolean): FeatureDriftResult => ({
+      feature: name, kind: 'numeric', test, scoreKind: test === 'ks' ? 'p_value' : 'distance', measured: true, score, threshold: test === 'ks' ? 0.05 : 0.2,
+      thresholdSource: 'default', drifted, status: 'ok', psi: test === 'ks' ? 1.8 : score, details: {}, currentCount: 100,
+      referenceNullRate: 0, currentNullRate: 0, nullRateDrifted: false,
+    });
+    const report = await insertDriftReport(harness.db, {
+      modelName: MODEL, championVersion: 1, windowStart: '2026-01-10T00:00:00.000Z', windowEnd: '2026-01-17T00:00:00.000Z', rowCount: 100,
+      features: [feature('x1', 'ks', 3.4e-7, true), feature('x2', 'psi', 0.0123, false)], driftedShare: 0.5, datasetDrift: true,
+      reasons: ['x1 drifted (ks p = 3.4e-7 < 0.05)'], source: 'test', asOfRowId: '1', lateRows: 0, verdict: 'drift', measuredShare: 1,
+      reference: { mode: 'training', rows: 300 }, performance: null, checkId: null,
+    });
+    const publicUrl = 'https://driftwatch.example.com';
+    // Removed afterwards: later checks of this model read the newest report's row horizon.
+    onTestFinished(async () => {
+      await harness.db.query('DELETE FROM drift_reports WHERE id = $1', [report.id]);
+    });
+
+    const run = await cliWithEnv({ DRIFTWATCH_PUBLIC_URL: publicUrl }, 'drift', 'show', String(report.id));
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`Drift report ${report.id} of 'cli' (champion v1)`);
+    expect(run.stdout).toContain('2026-01-10 00:00:00Z -> 2026-01-17 00:00:00Z, 100 rows');
+    expect(run.stdout).toMatch(/^Drift: +yes \(50% of the measured features drifted, 100% measured\)$/m);
+    expect(run.stdout).toContain('  - x1 drifted (ks p = 3.4e-7 < 0.05)');
+    expect(run.stdout).toMatch(/^feature +test +score +threshold +PSI +drifted +status$/m);
+    expect(run.stdout).toMatch(/^x1 +ks +3\.4e-7 +0\.05 +1\.8000 +yes +ok$/m);
+    expect(run.stdout).toMatch(/^x2 +psi +0\.0123 +0\.2 +0\.0123 +no +ok$/m);
+    expect(run.stdout).not.toContain('0.0000');
+    expect(run.stdout).toContain(`Page: ${publicUrl}/reports/${report.id}`);
+
+    const json = await cliWithEnv({ DRIFTWATCH_PUBLIC_URL: publicUrl }, 'drift', 'show', String(report.id), '--json');
+    expect(json.code, json.stderr).toBe(0);
+    const shown = JSON.parse(json.stdout) as { id: number; modelName: string; features: FeatureDriftResult[]; url: string };
+    expect([shown.id, shown.modelName, shown.features.length, shown.url]).toEqual([report.id, MODEL, 2, `${publicUrl}/reports/${report.id}`]);
+
+    const unknown = await cli('drift', 'show', String(report.id + 1000));
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr.trim()).toBe(`driftwatch: there is no drift report ${report.id + 1000} ('driftwatch drift history <model>' lists a model's reports)`);
+  });
+
   it('shows a version\'s lineage, and refuses a rollback with no earlier champion', async () => {
     const lineage = await cli('models', 'show', MODEL, '--version', '1');
     expect(lineage.code, lineage.stderr).toBe(0);
@@ -232,6 +282,34 @@ describe('the driftwatch command line', () => {
     } finally {
       await blocker.terminate('test over');
     }
+  });
+
+  it('cancels the running retrain with retrain cancel, and says so when none is running', async () => {
+    // A retrain that stays running until cancelled: started on a queue no worker polls.
+    const running = await harness.client.workflow.start('retrainWorkflow', {
+      workflowId: `retrain-${MODEL}`, taskQueue: `${harness.taskQueue}-nobody`, args: [{ modelName: MODEL, requestedBy: 'test' }],
+    });
+    try {
+      const run = await cli('retrain', 'cancel', MODEL, '--reason', 'wrong data window');
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toContain(`Cancellation of retrain-${MODEL} requested (wrong data window).`);
+      const history = await running.fetchHistory();
+      const requested = history.events?.find((e) => e.workflowExecutionCancelRequestedEventAttributes)?.workflowExecutionCancelRequestedEventAttributes;
+      expect(requested?.cause).toMatch(/^wrong data window \(by .+\)$/);
+      expect(requested?.identity).toMatch(/^driftwatch cli \(.+\)$/);
+    } finally {
+      await running.terminate('test over');
+    }
+
+    const none = await cli('retrain', 'cancel', MODEL);
+    expect(none.code).toBe(1);
+    expect(none.stderr.trim()).toBe(`driftwatch: no retrain of ${MODEL} is running (retrain-${MODEL} is terminated)`);
+  });
+
+  it('answers an unknown command with exit code 2 and the closest known one', async () => {
+    const run = await cli('retrian', MODEL);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("driftwatch: unknown command 'retrian'; did you mean 'retrain'?");
   });
 
   it('answers usage errors with exit code 2 and the usage text', async () => {
