@@ -299,7 +299,10 @@ export function createLocalArtifactStore(rootDir: string): ArtifactStore {
   }
 
   async function deleteCheckpoints(scope: string): Promise<void> {
-    await rm(scopeDir(scope), { recursive: true, force: true });
+    // A terminated attempt can still be writing its next epoch (until its heartbeat times out): rm then
+    // finds a new file in the folder it emptied (ENOTEMPTY) and, with retries, empties it again. Failing
+    // instead would fail the claim's release after it was recorded, and its retry would not alert.
+    await rm(scopeDir(scope), { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
 
   async function deleteRetrainCheckpoints(retrainId: string): Promise<void> {
