@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { CliContext, CliError, UsageError, errorText } from './cli/context';
+import { CliContext, CliError, UsageError } from './cli/context';
 import * as data from './cli/data-commands';
 import { closestMatch, commandHelp } from './cli/help';
 import * as processes from './cli/process-commands';
@@ -14,7 +14,7 @@ import * as service from './cli/service-commands';
 import * as workflows from './cli/workflow-commands';
 import { ConfigError } from './config';
 import { modelConfigJsonSchema } from './config-schema';
-import { UnknownModelError } from './errors';
+import { errorText, UnknownModelError } from './errors';
 import { CsvParseError } from './ingest/csv';
 import { OperationRefusedError } from './operations';
 import { isRole, ROLES } from './service/api-keys';

@@ -59,3 +59,15 @@ export class StoredConfigError extends ConfigError {
     this.message += `\nthis version of driftwatch does not accept it as stored: fix the model file and register it again ('driftwatch models register <file>')`;
   }
 }
+
+/** An error's message followed by its root cause's, when they differ. */
+export function errorText(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  let root: Error = err;
+  while (root.cause instanceof Error) root = root.cause;
+  const own = err.message || err.name;
+  // AggregateError (e.g. ECONNREFUSED on both IPv4 and IPv6) has an empty message.
+  const aggregate = err instanceof AggregateError && err.errors[0] instanceof Error ? (err.errors[0] as Error).message : '';
+  const text = own || aggregate || String((err as { code?: unknown }).code ?? 'unknown error');
+  return root !== err && root.message && !text.includes(root.message) ? `${text}: ${root.message}` : text;
+}

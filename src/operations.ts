@@ -13,7 +13,7 @@ import {
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { errorText } from './cli/context';
+import { errorText } from './errors';
 import type { Settings } from './settings';
 import type { Db } from './store/db';
 import { loadStoredConfig } from './store/models';

@@ -42,3 +42,8 @@ export async function upsertMonitorSchedule(
     return 'updated';
   }
 }
+
+/** A schedule's timing as people read it: `cron '0 * * * *'` or `every 1h`. */
+export function scheduleText(schedule: { every?: string; cron?: string }): string {
+  return schedule.cron ? `cron '${schedule.cron}'` : `every ${schedule.every ?? '1h'}`;
+}

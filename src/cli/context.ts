@@ -4,6 +4,7 @@
  */
 import os from 'node:os';
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
+import { errorText } from '../errors';
 import type { Settings } from '../settings';
 import { createPool, ensureDatabase, migrate, type Db } from '../store/db';
 import { connectTemporal, type TemporalEndpoint } from '../temporal';
@@ -139,17 +140,6 @@ export function redactUrl(url: string): string {
   }
 }
 
-/** An error's message followed by its root cause's, when they differ. */
-export function errorText(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  let root: Error = err;
-  while (root.cause instanceof Error) root = root.cause;
-  const own = err.message || err.name;
-  // AggregateError (e.g. ECONNREFUSED on both IPv4 and IPv6) has an empty message.
-  const aggregate = err instanceof AggregateError && err.errors[0] instanceof Error ? (err.errors[0] as Error).message : '';
-  const text = own || aggregate || String((err as { code?: unknown }).code ?? 'unknown error');
-  return root !== err && root.message && !text.includes(root.message) ? `${text}: ${root.message}` : text;
-}
 
 /** Who runs the command, for "requested by" and alias history when --by is not given. */
 export function currentUser(): string {

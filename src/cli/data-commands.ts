@@ -10,6 +10,7 @@ import { listDeliveries } from '../store/alert-deliveries';
 import { reportPath } from '../pages/paths';
 import { serviceUrl } from '../settings';
 import { getDriftReport, listDriftReports } from '../store/drift-reports';
+import { scheduleText } from '../schedules';
 import { listModelNames, loadStoredConfig, saveModelSource } from '../store/models';
 import { getChampionVersion, getVersionLineage, listAliasHistory, listAliases, listVersions, setUserAlias } from '../store/registry';
 import { listRetrains } from '../store/retrains';
@@ -294,10 +295,6 @@ export async function driftShow(ctx: CliContext, reportId: number): Promise<void
 
 function featuresTable(config: ModelConfig): string {
   return table(['feature', 'kind', 'drift test', 'threshold'], config.features.map((f) => [f.name, f.kind, f.drift.test, f.drift.threshold]));
-}
-
-export function scheduleText(schedule: { every?: string; cron?: string }): string {
-  return schedule.cron ? `cron '${schedule.cron}'` : `every ${schedule.every ?? '1h'}`;
 }
 
 function holdoutMetric(metrics: Record<string, unknown> | null, metric: string): number | null {

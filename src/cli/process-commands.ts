@@ -5,7 +5,8 @@ import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { LOCAL_TEMPORAL_PORT } from '../settings';
 import { connectTemporal, devServerLogPath, devServerPidPath, tryConnect } from '../temporal';
 import { parseRoles, prepareWorkerProcess, startWorkers } from '../worker';
-import { CliError, errorText, type CliContext } from './context';
+import { errorText } from '../errors';
+import { CliError, type CliContext } from './context';
 
 const STOP_TIMEOUT_MS = 15_000;
 

@@ -26,8 +26,9 @@ import {
   type RetrainProgress,
   type RetrainResult,
 } from '../../workflows/definitions';
-import { CliError, currentUser, errorText, workflowStatus, type CliContext } from './context';
-import { scheduleText } from './data-commands';
+import { errorText } from '../errors';
+import { scheduleText } from '../schedules';
+import { CliError, currentUser, workflowStatus, type CliContext } from './context';
 import { duration, featureDriftTable, num, percent, time, performanceText, verdictText } from './format';
 
 const PROGRESS_POLL_MS = 2_000;

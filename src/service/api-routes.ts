@@ -21,7 +21,7 @@ import { listModelNames, loadStoredConfig, saveModelSource } from '../store/mode
 import { getChampionVersion, getVersionLineage, listAliases, listVersions } from '../store/registry';
 import { listRetrains } from '../store/retrains';
 import { listTrials } from '../store/trials';
-import { scheduleText } from '../cli/data-commands';
+import { scheduleText } from '../schedules';
 import type { Role } from './api-keys';
 import { HttpError } from './http-errors';
 import * as s from './schemas';
