@@ -14,15 +14,6 @@ export class CliError extends Error {
   override name = 'CliError';
 }
 
-/** Wrong command line: printed with the usage text (of `command` alone when given), exit 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-
-  constructor(message: string, readonly command?: string) {
-    super(message);
-  }
-}
-
 export class CliContext {
   private pool: Db | undefined;
   private endpoint: TemporalEndpoint | undefined;

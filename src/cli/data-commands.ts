@@ -4,7 +4,7 @@
 import { routeTarget } from '../alerts/routes';
 import { readModelSource, type ModelConfig } from '../config';
 import { checkConfigFileSize } from '../config-size-limit';
-import { ingestFile, type FileFormat, type IngestProgress } from '../ingest/ingest';
+import { ingestFile, type FileFormat, type IngestProgress, type IngestResult } from '../ingest/ingest';
 import { monitoringWindowWarnings } from '../monitoring/window-warnings';
 import { listDeliveries } from '../store/alert-deliveries';
 import { reportPath } from '../pages/paths';
@@ -17,6 +17,7 @@ import { listRetrains } from '../store/retrains';
 import { listTrials } from '../store/trials';
 import { CliError, currentUser, type CliContext } from './context';
 import { count, duration, featureDriftTable, indent, num, percent, table, time, performanceText, verdictText, windowText } from './format';
+import { IngestProgressBar } from './progress-bar';
 
 /** Shown after ingest; the rest are in ingest_rejections. */
 const MAX_REJECTIONS_SHOWN = 20;
@@ -211,7 +212,17 @@ function parametersText(parameters: Record<string, unknown>): string {
 
 export async function ingest(ctx: CliContext, model: string, file: string, format?: FileFormat): Promise<void> {
   const db = await ctx.db();
-  const result = await ingestFile(db, model, file, { ...(format === undefined ? {} : { format }), onProgress: progressNotes(ctx) });
+  // A bar for a person at a terminal; a log or a --json caller gets the sparse notes, which a redrawn line would garble.
+  const bar = !ctx.jsonOutput && process.stderr.isTTY ? new IngestProgressBar(process.stderr) : undefined;
+  let result: IngestResult;
+  try {
+    result = await ingestFile(db, model, file, {
+      ...(format === undefined ? {} : { format }),
+      onProgress: bar ? (progress) => bar.update(progress) : progressNotes(ctx),
+    });
+  } finally {
+    bar?.clear();
+  }
   ctx.json({ model, file, ...result });
   const { problems } = result;
   ctx.say(`Ingested ${file} into '${model}' (batch ${result.batchId})`);

@@ -9,21 +9,60 @@ import type { PerformanceCheck } from '../monitoring/performance';
 export type Cell = string | number | boolean | null | undefined;
 
 const NUMERIC_CELL = /^[+-]?(?:\d[\d,]*\.?\d*|\.\d+)(?:[eE][+-]?\d+)?%?$/;
+const COLUMN_GAP = '  ';
+/** A shrunk column keeps its header whole and at least this many characters, '…' included. */
+const MIN_SHRUNK_COLUMN = 8;
 
-/** A plain-text table; columns whose cells are all numbers (or '-') are right-aligned. */
-export function table(headers: readonly string[], rows: ReadonlyArray<readonly Cell[]>): string {
+/** The width tables fit: the terminal's when stdout is one; unlimited in pipes and files, which keep every cell whole. */
+export function outputWidth(): number {
+  return process.stdout.isTTY ? process.stdout.columns || Infinity : Infinity;
+}
+
+/**
+ * A plain-text table; columns whose cells are all numbers (or '-') are right-aligned. Wider than
+ * `width`, its widest text columns shrink and their cells end in '…'; the first column (what a row is)
+ * and number columns stay whole, so a table that cannot fit otherwise runs over.
+ */
+export function table(headers: readonly string[], rows: ReadonlyArray<readonly Cell[]>, width = outputWidth()): string {
   const text = rows.map((row) => headers.map((_, i) => cellText(row[i])));
-  const widths = headers.map((header, i) => Math.max(header.length, ...text.map((row) => row[i]!.length)));
+  const natural = headers.map((header, i) => Math.max(header.length, ...text.map((row) => row[i]!.length)));
   const numeric = headers.map((_, i) => text.length > 0 && text.every((row) => row[i] === '-' || NUMERIC_CELL.test(row[i]!)));
-  const line = (cells: readonly string[]) =>
-    cells.map((cell, i) => (numeric[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd();
+  const floors = natural.map((w, i) => (i === 0 || numeric[i] ? w : Math.min(w, Math.max(headers[i]!.length, MIN_SHRUNK_COLUMN))));
+  const widths = shrunkWidths(natural, floors, width - COLUMN_GAP.length * (headers.length - 1));
+  const line = (cells: readonly string[]) => cells.map((cell, i) => {
+    const fitted = truncated(cell, widths[i]!);
+    return numeric[i] ? fitted.padStart(widths[i]!) : fitted.padEnd(widths[i]!);
+  }).join(COLUMN_GAP).trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...text.map(line)].join('\n');
+}
+
+/** Takes a character at a time from the widest column still above its floor, until the columns fit in `room`. */
+function shrunkWidths(natural: readonly number[], floors: readonly number[], room: number): number[] {
+  const widths = [...natural];
+  let excess = widths.reduce((sum, w) => sum + w, 0) - room;
+  while (excess > 0) {
+    let widest = -1;
+    widths.forEach((w, i) => {
+      if (w > floors[i]! && (widest < 0 || w > widths[widest]!)) widest = i;
+    });
+    if (widest < 0) break;
+    widths[widest]! -= 1;
+    excess -= 1;
+  }
+  return widths;
+}
+
+function truncated(cell: string, width: number): string {
+  if (cell.length <= width) return cell;
+  // Never half a surrogate pair before the ellipsis.
+  return `${cell.slice(0, width - 1).replace(/[\uD800-\uDBFF]$/, '')}…`;
 }
 
 function cellText(value: Cell): string {
   if (value === null || value === undefined || value === '') return '-';
   if (typeof value === 'boolean') return value ? 'yes' : 'no';
-  return String(value);
+  // A line break (an error message's) would split the row.
+  return String(value).replace(/\s*[\r\n]+\s*/g, ' ');
 }
 
 export function num(value: number | null | undefined, digits = 4): string {
@@ -47,10 +86,19 @@ export interface FeatureDriftRow {
   feature: string; test: string; scoreKind: ScoreKind; score: number | null; threshold: number; psi: number | null; drifted: boolean; status: string;
 }
 
-export function featureDriftTable(features: readonly FeatureDriftRow[]): string {
+export function featureDriftTable(features: readonly FeatureDriftRow[], width = outputWidth()): string {
   return table(['feature', 'test', 'score', 'threshold', 'PSI', 'drifted', 'status'], features.map((f) => [
-    f.feature, f.test, scoreText(f.score, f.scoreKind), f.threshold, num(f.psi), f.drifted, f.status,
-  ]));
+    f.feature, f.test, scoreText(f.score, f.scoreKind), thresholdText(f.threshold, f.scoreKind), num(f.psi), f.drifted, f.status,
+  ]), width);
+}
+
+/**
+ * A threshold as set, to three significant digits: 0.05 stays 0.05, and a p-value threshold that a
+ * correction for many features divided reads 0.00714, or 3.3e-4 below 0.001, instead of 0.0003333333333333333.
+ */
+export function thresholdText(threshold: number, kind: ScoreKind): string {
+  if (kind === 'p_value' && threshold > 0 && threshold < SMALLEST_FIXED_P_VALUE) return threshold.toExponential(1);
+  return String(Number(threshold.toPrecision(3)));
 }
 
 export function percent(share: number | null | undefined): string {

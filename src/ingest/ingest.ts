@@ -19,7 +19,6 @@ import { createRowValidator, objectCells, type RowOutcome, type RowRejection, ty
 
 /** Rejections a result lists; the rest are only in ingest_rejections, so a bad 10 M-row file cannot fill memory. */
 export const MAX_REJECTIONS_LISTED = 1_000;
-const PROGRESS_EVERY_ROWS = 50_000;
 /**
  * Below V8's large-object size (128 KiB), so a chunk's text dies young with the rows sliced from it. With
  * 1 MiB chunks each one's text went to the large-object space, freed only by full collections: peak RSS
@@ -36,6 +35,7 @@ export interface IngestResult extends IngestSummary {
   warnings: string[];
 }
 
+/** Reported after each batch of rows read (a thousand CSV rows, or a read chunk of JSON lines): callers throttle. */
 export interface IngestProgress {
   rowsRead: number;
   rejected: number;
@@ -132,9 +132,8 @@ async function ingestSourceRows(
         problems += outcome.rejections.length;
         rejections.push(...outcome.rejections.slice(0, Math.max(0, MAX_REJECTIONS_LISTED - rejections.length)));
       }
-      const before = rowsRead;
       rowsRead += batch.length;
-      if (Math.floor(rowsRead / PROGRESS_EVERY_ROWS) > Math.floor(before / PROGRESS_EVERY_ROWS)) options.onProgress?.({ rowsRead, rejected });
+      options.onProgress?.({ rowsRead, rejected });
       yield validated;
     }
   }

@@ -309,13 +309,13 @@ describe('the driftwatch command line', () => {
   it('answers an unknown command with exit code 2 and the closest known one', async () => {
     const run = await cli('retrian', MODEL);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain("driftwatch: unknown command 'retrian'; did you mean 'retrain'?");
+    expect(run.stderr).toContain("driftwatch: unknown command 'retrian'\n(Did you mean retrain?)");
   });
 
-  it('answers usage errors with exit code 2 and the usage text', async () => {
+  it('answers usage errors with exit code 2 and a pointer to the help', async () => {
     const run = await cli('schedule', 'create', MODEL, '--every', '1h', '--cron', '0 * * * *');
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('driftwatch: give either --every or --cron, not both');
-    expect(run.stderr).toContain('Usage: driftwatch');
+    expect(run.stderr).toContain("driftwatch: option '--every <interval>' cannot be used with option '--cron <expression>'");
+    expect(run.stderr).toContain("(add --help for the command's usage and examples)");
   });
 });
