@@ -117,7 +117,7 @@ function checkInterval(every: string): void {
 // check
 // ---------------------------------------------------------------------------------------------
 
-export async function check(ctx: CliContext, model: string): Promise<void> {
+export async function check(ctx: CliContext, model: string, _options: { wait: boolean } = { wait: false }): Promise<void> {
   const result = await operations.requestDriftCheck(ctx, model, { source: 'cli', requestedBy: currentUser() });
   ctx.json(result);
   printCheck(ctx, result);
