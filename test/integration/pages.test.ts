@@ -1,7 +1,7 @@
 /**
  * The pages in a real browser: a drift check on a shifted window and the retrain it starts, on a real
  * Temporal server and PostgreSQL; the pages served by pageRoutes alone on 127.0.0.1 and loaded in
- * Debian's Chromium (scripts/setup-browser.sh) driven by playwright-core. Screenshots go to
+ * Debian's Chromium (scripts/setup-test-tools.sh) driven by playwright-core. Screenshots go to
  * test-artifacts/pages/.
  */
 import { existsSync } from 'node:fs';
@@ -38,7 +38,7 @@ let browser: Browser;
 let drifted: StoredDriftReport;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/setup-browser.sh (it installs Debian's chromium) before the browser tests`);
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/setup-test-tools.sh (it installs Debian's chromium) before the browser tests`);
   harness = await startHarness('pages');
   await harness.registerModel(parseModelConfig(testModelYaml(MODEL), '<pages>'));
   await harness.ingest(MODEL, syntheticRows({ start: '2026-01-01T00:00:00Z', rows: 960, seed: 1 }));

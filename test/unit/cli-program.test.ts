@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { CommanderError } from '@commander-js/extra-typings';
 import { describe, expect, it } from 'vitest';
 import { completionScript } from '../../src/cli/completion';
@@ -107,12 +110,35 @@ COMP_WORDS=(driftwatch ${quotedWords}); COMP_CWORD=${words.length}; _driftwatch;
     expect(bashCompletes('ingest', 'm', '')).toEqual([]);
   });
 
-  it('writes a fish script whose conditions follow the tree, and a zsh script on bash compatibility', () => {
+  it('completes in fish with descriptions', () => {
+    const script = path.join(mkdtempSync(path.join(tmpdir(), 'driftwatch-fish-')), 'driftwatch.fish');
+    writeFileSync(script, completionScript(program, 'fish'));
+    const fishCompletes = (line: string): string[] => execFileSync('fish', ['-c', `source ${script}; complete -C '${line}'`], { encoding: 'utf8' })
+      .split('\n').filter((entry) => entry !== '');
+    expect(fishCompletes('driftwatch mo')).toEqual(['models\tmodels, versions and their lineage, aliases, rollbacks']);
+    expect(fishCompletes('driftwatch models r').map((entry) => entry.split('\t')[0])).toEqual(['register', 'rollback']);
+    expect(fishCompletes('driftwatch ingest m f.csv --format ')).toEqual(['csv', 'jsonl']);
+    expect(fishCompletes('driftwatch retrain start m --w')).toEqual(['--wait']);
     const fish = completionScript(program, 'fish');
     expect(fish).toContain(`-a 'models' -d 'models, versions and their lineage, aliases, rollbacks'`);
     expect(fish).toContain(`complete -c driftwatch -n "__driftwatch_at 'ingest'" -l format -x -a 'csv jsonl'`);
     expect(fish).toContain(`-a 'schema' -d 'the model config\\'s JSON Schema'`);
-    expect(completionScript(program, 'zsh')).toContain('bashcompinit');
+  });
+
+  it('completes in zsh with descriptions, files where no fixed value applies', () => {
+    // compadd, _describe and _files stubbed to print their candidates: the script's own logic, without zsh's menu.
+    const stubs = `compdef() { :; }
+compadd() { shift; print -l -- "$@"; }
+_describe() { for c in \${(P)\${@[-1]}}; do print -- "\${c%%:*}"; done; }
+_files() { print -- '<files>'; }`;
+    const zshCompletes = (...words: string[]): string[] => execFileSync('zsh', ['-c', `${stubs}
+${completionScript(program, 'zsh')}
+words=(driftwatch ${words.map((word) => `'${word}'`).join(' ')}); CURRENT=${words.length + 1}; _driftwatch`], { encoding: 'utf8' })
+      .split('\n').filter((line) => line !== '');
+    expect(zshCompletes('models', 'r')).toEqual(['register', 'list', 'show', 'history', 'alias', 'rollback']);
+    expect(zshCompletes('ingest', 'm', 'f.csv', '--format', '')).toEqual(['csv', 'jsonl']);
+    expect(zshCompletes('ingest', 'm', '')).toEqual(['<files>']);
+    expect(completionScript(program, 'zsh')).toMatch(/'models:models, versions and their lineage, aliases, rollbacks'/);
   });
 });
 
