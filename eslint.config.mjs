@@ -50,11 +50,11 @@ const workflowRelativeImports = [
     allowTypeImports: true,
   },
   {
-    // Allowed for values: src/policy/**, src/tuning/**, src/metrics, src/drift/types. Everything
+    // Allowed for values: src/policy/**, src/tuning/**, src/metrics, src/number-format, src/drift/types. Everything
     // else in src/ (e.g. src/alerts/payload) is type-only from workflow code.
-    regex: '^(?:\\.\\./)+(?!\\.\\./)src(?:/|$)(?!(?:policy|tuning)(?:/|$)|metrics$|drift/types$)',
+    regex: '^(?:\\.\\./)+(?!\\.\\./)src(?:/|$)(?!(?:policy|tuning)(?:/|$)|metrics$|number-format$|drift/types$)',
     message:
-      `Only the deterministic src modules (src/policy, src/tuning, src/metrics, src/drift/types) may be imported ` +
+      `Only the deterministic src modules (src/policy, src/tuning, src/metrics, src/number-format, src/drift/types) may be imported ` +
       `by workflow code; anything else only with \`import type\`. ${SANDBOX}`,
     allowTypeImports: true,
   },
@@ -104,6 +104,7 @@ export default defineConfig(
       'src/policy/**/*.ts',
       'src/tuning/**/*.ts',
       'src/metrics.ts',
+      'src/number-format.ts',
       'src/drift/types.ts',
       'src/alerts/payload.ts',
     ],

@@ -5,6 +5,7 @@
  * input to paste). Pure and deterministic: the workflows call these and hand the results to the SDK.
  */
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { formatScore } from '../src/number-format';
 import type { BlindEpisode, DriftIncident } from '../src/policy/drift-incidents';
 import { describeRearming, retrainNotBefore, type RetrainBackoff } from '../src/policy/retrain-backoff';
 import {
@@ -94,11 +95,6 @@ function scoreAgainstThreshold(feature: FeatureDriftSummary, score: number): str
 }
 
 /** Four significant digits; tiny p-values in scientific notation, so 3e-9 never reads as 0.0000. */
-export function formatScore(value: number): string {
-  if (value === 0 || !Number.isFinite(value)) return String(value);
-  return Math.abs(value) < 0.001 ? value.toExponential(2) : String(Number(value.toPrecision(4)));
-}
-
 export function incidentState(view: Pick<MonitorView, 'incident' | 'retrainRunning'>): IncidentState {
   const { incident } = view;
   if (!incident) return 'none';

@@ -4,6 +4,7 @@
  * arguments, read by the delivery activity from the environment at send time.
  */
 import type { AlertConfig } from '../config';
+import { formatScore } from '../number-format';
 
 /** A route with the URL it posts to resolved (a Slack URL may come from the environment). */
 export type SendableRoute = AlertConfig & { url: string };
@@ -67,24 +68,19 @@ export function factLines(details: Record<string, unknown>): string[] {
   const features = Array.isArray(details.features) ? (details.features as FeatureFact[]) : [];
   for (const f of features) {
     const score = typeof f.score === 'number'
-      ? `${f.scoreKind === 'p_value' ? 'p' : 'score'} ${formatNumber(f.score)}${typeof f.threshold === 'number' ? ` (threshold ${formatNumber(f.threshold)})` : ''}`
+      ? `${f.scoreKind === 'p_value' ? 'p' : 'score'} ${formatScore(f.score)}${typeof f.threshold === 'number' ? ` (threshold ${formatScore(f.threshold)})` : ''}`
       : `no score${f.status ? ` (${f.status})` : ''}`;
-    const psi = typeof f.psi === 'number' ? `, PSI ${formatNumber(f.psi)}` : '';
+    const psi = typeof f.psi === 'number' ? `, PSI ${formatScore(f.psi)}` : '';
     lines.push(`${f.feature}: ${f.test ?? 'test'} ${score}${psi}`);
   }
   const metrics = details.metrics as { challenger?: Record<string, number>; champion?: Record<string, number> | null } | undefined;
   if (metrics && typeof metrics === 'object' && metrics.challenger) {
     for (const [name, after] of Object.entries(metrics.challenger)) {
       const before = metrics.champion?.[name];
-      lines.push(`${name}: ${typeof before === 'number' ? formatNumber(before) : 'none'} → ${formatNumber(after)}`);
+      lines.push(`${name}: ${typeof before === 'number' ? formatScore(before) : 'none'} → ${formatScore(after)}`);
     }
   }
   return lines;
-}
-
-function formatNumber(value: number): string {
-  if (value === 0 || !Number.isFinite(value)) return String(value);
-  return Math.abs(value) < 0.001 ? value.toExponential(2) : String(Number(value.toPrecision(4)));
 }
 
 /** driftwatch's own JSON; signed when the route names a secret (HMAC-SHA256 over `<timestamp>.<body>`). */

@@ -2,6 +2,8 @@
  * The pieces every page shares: escaping, the page frame with its one stylesheet, status badges and
  * number formats. Pure string building: pages are readable without JavaScript and load no asset.
  */
+import { formatScore } from '../number-format';
+
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -85,16 +87,8 @@ export function notStored(what: string): string {
   return `<p class="missing">Not stored: ${escapeHtml(what)}</p>`;
 }
 
-/**
- * Scores span p-values near 0 and distances near 1: four significant digits, and scientific
- * notation below 0.001 so that a p-value never reads as 0.0000.
- */
 export function formatNumber(value: number | null | undefined): string {
-  if (value === null || value === undefined) return '—';
-  if (value === 0 || !Number.isFinite(value)) return String(value);
-  const magnitude = Math.abs(value);
-  if (magnitude < 1e-3 || magnitude >= 1e6) return value.toExponential(2);
-  return Number(value.toPrecision(4)).toString();
+  return value === null || value === undefined ? '—' : formatScore(value);
 }
 
 export function formatShare(share: number | null | undefined): string {
