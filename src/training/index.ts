@@ -7,6 +7,7 @@ export {
   BackendReplacedError,
   type Tensorflow,
   type TensorflowRuntime,
+  describeBackend,
   initTensorflow,
 } from './backend';
 export {
