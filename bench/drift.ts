@@ -9,8 +9,9 @@
  *   2. --child profile                 buildReferenceProfile from the reference columns, written as JSON
  *   3. --child columnar (twice)        compareToReference on a Float64Array table, once with the default
  *                                      profile (a reference sample) and once with the whole reference
- *   4. --child monitor                 the same as activities/orchestration.ts calls it: one call per
- *                                      feature, on the column as a plain number[] from the database
+ *   4. --child monitor                 as runDriftCheck (the computeDrift activity) does it: one call per
+ *                                      feature on its Float64Array column, with that feature's stored sorted
+ *                                      values only (the profile as the registry detaches them)
  *   5. drift_peers.py scipy, then drift_peers.py evidently
  */
 import { spawn } from 'node:child_process';
@@ -26,6 +27,7 @@ import {
   correctPValueThresholds,
   DEFAULT_DRIFT_OPTIONS,
   type FeatureDriftResult,
+  type FeatureReference,
   type FeatureSpec,
   type FeatureTable,
   type ReferenceProfile,
@@ -100,8 +102,24 @@ type Outcome<T> = { ok: true; result: T; predictedSeconds?: number } | { ok: fal
 // ---------------------------------------------------------------------------------------------
 // Children: the measurements themselves.
 
-function readColumns(file: string, columns: number, length: number): Float64Array[] {
+/**
+ * The first `count` values of each column. A warm-up reads only those: a whole second copy of the data, kept
+ * alive by the warm-up's closure, would count in the measurement's peak RSS.
+ */
+function readColumns(file: string, columns: number, length: number, count = length): Float64Array[] {
   if (os.endianness() !== 'LE') throw new Error('the benchmark data is little-endian float64; this host is big-endian');
+  if (count < length) {
+    const descriptor = fs.openSync(file, 'r');
+    try {
+      return Array.from({ length: columns }, (_, k) => {
+        const values = new Float64Array(count);
+        fs.readSync(descriptor, new Uint8Array(values.buffer), 0, count * 8, k * length * 8);
+        return values;
+      });
+    } finally {
+      fs.closeSync(descriptor);
+    }
+  }
   const bytes = fs.readFileSync(file);
   if (bytes.byteLength !== columns * length * 8) {
     throw new Error(`${file}: expected ${columns * length * 8} bytes, found ${bytes.byteLength}`);
@@ -121,8 +139,8 @@ function readMeta(dir: string): ScenarioMeta {
 /** The reference or current columns of a scenario as a FeatureTable of Float64Arrays (driftwatch's fast path). */
 function loadTable(dir: string, side: 'ref' | 'cur', meta: ScenarioMeta, rows?: number): FeatureTable {
   const length = side === 'ref' ? meta.nRef : meta.nCur;
-  const columns = readColumns(path.join(dir, `${side}.f64`), meta.nFeatures, length);
   const count = Math.min(rows ?? length, length);
+  const columns = readColumns(path.join(dir, `${side}.f64`), meta.nFeatures, length, count);
   return {
     rowCount: count,
     columns: Object.fromEntries(meta.features.map((feature, k) => [feature.name, (columns[k] as Float64Array).subarray(0, count)])),
@@ -155,6 +173,7 @@ function childProfile(dir: string, out: string, defaultOut: string, fullOut: str
   const defaultProfile = buildReferenceProfile(specs, reference);
   const defaultSeconds = seconds(started);
   fs.writeFileSync(defaultOut, JSON.stringify(defaultProfile));
+  writeDetached(defaultOut, defaultProfile);
   started = performance.now();
   const fullProfile = buildReferenceProfile(specs, reference, { sampleLimit: meta.nRef });
   const fullSeconds = seconds(started);
@@ -286,32 +305,53 @@ async function childColumnar(dir: string, out: string, profileFile: string, repe
 }
 
 /**
- * The monitor activity's loop (activities/orchestration.ts): one compareToReference call per feature on
- * that feature's column as the database returns it, a plain array of numbers, then the p-value
- * correction over all features. Turning the query result into those arrays is the caller's cost: not timed.
+ * The profile as the registry stores it (src/store/registry.ts): the JSON without the numeric features'
+ * sorted values, which go to reference_values, here one raw little-endian float64 file per profile.
+ */
+function writeDetached(profileFile: string, profile: ReferenceProfile): void {
+  const values: Buffer[] = [];
+  const features: ReferenceProfile['features'] = {};
+  for (const [name, reference] of Object.entries(profile.features)) {
+    if (reference.kind !== 'numeric') throw new Error('the benchmark has numeric features only');
+    values.push(Buffer.from(reference.sortedValues, 'base64'));
+    features[name] = { ...reference, sortedValues: String(values.at(-1)!.length / 8) };
+  }
+  fs.writeFileSync(`${profileFile}.detached`, JSON.stringify({ ...profile, features }));
+  fs.writeFileSync(`${profileFile}.values`, Buffer.concat(values));
+}
+
+/**
+ * The monitor activity's loop as runDriftCheck runs it (src/monitoring/drift-check.ts): one compareToReference
+ * call per feature on that feature's column as the store reads it, a Float64Array, with that feature's sorted
+ * values put back into the profile as the store returns them (base64), then the p-value correction over all
+ * features. The stored values are in memory before the timing starts, as the peers' reference arrays are.
  */
 function childMonitor(dir: string, out: string, profileFile: string, repeats: number, label: string): void {
   const meta = readMeta(dir);
   const specs = specsOf(meta);
-  const profile = readProfile(profileFile);
-  const asArrays = (table: FeatureTable): Record<string, number[]> =>
-    Object.fromEntries(Object.entries(table.columns).map(([name, column]) => [name, Array.from(column as Float64Array)]));
-  const warmUp = asArrays(loadTable(dir, 'cur', meta, 2000));
+  const profile = readProfile(`${profileFile}.detached`);
+  const stored = fs.readFileSync(`${profileFile}.values`);
+  const storedValues = new Map<string, Buffer>();
+  let offset = 0;
+  for (const spec of specs) {
+    const reference = profile.features[spec.name]!;
+    const bytes = Number(reference.kind === 'numeric' ? reference.sortedValues : 0) * 8;
+    storedValues.set(spec.name, stored.subarray(offset, offset + bytes));
+    offset += bytes;
+  }
+  const warmUp = loadTable(dir, 'cur', meta, 2000);
   const window = loadTable(dir, 'cur', meta);
-  const columns = asArrays(window);
-  const perFeature = (rowCount: number, values: Record<string, number[]>): FeatureDriftResult[] => {
+  const perFeature = (table: FeatureTable): FeatureDriftResult[] => {
     const results: FeatureDriftResult[] = [];
     for (const spec of specs) {
-      const table = { rowCount, columns: { [spec.name]: values[spec.name] as number[] } };
-      results.push(...compareToReference(profile, [spec], table, { correction: 'none' }));
+      const reference = { ...profile.features[spec.name]!, sortedValues: storedValues.get(spec.name)!.toString('base64') } as FeatureReference;
+      const featureProfile = { ...profile, features: { [spec.name]: reference } };
+      const featureTable = { rowCount: table.rowCount, columns: { [spec.name]: table.columns[spec.name]! } };
+      results.push(...compareToReference(featureProfile, [spec], featureTable, { correction: 'none' }));
     }
     return correctPValueThresholds(results, DEFAULT_DRIFT_OPTIONS.correction);
   };
-  const runs = timeRuns(
-    repeats,
-    () => perFeature(2000, warmUp),
-    () => perFeature(window.rowCount, columns),
-  );
+  const runs = timeRuns(repeats, () => perFeature(warmUp), () => perFeature(window));
   const result: DriftwatchResult = {
     label,
     seconds: runs.best,
@@ -533,7 +573,7 @@ async function orchestrate(options: Options): Promise<void> {
     for (const [mode, profileFile, label] of [
       ['columnar', 'profile-default', `driftwatch columnar, default profile (${sample})`],
       ['columnar', 'profile-full', 'driftwatch columnar, full-reference profile'],
-      ['monitor', 'profile-default', 'driftwatch monitor loop: number[] column per call, default profile'],
+      ['monitor', 'profile-default', 'driftwatch monitor loop: as computeDrift runs it, one feature at a time, default profile'],
     ] as const) {
       const out = file(`${mode}-${profileFile}`);
       driftwatch.push(await runChild<DriftwatchResult>([mode, dir, out, file(profileFile), String(repeats), label], out, remaining()));
@@ -616,11 +656,17 @@ function report(
     const speed = faster >= 1 ? `${faster.toFixed(1)}× faster` : `${(1 / faster).toFixed(1)}× slower`;
     return `${(dw / outcome.result.seconds).toFixed(3)}  ${speed}, ${faster >= target ? 'meets' : 'misses'} ≥${target}×`;
   };
+  // Each side's peak RSS is its own process's: data, profile and work, nothing of the other side.
+  const memoryRatio = (dw: DriftwatchResult): string => {
+    if (!scipy.ok) return 'n/a';
+    const share = dw.peakRssBytes / scipy.result.peakRssBytes;
+    return `${share.toFixed(2)}  ${mib(dw.peakRssBytes)} vs ${mib(scipy.result.peakRssBytes)}, ${share <= 1 ? 'meets' : 'misses'} ≤1`;
+  };
   console.log('');
   console.log(
     table(
-      ['ratio driftwatch time / peer time', 'vs scipy loop (target ≤ 0.333)', 'vs Evidently (target ≤ 0.100)'],
-      driftwatch.map((dw) => [dw.label, ratio(dw.seconds, scipy, 3), ratio(dw.seconds, evidently, 10)]),
+      ['ratio driftwatch / peer', 'time vs scipy loop (target ≤ 0.333)', 'time vs Evidently (target ≤ 0.100)', 'peak RSS vs scipy loop (target ≤ 1)'],
+      driftwatch.map((dw) => [dw.label, ratio(dw.seconds, scipy, 3), ratio(dw.seconds, evidently, 10), memoryRatio(dw)]),
     ),
   );
 

@@ -5,8 +5,9 @@
  * through DriftCheckStore, so the logic is tested without PostgreSQL; the activity is an adapter.
  */
 import type { ModelConfig, RetrainBackoff } from '../config';
-import { buildReferenceProfile, compareToReference, correctPValueThresholds, tableFromRows } from '../drift';
-import type { FeatureDriftResult, FeatureReference, ReferenceProfile } from '../drift';
+import { buildReferenceProfile, compareToReference, correctPValueThresholds } from '../drift';
+import type { FeatureDriftResult, FeatureReference, FeatureSpec, FeatureTable, ReferenceProfile } from '../drift';
+import { columnOf } from '../drift/columns';
 import { evaluateDatasetDrift } from '../policy/dataset-drift';
 import type { DriftReportInput, ReferenceUsed, WrittenDriftReport } from '../store/drift-reports';
 import type { FeatureWindow, StoredRow } from '../store/feature-store';
@@ -34,8 +35,11 @@ export interface DriftCheckStore {
   /** The report an earlier attempt of this check wrote, if any. */
   reportOfCheck(checkId: string): Promise<WrittenDriftReport | null>;
   lateRowsSince(previous: { asOfRowId: string; windowEnd: string }, asOfRowId: string): Promise<{ count: number; oldestEventTime: string | null }>;
-  windowColumn(window: FeatureWindow, feature: string): Promise<{ values: unknown[]; present: boolean }>;
-  windowRows(window: FeatureWindow): Promise<Array<Record<string, unknown>>>;
+  /**
+   * The features' values over the window as columns (numeric ones may be Float64Arrays, NaN where a row has
+   * none); a feature is in the table when any row's batch has it. In event-time order when `ordered`.
+   */
+  windowColumns(window: FeatureWindow, features: readonly string[], options: { ordered: boolean }): Promise<FeatureTable>;
   labelledRows(asOfRowId: string): Promise<number>;
   /** The newest labelled rows, as many as (or spanning) the monitoring window: labels may lag the features. */
   latestLabelledRows(asOfRowId: string): Promise<StoredRow[]>;
@@ -55,8 +59,8 @@ export async function runDriftCheck(
    * activity); without it (a direct call) no check is taken for a retry of another.
    */
   request: { source: string; checkedAt: string; checkId?: string },
-  /** Window values (rows × features) up to which the window is read whole, at once; above, a column at a time. */
-  wholeWindowValues = WHOLE_WINDOW_VALUES,
+  /** Window values (rows × features) read at once: features are read in groups that fit, at least one at a time. */
+  windowValuesPerRead = WINDOW_VALUES_PER_READ,
 ): Promise<DriftComputation> {
   const modelName = config.model;
   const policy: MonitorPolicy = { blindAlertAfter: config.monitoring.blindAlertAfter, backoff: config.retrain.backoff };
@@ -102,17 +106,30 @@ export async function runDriftCheck(
     monitoringWindow: config.monitoring.window,
   };
   const perFeature: FeatureDriftResult[] = [];
-  // Each query of one column reads every row's whole JSONB again: a wide model's window (10,000 features,
-  // 30 rows) would take hours column by column. A window small enough to hold whole is read once; a large
-  // one a column at a time, so memory holds the reference profile and one window column.
-  const wholeWindow = window.rowCount * config.features.length <= wholeWindowValues ? await store.windowRows(window) : null;
-  for (const spec of config.features) {
-    const column = wholeWindow ? columnOf(wholeWindow, spec.name) : await store.windowColumn(window, spec.name);
-    const table = { rowCount: window.rowCount, columns: column.present ? { [spec.name]: column.values } : {} };
+  const referenceOf = (spec: FeatureSpec): Promise<FeatureReference | undefined> => {
     const stored = Object.hasOwn(profile.features, spec.name) ? profile.features[spec.name]! : undefined;
-    const reference = stored && used.mode === 'training' ? await store.referenceValues(champion.version, spec.name, stored) : stored;
-    const featureProfile = { ...profile, features: reference ? { [spec.name]: reference } : {} };
-    perFeature.push(...compareToReference(featureProfile, [spec], table, { ...options, correction: 'none' }));
+    const reference = stored && used.mode === 'training' ? store.referenceValues(champion.version, spec.name, stored) : Promise.resolve(stored);
+    // Awaited later; until then a failure must not count as unhandled.
+    reference.catch(() => undefined);
+    return reference;
+  };
+  // Every read scans the whole window, so features are read together, as many as fit in memory at once.
+  for (const group of readGroups(config.features, window.rowCount, windowValuesPerRead)) {
+    // A feature's reference values are read while the window (then the feature before) is: PostgreSQL works while Node decodes and compares.
+    let nextReference = referenceOf(group[0]!);
+    const read = await store.windowColumns(window, group.map((spec) => spec.name), { ordered: needsRowOrder(group) });
+    for (const [index, spec] of group.entries()) {
+      const reference = await nextReference;
+      if (index + 1 < group.length) nextReference = referenceOf(group[index + 1]!);
+      const column = columnOf(read, spec.name);
+      // Dropped once compared: memory holds the columns still to compare, not the whole group to the end.
+      delete read.columns[spec.name];
+      const table = { rowCount: window.rowCount, columns: column === undefined ? {} : { [spec.name]: column } };
+      const featureProfile = { ...profile, features: reference ? { [spec.name]: reference } : {} };
+      perFeature.push(...compareToReference(featureProfile, [spec], table, { ...options, correction: 'none' }));
+      // A feature of a million rows takes tens of milliseconds: the worker's heartbeats and other activities run in between.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
   const results = correctPValueThresholds(perFeature, config.drift.correction);
   const featureVerdict = evaluateDatasetDrift(results, { ...config.driftRule, minMeasuredShare: config.monitoring.minMeasuredShare });
@@ -151,15 +168,23 @@ async function resultOfReport(
   };
 }
 
-/** Tens of MB of window values in memory at once. */
-const WHOLE_WINDOW_VALUES = 1_000_000;
+/** About 100 MB of window values as doubles: ten features of a million rows in one read. */
+const WINDOW_VALUES_PER_READ = 12_000_000;
 
-/** As the store reads one column: null where a row lacks the feature, present when any row has it. */
-function columnOf(rows: ReadonlyArray<Record<string, unknown>>, feature: string): { values: unknown[]; present: boolean } {
-  return {
-    values: rows.map((row) => (Object.hasOwn(row, feature) ? row[feature] : null)),
-    present: rows.some((row) => Object.hasOwn(row, feature)),
-  };
+/**
+ * Numeric statistics start by sorting the values, so they do not depend on the order rows are read in; categories
+ * are counted in the order they first appear, which orders their listing and their sums, so they need the rows in order.
+ */
+function needsRowOrder(features: readonly FeatureSpec[]): boolean {
+  return features.some((spec) => spec.kind === 'categorical');
+}
+
+/** Consecutive groups of features whose window columns together hold at most `values` values (at least one feature each). */
+function readGroups(features: readonly FeatureSpec[], rows: number, values: number): FeatureSpec[][] {
+  const perGroup = Math.max(1, Math.floor(values / Math.max(1, rows)));
+  const groups: FeatureSpec[][] = [];
+  for (let first = 0; first < features.length; first += perGroup) groups.push(features.slice(first, first + perGroup));
+  return groups;
 }
 
 /** The champion on the newest labelled rows, against the band learned when it was evaluated. */
@@ -244,16 +269,16 @@ async function chooseReference(
   const mode = config.reference.mode === 'auto' ? (hasYearOverYear ? 'seasonal' : 'training') : config.reference.mode;
   if (mode === 'training') return { ...training, referenceNote: null };
   const span = await referenceSpan(store, config, mode, window);
-  const rows = await store.windowRows(span);
-  const used: ReferenceUsed = { mode, start: span.start, end: span.end, rows: rows.length };
-  if (rows.length < config.monitoring.minRows) {
+  const table = await store.windowColumns(span, config.features.map((f) => f.name), { ordered: needsRowOrder(config.features) });
+  const used: ReferenceUsed = { mode, start: span.start, end: span.end, rows: table.rowCount };
+  if (table.rowCount < config.monitoring.minRows) {
     return {
       ...training,
-      referenceNote: `the ${mode} reference (${span.start} → ${span.end}) has ${rows.length} rows, fewer than monitoring.minRows `
+      referenceNote: `the ${mode} reference (${span.start} → ${span.end}) has ${table.rowCount} rows, fewer than monitoring.minRows `
         + `${config.monitoring.minRows}: compared with the champion's training window instead`,
     };
   }
-  const fresh = buildReferenceProfile(config.features, tableFromRows(rows, config.features.map((f) => f.name)), {
+  const fresh = buildReferenceProfile(config.features, table, {
     sampleLimit: config.drift.referenceSampleLimit, binning: config.drift.binning, smoothing: config.drift.smoothing, chunks: 0,
   });
   if (mode !== 'seasonal' || !learnsFromChunks) return { profile: fresh, used, referenceNote: null, learnedThresholds: false };

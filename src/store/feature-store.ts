@@ -6,12 +6,14 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { PoolClient } from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import type { MonitoringWindow } from '../config';
+import type { FeatureTable } from '../drift';
 import { holdoutSize } from '../evaluation/holdout';
 import { PLACEHOLDER_TIME, type RowOutcome, type RowRejection } from '../ingest/validate-rows';
 import { type Db, withTransaction } from './db';
 import { copyHeader, copyTrailer, FEATURE_ROW_COPY_COLUMNS, FeatureRowEncoder, type FeatureLayout } from './feature-rows-copy';
+import { FeatureColumnDecoder } from './feature-rows-copy-reader';
 
 export interface StoredRow { features: Record<string, unknown>; label: number | null; eventTime: Date }
 
@@ -281,6 +283,50 @@ export async function readWindowColumn(
     [modelName, window.start, window.end, window.asOfRowId, feature],
   );
   return { values: result.rows.map((r) => r.number ?? r.category), present: result.rows.some((r) => r.present) };
+}
+
+/**
+ * Several features' values over the window as one table of columns, read with a single binary COPY
+ * decoded as it streams in (feature-rows-copy-reader.ts): numeric features as Float64Arrays. Each
+ * column holds the same values, in the same sense of present, as readWindowColumn returns for it.
+ * Rows come in event-time order when `ordered`; otherwise in whatever order PostgreSQL finds them,
+ * which spares it a sort (or an index-order heap walk) of the whole window where the caller's result
+ * does not depend on the order.
+ */
+export async function readWindowColumns(
+  db: Db,
+  modelName: string,
+  window: FeatureWindow,
+  features: readonly string[],
+  { ordered }: { ordered: boolean },
+): Promise<FeatureTable> {
+  const batches = await db.query<{ id: string; numeric_features: string[]; categorical_features: string[] }>(
+    'SELECT id, numeric_features, categorical_features FROM ingest_batches WHERE model_name = $1',
+    [modelName],
+  );
+  const layouts = new Map(batches.rows.map((batch) => [batch.id, { numeric: batch.numeric_features, categorical: batch.categorical_features }]));
+  const decoder = new FeatureColumnDecoder(features, layouts, window.rowCount);
+  if (!/^\d+$/.test(window.asOfRowId)) throw new Error(`row horizon ${window.asOfRowId} is not a row ID`);
+  const client = await db.connect();
+  let broken: Error | undefined;
+  try {
+    // COPY takes no bind parameters: the values are quoted literals.
+    const literal = (value: string) => client.escapeLiteral(value);
+    const stream = client.query(copyTo(
+      `COPY (SELECT batch_id, numeric_values${decoder.needsCategories ? ', categorical_values' : ''} FROM feature_rows
+         WHERE model_name = ${literal(modelName)} AND event_time > ${literal(window.start)}::timestamptz
+           AND event_time <= ${literal(window.end)}::timestamptz AND id <= ${window.asOfRowId}
+         ${ordered ? 'ORDER BY event_time, id' : ''}) TO STDOUT (FORMAT binary)`,
+    ));
+    for await (const chunk of stream) decoder.push(chunk as Buffer);
+    return decoder.finish();
+  } catch (err) {
+    // A COPY that stopped half-way leaves the connection mid-protocol: it is closed, not reused.
+    broken = err instanceof Error ? err : new Error(String(err));
+    throw err;
+  } finally {
+    client.release(broken);
+  }
 }
 
 /**

@@ -70,11 +70,11 @@ function memoryStore(
       const oldest = Math.min(...late.map((r) => r.time));
       return { count: late.length, oldestEventTime: late.length > 0 ? new Date(oldest).toISOString() : null };
     },
-    async windowColumn(window, feature) {
-      const values = inWindow(window).map((r) => r.features[feature]);
-      return { values, present: values.length > 0 };
+    // Unordered reads come newest first, so a result that depended on the order would differ from an ordered read.
+    windowColumns: async (window, features, { ordered }) => {
+      const rows = inWindow(window).map((r) => r.features);
+      return tableFromRows(ordered ? rows : rows.reverse(), features);
     },
-    windowRows: async (window) => inWindow(window).map((r) => r.features),
     labelledRows: async () => 0,
     latestLabelledRows: async (asOfRowId) => {
       const spec = config.monitoring.window;
@@ -149,15 +149,58 @@ describe('runDriftCheck', () => {
     expect((await check(memory.store, model)).outcome).toBe('unchanged');
   });
 
-  it('reads a large window a column at a time, with the same result as a window read whole', async () => {
+  it('reads a large window a feature at a time, with the same result as a window read whole', async () => {
     const model = config('monitoring: { window: 30d }');
     const reference = dailyRows(1, '2023-01-01', 365, 1);
     const all = [...reference, ...dailyRows(366, '2024-01-01', 60, 2, 0.3), { id: 500, time: Date.parse('2024-02-28T12:00:00Z'), features: { x: 0.5 } }];
     const whole = memoryStore(model, all, reference);
     const byColumn = memoryStore(model, all, reference);
-    byColumn.store.windowRows = () => Promise.reject(new Error('read column by column'));
+    const reads: string[][] = [];
+    const read = byColumn.store.windowColumns;
+    byColumn.store.windowColumns = (window, features, options) => {
+      reads.push([...features]);
+      return read(window, features, options);
+    };
     const request = { source: 'test', checkedAt: '2025-01-01T00:00:00Z' };
-    expect(await runDriftCheck(byColumn.store, model, request, 0)).toEqual(await runDriftCheck(whole.store, model, request));
+    expect(await runDriftCheck(byColumn.store, model, request, 1)).toEqual(await runDriftCheck(whole.store, model, request));
+    expect(reads).toEqual([['x'], ['y']]);
+  });
+
+  it('reads numeric features in any row order and categorical ones in event-time order, with the same result', async () => {
+    const model = parseModelConfig(`
+model: m
+task: binary_classification
+label: label
+monitoring: { window: 30d }
+features:
+  - { name: x, kind: numeric }
+  - { name: colour, kind: categorical }
+`, '<test>');
+    const colours = ['red', 'green', 'blue', 'cyan', 'teal', 'pink', 'gold'];
+    const coloured = (rows: Row[], palette: number) => rows.map((r, i) => ({ ...r, features: { x: r.features.x, colour: colours[(i * 3) % 7 % palette] } }));
+    const reference = coloured(dailyRows(1, '2023-01-01', 365, 1), 3);
+    const all = [...reference, ...coloured(dailyRows(366, '2024-01-01', 60, 2, 0.3), colours.length)];
+    const request = { source: 'test', checkedAt: '2025-01-01T00:00:00Z' };
+    // The reference: every read in event-time order, whatever was asked.
+    const inOrder = memoryStore(model, all, reference);
+    const read = inOrder.store.windowColumns;
+    inOrder.store.windowColumns = (window, features) => read(window, features, { ordered: true });
+    await runDriftCheck(inOrder.store, model, request);
+    // As asked (an unordered read comes reversed): together, and a feature at a time.
+    for (const valuesPerRead of [undefined, 1]) {
+      const asked = memoryStore(model, all, reference);
+      const orders: boolean[] = [];
+      const readAsAsked = asked.store.windowColumns;
+      asked.store.windowColumns = (window, features, options) => {
+        orders.push(options.ordered);
+        return readAsAsked(window, features, options);
+      };
+      await runDriftCheck(asked.store, model, request, valuesPerRead);
+      expect(orders).toEqual(valuesPerRead === undefined ? [true] : [false, true]);
+      expect(asked.reports[0]!.features).toEqual(inOrder.reports[0]!.features);
+    }
+    // Listed in the order they first appear, which a reversed read would change.
+    expect(inOrder.reports[0]!.features[1]!.statusDetail).toMatch(/^feature 'colour' has 4 categories the reference never had: /);
   });
 
   it('answers a retry of a check that wrote its report with that report\'s verdict; another check of the same rows is unchanged', async () => {
