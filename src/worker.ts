@@ -145,8 +145,10 @@ async function main(): Promise<void> {
   const running = await startWorkers(settings, roles, observability);
   logger.info({
     roles, taskQueue: settings.taskQueue, namespace: settings.namespace,
-    metricsPort: running.metricsPort, temporalMetricsPort: observability.temporalMetricsPort, tensorflow: running.tensorflow,
-  }, running.tensorflow ? `worker running, training on ${describeBackend(running.tensorflow)}` : 'worker running');
+    metricsPort: running.metricsPort, temporalMetricsPort: observability.temporalMetricsPort,
+    // One constant message to search logs by; the backend in words and in full beside it.
+    ...(running.tensorflow ? { training: describeBackend(running.tensorflow), tensorflow: running.tensorflow } : {}),
+  }, 'worker running');
   const stop = () => {
     logger.info('stopping the worker (finishing running tasks)');
     void running.shutdown();

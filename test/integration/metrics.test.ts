@@ -145,6 +145,7 @@ describe('the worker process', () => {
     const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(entries.find((entry) => entry.msg === 'worker running')).toMatchObject({
       level: 'info', roles: ['training'], metricsPort, temporalMetricsPort,
+      training: expect.stringMatching(/^(wasm|cpu|tensorflow|tensorflow-gpu) \(@tensorflow\/[\w-]+/),
     });
     // The SDK's own lifecycle logs come through the same logger.
     expect(entries.some((entry) => entry.sdkComponent === 'worker')).toBe(true);
