@@ -1,15 +1,18 @@
 /**
  * `npm run bench:train [-- --quick]`: training throughput (samples per second) of driftwatch's trainModel on
- * every TensorFlow.js backend that loads here, against the same MLP trained by PyTorch on CPU on the same
- * preprocessed matrix in the same run (bench/train_peers.py), printed as ratios. See bench/README.md for
- * what is timed. Timings are reported, never asserted: this is not a test.
+ * every TensorFlow.js backend that loads here, against the same network trained by PyTorch on CPU on the same
+ * preprocessed matrix in the same run (bench/train_peers.py), printed as ratios, for two networks: the small
+ * MLP driftwatch's tuning mostly trains (2 × 64) and a wide one (4 × 256) where arithmetic, not per-batch
+ * overhead, dominates. See bench/README.md for what is timed. Timings are reported, never asserted: this is
+ * not a test.
  *
  * The orchestrator (no --child) generates the data once and runs every measurement in its own process, one
  * after the other, so that no two measurements share the cores:
  *   1. the dataset: DIR/raw.f64 + category.u8 + label.u8 (the rows trainModel gets) and DIR/x.f32 + y.f32
  *      (the matrix trainModel's preprocessing makes of them, which PyTorch trains on), DIR/meta.json
- *   2. --child DIR OUT                   trainModel with DRIFTWATCH_TF_BACKEND set, once per backend
- *   3. train_peers.py torch DIR --threads (cores), then --threads 1
+ *   2. --child DIR OUT MODEL             trainModel with DRIFTWATCH_TF_BACKEND set, once per backend
+ *   3. train_peers.py torch DIR --model MODEL --threads (cores), then --threads 1
+ * steps 2 and 3 once per network (--models).
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -47,6 +50,27 @@ interface Scenario {
   repeats: number;
 }
 
+/** The networks measured; a backend listed in `skip` is left out for that network, with the reason printed. */
+interface Network {
+  name: string;
+  label: string;
+  hiddenLayers: number;
+  hiddenUnits: number;
+  skip: Partial<Record<BackendName, string>>;
+}
+
+const NETWORKS: readonly Network[] = [
+  { name: 'mlp', label: 'MLP 2 × 64', hiddenLayers: 2, hiddenUnits: 64, skip: {} },
+  {
+    name: 'wide',
+    label: 'wide MLP 4 × 256',
+    hiddenLayers: 4,
+    hiddenUnits: 256,
+    // Measured at about 300 samples/s: 2 minutes of the quick run, an hour and a half of the full one.
+    skip: { cpu: 'skipped: the plain-JavaScript backend trains this network at about 300 samples/s (the full run would take 1.5 hours)' },
+  },
+];
+
 const SCENARIOS: Record<'quick' | 'full', Scenario> = {
   quick: { name: 'quick', rows: 10_000, epochs: 3, repeats: 1 },
   full: { name: 'full', rows: 50_000, epochs: 11, repeats: 3 },
@@ -64,8 +88,9 @@ const FEATURES: FeatureInput[] = [
   { name: 'segment', kind: 'categorical' },
 ];
 
-function hyperparametersFor(scenario: Scenario): Hyperparameters {
-  return { hiddenLayers: 2, hiddenUnits: 64, learningRate: 1e-3, epochs: scenario.epochs, batchSize: 256, dropout: 0.1, l2: 1e-4 };
+function hyperparametersFor(scenario: Scenario, network: Network): Hyperparameters {
+  const { hiddenLayers, hiddenUnits } = network;
+  return { hiddenLayers, hiddenUnits, learningRate: 1e-3, epochs: scenario.epochs, batchSize: 256, dropout: 0.1, l2: 1e-4 };
 }
 
 interface Dataset {
@@ -82,7 +107,8 @@ interface DatasetMeta {
   width: number;
   positiveShare: number;
   seed: number;
-  hyperparameters: Hyperparameters;
+  /** By network name. */
+  hyperparameters: Record<string, Hyperparameters>;
   repeats: number;
   preprocessor: Preprocessor;
 }
@@ -92,6 +118,8 @@ interface TrainingRun {
   samplesPerSecond: number;
   /** Seconds from the end of epoch 1 to the end of the last epoch. */
   timedSeconds: number;
+  /** CPU time of the process (all its threads) over the same span: less skewed than wall time on a busy machine. */
+  timedCpuSeconds: number;
   /** The whole call: trainModel includes preprocessing, the warm-up epoch and serialising the model. */
   wallSeconds: number;
   epochSeconds: number[];
@@ -144,7 +172,7 @@ function rowsOf(dataset: Dataset): Record<string, unknown>[] {
   });
 }
 
-function writeDataset(dir: string, scenario: Scenario): DatasetMeta {
+function writeDataset(dir: string, scenario: Scenario, networks: readonly Network[]): DatasetMeta {
   if (os.endianness() !== 'LE') throw new Error('the benchmark data is little-endian; this host is big-endian');
   const dataset = generateDataset(scenario.rows, DATA_SEED);
   const rows = rowsOf(dataset);
@@ -161,7 +189,7 @@ function writeDataset(dir: string, scenario: Scenario): DatasetMeta {
     width: preprocessor.width,
     positiveShare: dataset.label.reduce((sum, value) => sum + value, 0) / dataset.rows,
     seed: TRAIN_SEED,
-    hyperparameters: hyperparametersFor(scenario),
+    hyperparameters: Object.fromEntries(networks.map((network) => [network.name, hyperparametersFor(scenario, network)])),
     repeats: scenario.repeats,
     preprocessor,
   };
@@ -197,8 +225,15 @@ async function threadsOf(backend: BackendInfo): Promise<string> {
   return `${wasm.getThreadsCount()}${(await simd) ? ', SIMD' : ''}`;
 }
 
-async function childTrain(dir: string, out: string): Promise<void> {
+function cpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
+async function childTrain(dir: string, out: string, networkName: string): Promise<void> {
   const meta = JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8')) as DatasetMeta;
+  const hyperparameters = meta.hyperparameters[networkName];
+  if (!hyperparameters) throw new Error(`no network '${networkName}' in meta.json`);
   const initStarted = performance.now();
   let runtime;
   try {
@@ -214,6 +249,7 @@ async function childTrain(dir: string, out: string): Promise<void> {
   let lastArtifact;
   for (let repeat = 0; repeat < meta.repeats; repeat++) {
     const epochEnds: number[] = [];
+    const epochEndCpu: number[] = [];
     const losses: number[] = [];
     const started = performance.now();
     const result = await trainModel({
@@ -221,10 +257,11 @@ async function childTrain(dir: string, out: string): Promise<void> {
       features: FEATURES,
       rows,
       labels: dataset.label,
-      hyperparameters: meta.hyperparameters,
+      hyperparameters,
       seed: meta.seed,
       validationFraction: 0, // no early stopping: every run trains all epochs
       onEpoch: ({ loss }) => {
+        epochEndCpu.push(cpuSeconds());
         epochEnds.push(performance.now());
         losses.push(loss);
       },
@@ -233,11 +270,12 @@ async function childTrain(dir: string, out: string): Promise<void> {
     if (JSON.stringify(result.artifact.preprocessor) !== JSON.stringify(meta.preprocessor)) {
       throw new Error('trainModel preprocessed the rows differently from x.f32: the peers would not train on the same matrix');
     }
-    if (epochEnds.length !== meta.hyperparameters.epochs) throw new Error(`trained ${epochEnds.length} of ${meta.hyperparameters.epochs} epochs`);
+    if (epochEnds.length !== hyperparameters.epochs) throw new Error(`trained ${epochEnds.length} of ${hyperparameters.epochs} epochs`);
     const timedSeconds = ((epochEnds.at(-1) as number) - (epochEnds[0] as number)) / 1000;
     runs.push({
       samplesPerSecond: (meta.rows * (epochEnds.length - 1)) / timedSeconds,
       timedSeconds,
+      timedCpuSeconds: (epochEndCpu.at(-1) as number) - (epochEndCpu[0] as number),
       wallSeconds,
       epochSeconds: epochEnds.map((end, epoch) => (end - (epoch === 0 ? started : (epochEnds[epoch - 1] as number))) / 1000),
       losses,
@@ -270,14 +308,15 @@ interface Options {
   epochs?: number;
   keepData: boolean;
   timeoutSeconds: number;
+  networks: readonly Network[];
 }
 
 const USAGE =
   'usage: npm run bench:train -- [--quick] [--repeats N] [--epochs N (including the warm-up epoch)] [--keep-data]\n' +
-  '                              [--timeout-minutes 20 (per measurement)]';
+  `                              [--networks ${NETWORKS.map(({ name }) => name).join(',')} (default: all)] [--timeout-minutes 20 (per measurement)]`;
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { scenario: SCENARIOS.full, keepData: false, timeoutSeconds: 20 * 60 };
+  const options: Options = { scenario: SCENARIOS.full, keepData: false, timeoutSeconds: 20 * 60, networks: NETWORKS };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const integer = (minimum: number): number => {
@@ -290,6 +329,14 @@ function parseOptions(argv: string[]): Options {
     else if (arg === '--epochs') options.epochs = integer(2);
     else if (arg === '--keep-data') options.keepData = true;
     else if (arg === '--timeout-minutes') options.timeoutSeconds = integer(1) * 60;
+    else if (arg === '--networks') {
+      const names = (argv[++i] ?? '').split(',');
+      options.networks = NETWORKS.filter(({ name }) => names.includes(name));
+      const unknown = names.filter((name) => !NETWORKS.some((network) => network.name === name));
+      if (unknown.length > 0 || options.networks.length === 0) {
+        throw new Error(`--networks takes a comma-separated list of ${NETWORKS.map(({ name }) => name).join(', ')}\n${USAGE}`);
+      }
+    }
     else if (arg === '--help' || arg === '-h') {
       console.log(USAGE);
       process.exit(0);
@@ -334,19 +381,21 @@ function lastLine(text: string): string {
   return text.trim().split('\n').at(-1) ?? '';
 }
 
-async function measureBackend(backend: BackendName, dir: string, timeoutSeconds: number): Promise<Outcome> {
-  const out = path.join(dir, `result-${backend}.json`);
+async function measureBackend(backend: BackendName, network: Network, dir: string, timeoutSeconds: number): Promise<Outcome> {
+  const skipped = network.skip[backend];
+  if (skipped) return { ok: false, reason: skipped };
+  const out = path.join(dir, `result-${network.name}-${backend}.json`);
   // process.execArgv carries tsx's loader, so the child runs this same TypeScript file.
   const env = { ...process.env, [BACKEND_ENV_VAR]: backend };
-  const done = await run(process.execPath, [...process.execArgv, __filename, '--child', dir, out], env, timeoutSeconds);
+  const done = await run(process.execPath, [...process.execArgv, __filename, '--child', dir, out, network.name], env, timeoutSeconds);
   if ('failed' in done) return { ok: false, reason: done.failed };
   const result = JSON.parse(fs.readFileSync(out, 'utf8')) as TrainingResult | { failure: string };
   return 'failure' in result ? { ok: false, reason: `not available: ${result.failure}` } : { ok: true, result };
 }
 
-async function measureTorch(dir: string, threads: number, timeoutSeconds: number): Promise<Outcome> {
+async function measureTorch(network: Network, dir: string, threads: number, timeoutSeconds: number): Promise<Outcome> {
   if (!fs.existsSync(PYTHON)) return { ok: false, reason: `${PYTHON} is missing: run bash scripts/setup-python-peers.sh` };
-  const done = await run(PYTHON, [PEERS, 'torch', dir, '--threads', String(threads)], pythonEnv(), timeoutSeconds);
+  const done = await run(PYTHON, [PEERS, 'torch', dir, '--model', network.name, '--threads', String(threads)], pythonEnv(), timeoutSeconds);
   if ('failed' in done) return { ok: false, reason: done.failed };
   return { ok: true, result: JSON.parse(lastLine(done.stdout)) as TrainingResult };
 }
@@ -395,36 +444,42 @@ async function orchestrate(options: Options): Promise<void> {
     });
   }
   try {
-    const meta = writeDataset(dir, scenario);
-    const hp = meta.hyperparameters;
+    const meta = writeDataset(dir, scenario, options.networks);
     console.log(`driftwatch training benchmark: ${cores} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}`);
     console.log(`src/training at ${sourceState('src/training')}`);
     console.log(
       `data: ${meta.rows.toLocaleString('en')} rows × (${NUMERIC_FEATURES} numeric + 1 categorical of ${CATEGORY_EFFECTS.length}) → ` +
         `${meta.width} model inputs, ${(100 * meta.positiveShare).toFixed(1)}% positive; in ${dir}`,
     );
-    console.log(
-      `MLP: ${hp.hiddenLayers} × ${hp.hiddenUnits} relu (heNormal), dropout ${hp.dropout}, L2 ${hp.l2}, sigmoid output, ` +
-        `binary cross-entropy, Adam lr ${hp.learningRate}, batch ${hp.batchSize}; ${hp.epochs} epochs of which epoch 1 is ` +
-        `the untimed warm-up; best of ${scenario.repeats} run${scenario.repeats === 1 ? '' : 's'}`,
-    );
-    console.log(`${loadLine(0.7)}\n`);
+    console.log(loadLine(0.7));
 
-    const measurements: { label: string; outcome: Outcome; load: number }[] = [];
-    for (const backend of BACKENDS) {
-      const outcome = await measureBackend(backend, dir, options.timeoutSeconds);
-      console.error(`[bench] ${backend}: ${outcome.ok ? `${fmtRate(best(outcome.result).samplesPerSecond)} samples/s` : outcome.reason}`);
-      measurements.push({ label: `driftwatch ${backend}`, outcome, load: os.loadavg()[0] ?? 0 });
+    const summaries: string[] = [];
+    for (const network of options.networks) {
+      const hp = meta.hyperparameters[network.name] as Hyperparameters;
+      console.log(
+        `\n${network.label}: ${hp.hiddenLayers} × ${hp.hiddenUnits} relu (heNormal), dropout ${hp.dropout}, L2 ${hp.l2}, sigmoid output, ` +
+          `binary cross-entropy, Adam lr ${hp.learningRate}, batch ${hp.batchSize}; ${hp.epochs} epochs of which epoch 1 is ` +
+          `the untimed warm-up; best of ${scenario.repeats} run${scenario.repeats === 1 ? '' : 's'}`,
+      );
+      const measurements: Measurement[] = [];
+      for (const backend of BACKENDS) {
+        const outcome = await measureBackend(backend, network, dir, options.timeoutSeconds);
+        console.error(`[bench] ${network.name} ${backend}: ${outcome.ok ? `${fmtRate(best(outcome.result).samplesPerSecond)} samples/s` : outcome.reason}`);
+        measurements.push({ label: `driftwatch ${backend}`, outcome, load: os.loadavg()[0] ?? 0 });
+      }
+      const torch = await measureTorch(network, dir, cores, options.timeoutSeconds);
+      console.error(`[bench] ${network.name} PyTorch ${cores} threads: ${torch.ok ? `${fmtRate(best(torch.result).samplesPerSecond)} samples/s` : torch.reason}`);
+      measurements.push({ label: `PyTorch CPU, ${cores} threads`, outcome: torch, load: os.loadavg()[0] ?? 0 });
+      const torchSingle = cores > 1 ? await measureTorch(network, dir, 1, options.timeoutSeconds) : torch;
+      if (cores > 1) {
+        console.error(`[bench] ${network.name} PyTorch 1 thread: ${torchSingle.ok ? `${fmtRate(best(torchSingle.result).samplesPerSecond)} samples/s` : torchSingle.reason}`);
+        measurements.push({ label: 'PyTorch CPU, 1 thread', outcome: torchSingle, load: os.loadavg()[0] ?? 0 });
+      }
+      report(measurements, torch, torchSingle, cores);
+      summaries.push(summaryLine(network, measurements, torch, cores));
     }
-    const torch = await measureTorch(dir, cores, options.timeoutSeconds);
-    console.error(`[bench] PyTorch ${cores} threads: ${torch.ok ? `${fmtRate(best(torch.result).samplesPerSecond)} samples/s` : torch.reason}`);
-    measurements.push({ label: `PyTorch CPU, ${cores} threads`, outcome: torch, load: os.loadavg()[0] ?? 0 });
-    const torchSingle = cores > 1 ? await measureTorch(dir, 1, options.timeoutSeconds) : torch;
-    if (cores > 1) {
-      console.error(`[bench] PyTorch 1 thread: ${torchSingle.ok ? `${fmtRate(best(torchSingle.result).samplesPerSecond)} samples/s` : torchSingle.reason}`);
-      measurements.push({ label: 'PyTorch CPU, 1 thread', outcome: torchSingle, load: os.loadavg()[0] ?? 0 });
-    }
-    report(measurements, torch, torchSingle, cores);
+    console.log(`\nbest driftwatch backend ÷ PyTorch CPU (${cores} threads), samples/s:`);
+    for (const line of summaries) console.log(`  ${line}`);
     console.log(`\ntotal wall time ${seconds(began).toFixed(1)} s; ${loadLine(1.5)}`);
   } finally {
     if (options.keepData) console.log(`data kept in ${dir}`);
@@ -432,7 +487,28 @@ async function orchestrate(options: Options): Promise<void> {
   }
 }
 
-function report(measurements: { label: string; outcome: Outcome; load: number }[], torch: Outcome, torchSingle: Outcome, cores: number): void {
+interface Measurement {
+  label: string;
+  outcome: Outcome;
+  load: number;
+}
+
+/** The fastest driftwatch backend of a network against PyTorch with every core: the number issue 12 sets a target for. */
+function summaryLine(network: Network, measurements: Measurement[], torch: Outcome, cores: number): string {
+  const driftwatch = measurements.flatMap(({ label, outcome }) => (outcome.ok && label.startsWith('driftwatch') ? [{ label, result: outcome.result }] : []));
+  if (driftwatch.length === 0) return `${network.label}: no driftwatch backend trained`;
+  const fastest = driftwatch.reduce((a, b) => (best(b.result).samplesPerSecond > best(a.result).samplesPerSecond ? b : a));
+  const backend = fastest.label.replace('driftwatch ', '');
+  const rate = fmtRate(best(fastest.result).samplesPerSecond);
+  return `${network.label}: ${backend} ${rate} samples/s, ratio ${ratio(fastest.result, torch)} vs PyTorch ${cores} threads`;
+}
+
+function samplesPerCpuSecond(result: TrainingResult): string {
+  const top = best(result);
+  return fmtRate((top.samplesPerSecond * top.timedSeconds) / top.timedCpuSeconds);
+}
+
+function report(measurements: Measurement[], torch: Outcome, torchSingle: Outcome, cores: number): void {
   const measured = measurements.flatMap(({ label, outcome, load }) => (outcome.ok ? [{ label, result: outcome.result, load }] : []));
   const rows = measured.map(({ label, result, load }) => {
     const top = best(result);
@@ -444,6 +520,7 @@ function report(measurements: { label: string; outcome: Outcome; load: number }[
       result.runs.map((run) => fmtRate(run.samplesPerSecond)).join(' '),
       driftwatch ? ratio(result, torch) : '',
       ...(cores > 1 ? [driftwatch ? ratio(result, torchSingle) : ''] : []),
+      samplesPerCpuSecond(result),
       `${(top.losses[0] as number).toFixed(4)} → ${(top.losses.at(-1) as number).toFixed(4)}`,
       `${(100 * result.trainAccuracy).toFixed(1)}%`,
       load.toFixed(2),
@@ -458,6 +535,7 @@ function report(measurements: { label: string; outcome: Outcome; load: number }[
         'runs (samples/s)',
         `ratio vs PyTorch ${cores} threads`,
         ...(cores > 1 ? ['vs PyTorch 1 thread'] : []),
+        'samples/CPU-s',
         'loss epoch 1 → last',
         'train acc.',
         'load 1 min',
@@ -467,8 +545,9 @@ function report(measurements: { label: string; outcome: Outcome; load: number }[
   );
   for (const { label, outcome } of measurements) if (!outcome.ok) console.log(`  ${label}: ${outcome.reason}`);
   console.log('  ratio = driftwatch samples/s ÷ PyTorch samples/s (best run of each; above 1 means driftwatch is faster)');
+  console.log('  samples/CPU-s = samples per second of process CPU time (all threads) in the best run: less skewed by other load than samples/s');
   console.log('  loss = binary cross-entropy + L2 penalty, averaged over the epoch\'s batches with dropout on, as both report it');
-  console.log('\n  outside the timed epochs (not in samples/s); driftwatch\'s first epoch time includes what trainModel does before fit');
+  console.log('\n  outside the timed epochs (not in samples/s); driftwatch\'s first epoch time includes what trainModel does before training');
   for (const { label, result } of measured) {
     const top = best(result);
     const epochs = top.epochSeconds.map((s) => s.toFixed(2)).join(' ');
@@ -485,9 +564,9 @@ function report(measurements: { label: string; outcome: Outcome; load: number }[
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv[0] === '--child') {
-    const [, dir, out] = argv;
-    if (!dir || !out) throw new Error('usage: --child DIR OUT (the backend comes from DRIFTWATCH_TF_BACKEND)');
-    await childTrain(dir, out);
+    const [, dir, out, network] = argv;
+    if (!dir || !out || !network) throw new Error('usage: --child DIR OUT NETWORK (the backend comes from DRIFTWATCH_TF_BACKEND)');
+    await childTrain(dir, out, network);
     return;
   }
   await orchestrate(parseOptions(argv));

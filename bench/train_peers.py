@@ -1,9 +1,10 @@
 """Python side of `npm run bench:train` (bench/train.ts drives it; see bench/README.md).
 
-  torch DIR --threads N
+  torch DIR --model NAME --threads N
       Trains the MLP of driftwatch's trainModel (src/training/model.ts) in PyTorch on CPU, on DIR/x.f32 and
       DIR/y.f32: the matrix trainModel's own preprocessing makes of the benchmark's rows (bench/train.ts
-      writes both). Hyperparameters, seed and repeats come from DIR/meta.json. Prints one line of JSON:
+      writes both). The network's hyperparameters (meta.json's hyperparameters[NAME]), the seed and the
+      repeats come from DIR/meta.json. Prints one line of JSON:
       samples per second of each run (epoch 1 is the untimed warm-up), epoch times and losses, the
       training accuracy of the last run's model, and the peak RSS.
 
@@ -13,8 +14,8 @@ The model mirrors TensorFlow.js's layers as trainModel builds them:
   - loss: mean binary cross-entropy on the sigmoid output, plus l2 * sum(kernel ** 2) over every kernel
     (tfjs's L2 regulariser, biases exempt), which tfjs also adds to the loss it reports;
   - Adam with tfjs's defaults: betas (0.9, 0.999), epsilon 1e-7 (the float32 backend epsilon);
-  - rows shuffled once with the seed, then the same batch order every epoch (trainModel shuffles once,
-    then calls fit with shuffle: false); the last batch is smaller when the rows do not divide evenly.
+  - rows shuffled once with the seed, then the same batch order every epoch (as trainModel does); the last
+    batch is smaller when the rows do not divide evenly.
 The epoch loss is the batch-size-weighted mean of the batch losses, as tfjs logs it.
 
 Only torch and numpy (scripts/python-peers.txt) from .tools/py are used; never a runtime dependency.
@@ -60,7 +61,7 @@ def train_once(x, y, hp, seed):
     rows, batch = x.shape[0], hp["batchSize"]
     model.train()
     started = time.perf_counter()
-    epoch_ends, losses = [], []
+    epoch_ends, epoch_end_cpu, losses = [], [], []
     for _ in range(hp["epochs"]):
         total = torch.zeros(())
         for start in range(0, rows, batch):
@@ -73,12 +74,14 @@ def train_once(x, y, hp, seed):
             optimizer.step()
             total += loss.detach() * xb.shape[0]
         losses.append(total.item() / rows)
+        epoch_end_cpu.append(time.process_time())
         epoch_ends.append(time.perf_counter())
     timed = epoch_ends[-1] - epoch_ends[0]
     starts = [started] + epoch_ends[:-1]
     run = {
         "samplesPerSecond": rows * (len(epoch_ends) - 1) / timed,
         "timedSeconds": timed,
+        "timedCpuSeconds": epoch_end_cpu[-1] - epoch_end_cpu[0],
         "wallSeconds": epoch_ends[-1] - started,
         "epochSeconds": [end - start for start, end in zip(starts, epoch_ends)],
         "losses": losses,
@@ -90,11 +93,12 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("command", choices=["torch"])
     parser.add_argument("dir")
+    parser.add_argument("--model", required=True, help="a key of meta.json's hyperparameters")
     parser.add_argument("--threads", type=int, required=True)
     args = parser.parse_args()
     directory = Path(args.dir)
     meta = json.loads((directory / "meta.json").read_text())
-    rows, width, hp = meta["rows"], meta["width"], meta["hyperparameters"]
+    rows, width, hp = meta["rows"], meta["width"], meta["hyperparameters"][args.model]
     if hp["epochs"] < 2:
         raise SystemExit("need at least 2 epochs: epoch 1 is the warm-up")
     torch.set_num_threads(args.threads)

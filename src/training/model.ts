@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
-import type { AdamOptimizer, LayersModel, Tensor, Variable, io } from '@tensorflow/tfjs';
+import type { LayersModel, Tensor, io } from '@tensorflow/tfjs';
 import { InvalidLabelsError } from '../errors';
 import type { Task } from '../metrics';
 import { createRng, deriveSeed } from '../tuning/random';
+import { FlatAdam } from './adam';
 import { type BackendInfo, type Tensorflow, withTensorflow } from './backend';
 import type { LinearBaselineParameters } from './baseline-artifact';
 import { classCountOf, validateLabels } from './labels';
 import { type FeatureInput, type Preprocessor, fitPreprocessor, transformRows } from './preprocess';
+import { createTrainStep, trainableVariables } from './train-step';
 
 export interface Hyperparameters {
   hiddenLayers: number;
@@ -59,11 +61,11 @@ export interface TrainingCheckpoint {
   bestValidationLoss: number | null;
   epochsWithoutImprovement: number;
   modelWeights: EncodedTensors;
-  /** Adam's iteration count, first moments and second moments, in the order of tfjs `optimizer.getWeights()`. */
+  /** Adam's iteration count, first moments and second moments, in the order of tfjs `optimizer.getWeights()` (see FlatAdam). */
   optimizerWeights: EncodedTensors;
   /**
-   * beta1^t and beta2^t as Adam accumulated them, one float32 multiplication per batch. tfjs's
-   * `setWeights` recomputes them with pow(), which rounds differently and would make a resumed run
+   * beta1^t and beta2^t as Adam accumulated them, one float32 multiplication per batch. Recomputing
+   * them with pow() (as tfjs's `setWeights` does) rounds differently and would make a resumed run
    * drift from an uninterrupted one in the last bits.
    */
   adamBetaPowers: [number, number];
@@ -190,11 +192,6 @@ const DEFAULT_MIN_EPOCHS = 10;
 // Below a 20% share the rarest class contributes too little to an unweighted loss for the model to rank
 // it well; above it, weighting mostly adds variance.
 const AUTO_BALANCE_BELOW_SHARE = 0.2;
-const LOSS_BY_TASK: Readonly<Record<Task, string>> = {
-  binary_classification: 'binaryCrossentropy',
-  multiclass_classification: 'categoricalCrossentropy',
-  regression: 'meanSquaredError',
-};
 const OUTPUT_ACTIVATION_BY_TASK = {
   binary_classification: 'sigmoid',
   multiclass_classification: 'softmax',
@@ -279,8 +276,6 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
     };
     let bestWeights: Tensor[] | undefined;
     try {
-      const xTrain = own(tf.tensor2d(trainFeatures, [trainCount, preprocessor.width]));
-      const yTrain = own(tf.tensor2d(trainTargets, [trainCount, targetWidth]));
       const validation: [Tensor, Tensor] | undefined =
         validationCount > 0
           ? [
@@ -289,9 +284,7 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
             ]
           : undefined;
       const model = own(buildModel(tf, task, preprocessor.width, targetWidth, hyperparameters, seed));
-      const optimizer = own(tf.train.adam(hyperparameters.learningRate));
-      model.compile({ optimizer, loss: classWeights ? weightedLoss(tf, task, classWeights) : LOSS_BY_TASK[task] });
-      const dropoutLayers = model.layers.filter((layer) => layer.getClassName() === 'Dropout');
+      const optimizer = own(new FlatAdam(tf, trainableVariables(model), hyperparameters.learningRate));
       // Replaced rather than mutated, so a checkpoint keeps the values of its own epoch.
       let state: RunState = {
         epochsCompleted: 0,
@@ -315,66 +308,79 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
       const finished = state.epochsCompleted >= hyperparameters.epochs || shouldStopEarly(state);
 
       if (!finished) {
-        await model.fit(xTrain, yTrain, {
-          epochs: hyperparameters.epochs,
-          initialEpoch: state.epochsCompleted,
-          batchSize: hyperparameters.batchSize,
-          shuffle: false,
-          validationData: validation,
-          verbose: 0,
-          callbacks: {
-            onBatchBegin: () => {
-              // tfjs dropout draws its mask from the layer's fixed seed, which would repeat the same mask on
-              // every batch; a fresh seed per batch keeps masks varied while training stays reproducible.
-              dropoutLayers.forEach((layer, layerIndex) => {
-                (layer as unknown as { seed: number }).seed = tfSeed(seed, DROPOUT_STREAM, layerIndex, state.batchesSeen);
-              });
-              state = { ...state, batchesSeen: state.batchesSeen + 1 };
-            },
-            onEpochEnd: async (epoch, logs) => {
-              const loss = logs?.loss ?? Number.NaN;
-              const valLoss = validation ? (logs?.val_loss ?? Number.NaN) : null;
-              state = { ...state, epochsCompleted: epoch + 1 };
-              if (!Number.isFinite(loss)) {
-                divergedLoss = loss;
-                model.stopTraining = true;
-                return;
-              }
-              if (valLoss !== null) {
-                if (valLoss < (state.bestValidationLoss ?? Number.POSITIVE_INFINITY)) {
-                  state = { ...state, bestValidationLoss: valLoss, epochsWithoutImprovement: 0 };
-                  // tfjs's earlyStopping cannot restore the best weights, so keep a copy of them here.
-                  bestWeights?.forEach((tensor) => tensor.dispose());
-                  bestWeights = model.getWeights().map((tensor) => tensor.clone());
-                } else {
-                  state = { ...state, epochsWithoutImprovement: state.epochsWithoutImprovement + 1 };
-                  if (shouldStopEarly(state)) model.stopTraining = true;
-                }
-              }
-              if (!input.onEpoch) return;
-              const epochState = state;
-              const epochBestWeights = bestWeights;
-              const snapshots: Array<Promise<unknown>> = [];
-              let epochOver = false;
-              const checkpoint = (): Promise<TrainingCheckpoint> => {
-                if (epochOver) {
-                  const epoch = epochState.epochsCompleted;
-                  return Promise.reject(new Error(`checkpoint() of epoch ${epoch} was called after onEpoch settled; call it within onEpoch`));
-                }
-                const snapshot = snapshotTraining(tf, model, optimizer, fingerprint, epochState, epochBestWeights);
-                snapshots.push(snapshot.catch(() => undefined));
-                return snapshot;
-              };
-              try {
-                await input.onEpoch({ epoch: epochState.epochsCompleted, epochs: hyperparameters.epochs, loss, valLoss, checkpoint });
-              } finally {
-                epochOver = true;
-                // The next batch would change the weights under a snapshot still being read.
-                await Promise.all(snapshots);
-              }
-            },
-          },
+        const step = createTrainStep(tf, model, optimizer, {
+          task,
+          dropout: hyperparameters.dropout,
+          l2: hyperparameters.l2,
+          classWeights,
+          backend: backend.name,
         });
+        // The rows are shuffled once above and batches keep their order every epoch (as fit with shuffle: false),
+        // so each batch becomes a tensor once instead of being gathered from the whole matrix every epoch.
+        const batches = batchesOf(tf, trainFeatures, trainTargets, preprocessor.width, targetWidth, hyperparameters.batchSize).map(own);
+        const dropoutLayerCount = hyperparameters.dropout > 0 ? hyperparameters.hiddenLayers : 0;
+        while (state.epochsCompleted < hyperparameters.epochs) {
+          const batchLosses: Tensor[] = [];
+          let epochLossSum = 0;
+          try {
+            for (const { x, y } of batches) {
+              // A fresh dropout seed per batch keeps masks varied while training stays reproducible (a resumed run
+              // continues the stream at batchesSeen).
+              const seeds = Array.from({ length: dropoutLayerCount }, (_, layerIndex) => tfSeed(seed, DROPOUT_STREAM, layerIndex, state.batchesSeen));
+              batchLosses.push(step.trainBatch(x, y, seeds));
+              state = { ...state, batchesSeen: state.batchesSeen + 1 };
+            }
+            // One read per epoch: reading each batch's loss would wait for the backend after every step.
+            const stacked = tf.stack(batchLosses);
+            batchLosses.push(stacked); // disposed with them
+            const values = await stacked.data();
+            batches.forEach(({ rows }, index) => (epochLossSum += values[index]! * rows));
+          } finally {
+            tf.dispose(batchLosses);
+          }
+          const loss = epochLossSum / trainCount;
+          const valLoss = validation ? await step.evaluate(...validation) : null;
+          state = { ...state, epochsCompleted: state.epochsCompleted + 1 };
+          if (!Number.isFinite(loss)) {
+            divergedLoss = loss;
+            break;
+          }
+          let stop = false;
+          if (valLoss !== null) {
+            if (valLoss < (state.bestValidationLoss ?? Number.POSITIVE_INFINITY)) {
+              state = { ...state, bestValidationLoss: valLoss, epochsWithoutImprovement: 0 };
+              // Restored when training ends.
+              bestWeights?.forEach((tensor) => tensor.dispose());
+              bestWeights = model.getWeights().map((tensor) => tensor.clone());
+            } else {
+              state = { ...state, epochsWithoutImprovement: state.epochsWithoutImprovement + 1 };
+              stop = shouldStopEarly(state);
+            }
+          }
+          if (input.onEpoch) {
+            const epochState = state;
+            const epochBestWeights = bestWeights;
+            const snapshots: Array<Promise<unknown>> = [];
+            let epochOver = false;
+            const checkpoint = (): Promise<TrainingCheckpoint> => {
+              if (epochOver) {
+                const epoch = epochState.epochsCompleted;
+                return Promise.reject(new Error(`checkpoint() of epoch ${epoch} was called after onEpoch settled; call it within onEpoch`));
+              }
+              const snapshot = snapshotTraining(tf, model, optimizer, fingerprint, epochState, epochBestWeights);
+              snapshots.push(snapshot.catch(() => undefined));
+              return snapshot;
+            };
+            try {
+              await input.onEpoch({ epoch: epochState.epochsCompleted, epochs: hyperparameters.epochs, loss, valLoss, checkpoint });
+            } finally {
+              epochOver = true;
+              // The next batch would change the weights under a snapshot still being read.
+              await Promise.all(snapshots);
+            }
+          }
+          if (stop) break;
+        }
       }
       if (divergedLoss !== undefined) throw new Error(`training diverged at epoch ${state.epochsCompleted}: loss is ${divergedLoss}`);
       if (bestWeights) model.setWeights(bestWeights);
@@ -555,20 +561,6 @@ function resolveClassWeights(
   return counts.map((count) => (count === 0 ? 1 : trainIndexes.length / (presentCounts.length * count)));
 }
 
-/** The task's cross-entropy with each row's loss multiplied by the weight of its class (Keras's class_weight). */
-function weightedLoss(tf: Tensorflow, task: Task, classWeights: readonly number[]): (yTrue: Tensor, yPred: Tensor) => Tensor {
-  const [weight0, weight1] = classWeights as [number, number];
-  return (yTrue, yPred) =>
-    tf.tidy(() => {
-      if (task === 'binary_classification') {
-        const rowWeights = yTrue.reshape([-1]).mul(weight1 - weight0).add(weight0);
-        return tf.metrics.binaryCrossentropy(yTrue, yPred).mul(rowWeights);
-      }
-      const rowWeights = yTrue.mul(tf.tensor1d(classWeights as number[])).sum(-1);
-      return tf.metrics.categoricalCrossentropy(yTrue, yPred).mul(rowWeights);
-    });
-}
-
 /**
  * Divides each class probability by its training weight and renormalises (in place): weighting made the
  * model estimate probabilities proportional to w_k·P(k | x), so this returns P(k | x) under the training prior.
@@ -662,6 +654,26 @@ function oneHot(rowIndexes: ArrayLike<number>, labels: Float64Array, classCount:
   return targets;
 }
 
+interface Batch {
+  x: Tensor;
+  y: Tensor;
+  rows: number;
+  dispose(): void;
+}
+
+/** Consecutive batches of `batchSize` rows (the last one smaller when the rows do not divide evenly). */
+function batchesOf(tf: Tensorflow, features: Float32Array, targets: Float32Array, width: number, targetWidth: number, batchSize: number): Batch[] {
+  const rowCount = targets.length / targetWidth;
+  const batches: Batch[] = [];
+  for (let start = 0; start < rowCount; start += batchSize) {
+    const rows = Math.min(batchSize, rowCount - start);
+    const x = tf.tensor2d(features.subarray(start * width, (start + rows) * width), [rows, width]);
+    const y = tf.tensor2d(targets.subarray(start * targetWidth, (start + rows) * targetWidth), [rows, targetWidth]);
+    batches.push({ x, y, rows, dispose: () => tf.dispose([x, y]) });
+  }
+  return batches;
+}
+
 function sha256Hex(...parts: Array<string | Float32Array>): string {
   const hash = createHash('sha256');
   for (const part of parts) {
@@ -704,41 +716,33 @@ function assertResumable(checkpoint: TrainingCheckpoint, fingerprint: TrainingFi
 async function snapshotTraining(
   tf: Tensorflow,
   model: LayersModel,
-  optimizer: AdamOptimizer,
+  optimizer: FlatAdam,
   fingerprint: TrainingFingerprint,
   state: RunState,
   bestWeights: Tensor[] | undefined,
 ): Promise<TrainingCheckpoint> {
-  const optimizerWeights = await optimizer.getWeights();
+  const optimizerWeights = optimizer.weights();
   try {
     return {
       formatVersion: 1,
       fingerprint,
       ...state,
       modelWeights: await encodeTensors(tf, model.getWeights()),
-      optimizerWeights: await encodeTensors(tf, optimizerWeights.map(({ tensor }) => tensor)),
-      adamBetaPowers: await readAdamBetaPowers(optimizer),
+      optimizerWeights: await encodeTensors(tf, optimizerWeights),
+      adamBetaPowers: await optimizer.betaPowers(),
       bestWeights: bestWeights ? await encodeTensors(tf, bestWeights) : null,
     };
   } finally {
-    // getWeights() creates the iteration count as a new scalar on every call; the rest are Adam's own variables.
-    optimizerWeights[0]?.tensor.dispose();
+    tf.dispose(optimizerWeights);
   }
 }
 
-async function restoreTrainingState(
-  tf: Tensorflow,
-  model: LayersModel,
-  optimizer: AdamOptimizer,
-  checkpoint: TrainingCheckpoint,
-): Promise<void> {
+async function restoreTrainingState(tf: Tensorflow, model: LayersModel, optimizer: FlatAdam, checkpoint: TrainingCheckpoint): Promise<void> {
   const modelWeights = decodeTensors(tf, checkpoint.modelWeights);
   const optimizerWeights = decodeTensors(tf, checkpoint.optimizerWeights);
   try {
     model.setWeights(modelWeights);
-    const { specs } = checkpoint.optimizerWeights;
-    await optimizer.setWeights(optimizerWeights.map((tensor, index) => ({ name: specs[index]!.name, tensor })));
-    writeAdamBetaPowers(tf, optimizer, checkpoint.adamBetaPowers);
+    await optimizer.restore(optimizerWeights, checkpoint.adamBetaPowers);
   } finally {
     // The model and the optimizer hold their own variables now.
     [...modelWeights, ...optimizerWeights].forEach((tensor) => tensor.dispose());
@@ -760,31 +764,6 @@ async function encodeTensors(tf: Tensorflow, tensors: Tensor[]): Promise<Encoded
 function decodeTensors(tf: Tensorflow, encoded: EncodedTensors): Tensor[] {
   const byName = tf.io.decodeWeights(decodeBase64(encoded.dataBase64), encoded.specs);
   return encoded.specs.map(({ name }) => byName[name]!);
-}
-
-/** Adam's running powers of beta1 and beta2 are private in tfjs; the resume test fails if a tfjs upgrade renames them. */
-interface AdamBetaPowers {
-  accBeta1: Variable;
-  accBeta2: Variable;
-}
-
-function adamBetaPowerVariables(optimizer: AdamOptimizer): AdamBetaPowers {
-  const { accBeta1, accBeta2 } = optimizer as unknown as Partial<AdamBetaPowers>;
-  if (!accBeta1 || !accBeta2) throw new Error("this TensorFlow.js version's Adam optimizer has no accBeta1/accBeta2 to checkpoint");
-  return { accBeta1, accBeta2 };
-}
-
-async function readAdamBetaPowers(optimizer: AdamOptimizer): Promise<[number, number]> {
-  const { accBeta1, accBeta2 } = adamBetaPowerVariables(optimizer);
-  return [(await accBeta1.data())[0]!, (await accBeta2.data())[0]!];
-}
-
-function writeAdamBetaPowers(tf: Tensorflow, optimizer: AdamOptimizer, [beta1Power, beta2Power]: [number, number]): void {
-  const { accBeta1, accBeta2 } = adamBetaPowerVariables(optimizer);
-  tf.tidy(() => {
-    accBeta1.assign(tf.scalar(beta1Power, 'float32'));
-    accBeta2.assign(tf.scalar(beta2Power, 'float32'));
-  });
 }
 
 function decodeBase64(base64: string): ArrayBuffer {

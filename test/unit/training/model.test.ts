@@ -154,6 +154,21 @@ describe('trainModel', () => {
     expect(epochs).toEqual([null, null]);
   });
 
+  it.each([0, 2])('releases every tensor it made, with %i hidden layers, checkpoints and a validation split', async (hiddenLayers) => {
+    const { tf } = await initTensorflow();
+    const before = tf.memory().numTensors;
+    await trainModel({
+      task: 'binary_classification',
+      features,
+      rows: training.rows.slice(0, 120),
+      labels: training.labels.slice(0, 120),
+      hyperparameters: { ...hyperparameters, hiddenLayers, epochs: 3 },
+      seed: 1,
+      onEpoch: async ({ checkpoint }) => void (await checkpoint()),
+    });
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('rejects bad input before training', async () => {
     const base = { task: 'binary_classification' as const, features, rows: training.rows, labels: training.labels, seed: 1 };
     await expect(trainModel({ ...base, hyperparameters: { ...hyperparameters, epochs: 0, dropout: 1 } })).rejects.toThrow(
