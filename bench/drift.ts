@@ -32,6 +32,7 @@ import {
   type FeatureTable,
   type ReferenceProfile,
 } from '../src/drift';
+import { float64Bytes } from '../src/drift/columns';
 
 const ROOT = path.resolve(__dirname, '..');
 const PYTHON = path.join(ROOT, '.tools', 'py', 'bin', 'python');
@@ -179,7 +180,7 @@ function childProfile(dir: string, out: string, defaultOut: string, fullOut: str
   const fullSeconds = seconds(started);
   fs.writeFileSync(fullOut, JSON.stringify(fullProfile));
   const first = defaultProfile.features[specs[0]!.name];
-  const sampleSize = first?.kind === 'numeric' ? Buffer.from(first.sortedValues, 'base64').length / 8 : NaN;
+  const sampleSize = first?.kind === 'numeric' ? float64Bytes(first.sortedValues).length / 8 : NaN;
   const complete = first?.kind === 'numeric' && first.complete;
   const result: ProfileResult = { defaultSeconds, fullSeconds, sampleSize, complete, peakRssBytes: peakRssBytes() };
   fs.writeFileSync(out, JSON.stringify(result));
@@ -313,7 +314,7 @@ function writeDetached(profileFile: string, profile: ReferenceProfile): void {
   const features: ReferenceProfile['features'] = {};
   for (const [name, reference] of Object.entries(profile.features)) {
     if (reference.kind !== 'numeric') throw new Error('the benchmark has numeric features only');
-    values.push(Buffer.from(reference.sortedValues, 'base64'));
+    values.push(float64Bytes(reference.sortedValues));
     features[name] = { ...reference, sortedValues: String(values.at(-1)!.length / 8) };
   }
   fs.writeFileSync(`${profileFile}.detached`, JSON.stringify({ ...profile, features }));
@@ -323,7 +324,7 @@ function writeDetached(profileFile: string, profile: ReferenceProfile): void {
 /**
  * The monitor activity's loop as runDriftCheck runs it (src/monitoring/drift-check.ts): one compareToReference
  * call per feature on that feature's column as the store reads it, a Float64Array, with that feature's sorted
- * values put back into the profile as the store returns them (base64), then the p-value correction over all
+ * values put back into the profile as the store returns them (a Float64Array), then the p-value correction over all
  * features. The stored values are in memory before the timing starts, as the peers' reference arrays are.
  */
 function childMonitor(dir: string, out: string, profileFile: string, repeats: number, label: string): void {
@@ -344,7 +345,9 @@ function childMonitor(dir: string, out: string, profileFile: string, repeats: nu
   const perFeature = (table: FeatureTable): FeatureDriftResult[] => {
     const results: FeatureDriftResult[] = [];
     for (const spec of specs) {
-      const reference = { ...profile.features[spec.name]!, sortedValues: storedValues.get(spec.name)!.toString('base64') } as FeatureReference;
+      // Copied into an array of their own, as the store's COPY reader writes them.
+      const sortedValues = new Float64Array(new Uint8Array(storedValues.get(spec.name)!).buffer);
+      const reference = { ...profile.features[spec.name]!, sortedValues } as FeatureReference;
       const featureProfile = { ...profile, features: { [spec.name]: reference } };
       const featureTable = { rowCount: table.rowCount, columns: { [spec.name]: table.columns[spec.name]! } };
       results.push(...compareToReference(featureProfile, [spec], featureTable, { correction: 'none' }));

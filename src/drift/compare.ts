@@ -55,7 +55,7 @@ function compareFeature(profile: ReferenceProfile, spec: FeatureSpec, window: Fe
   const test = requested === 'auto' ? chooseDefaultTest(spec.kind, reference) : requested;
   const { scoreKind } = DRIFT_TESTS[test];
   const raw = columnOf(window, spec.name);
-  const column = raw === undefined ? null : spec.kind === 'numeric' ? readNumericColumn(raw) : readCategoricalColumn(raw);
+  const column = raw === undefined ? null : spec.kind === 'numeric' ? readNumericColumn(raw, window.givenUp) : readCategoricalColumn(raw);
   const referenceNullRate = reference && profile.rowCount > 0 ? reference.nullCount / profile.rowCount : 0;
   // Rows without the column are nulls of the window.
   const currentNulls = column ? column.nullCount + (window.rowCount - (raw?.length ?? 0)) : window.rowCount;
@@ -240,8 +240,8 @@ function prepare(
 }
 
 /** The reference profile's sorted values; a RangeError if they are empty, out of order, NaN or infinite. */
-function storedSortedValues(encoded: string, feature: string): Float64Array {
-  const values = decodeFloat64(encoded);
+function storedSortedValues(stored: string | Float64Array, feature: string): Float64Array {
+  const values = decodeFloat64(stored);
   const position = firstOutOfOrder(values);
   if (values.length === 0 || position >= 0) {
     const problem = values.length === 0 ? 'are empty' : `are not finite and sorted ascending (position ${position}: ${values[position]})`;

@@ -89,8 +89,12 @@ export interface NumericReference {
   kind: 'numeric';
   count: number;
   nullCount: number;
-  /** The sorted values (or an evenly spaced subsample of them), little-endian float64, base64. */
-  sortedValues: string;
+  /**
+   * The sorted values (or an evenly spaced subsample of them): float64 in the host's byte order, base64, as a
+   * profile is built and serialised; or the values themselves, as a drift check reads them from reference_values
+   * (no base64 string of megabytes on the heap). Profiles never travel in workflow history, so neither form does.
+   */
+  sortedValues: string | Float64Array;
   /** False when sortedValues is a subsample: KS then counts the reference as that many values. */
   complete: boolean;
   mean: number | null;

@@ -106,6 +106,8 @@ export async function runDriftCheck(
     monitoringWindow: config.monitoring.window,
   };
   const perFeature: FeatureDriftResult[] = [];
+  // Counted (a scan of the model's rows) while Node compares the features, when PostgreSQL has nothing else to do.
+  let labelledRows: Promise<number> | null = null;
   const referenceOf = (spec: FeatureSpec): Promise<FeatureReference | undefined> => {
     const stored = Object.hasOwn(profile.features, spec.name) ? profile.features[spec.name]! : undefined;
     const reference = stored && used.mode === 'training' ? store.referenceValues(champion.version, spec.name, stored) : Promise.resolve(stored);
@@ -118,13 +120,17 @@ export async function runDriftCheck(
     // A feature's reference values are read while the window (then the feature before) is: PostgreSQL works while Node decodes and compares.
     let nextReference = referenceOf(group[0]!);
     const read = await store.windowColumns(window, group.map((spec) => spec.name), { ordered: needsRowOrder(group) });
+    labelledRows ??= store.labelledRows(window.asOfRowId);
+    // Awaited once the report is written; until then a failure must not count as unhandled.
+    labelledRows.catch(() => undefined);
     for (const [index, spec] of group.entries()) {
       const reference = await nextReference;
       if (index + 1 < group.length) nextReference = referenceOf(group[index + 1]!);
       const column = columnOf(read, spec.name);
       // Dropped once compared: memory holds the columns still to compare, not the whole group to the end.
       delete read.columns[spec.name];
-      const table = { rowCount: window.rowCount, columns: column === undefined ? {} : { [spec.name]: column } };
+      // Nothing reads the column after its comparison, so it is compared (compacted and sorted) where it is.
+      const table = { rowCount: window.rowCount, columns: column === undefined ? {} : { [spec.name]: column }, givenUp: true };
       const featureProfile = { ...profile, features: reference ? { [spec.name]: reference } : {} };
       perFeature.push(...compareToReference(featureProfile, [spec], table, { ...options, correction: 'none' }));
       // A feature of a million rows takes tens of milliseconds: the worker's heartbeats and other activities run in between.
@@ -147,7 +153,9 @@ export async function runDriftCheck(
     asOfRowId: window.asOfRowId, lateRows, verdict, measuredShare: featureVerdict.measuredShare, reference: used, performance,
     checkId: request.checkId ?? null,
   });
-  return resultOfReport(store, config, report, { checkedAt: request.checkedAt, policy });
+  // The report may be one an earlier attempt stored first, at another horizon: its rows are counted then.
+  const labelledAtHorizon = labelledRows && report.asOfRowId === window.asOfRowId ? labelledRows : null;
+  return resultOfReport(store, config, report, { checkedAt: request.checkedAt, policy, labelledRows: labelledAtHorizon });
 }
 
 /**
@@ -156,13 +164,14 @@ export async function runDriftCheck(
  * The labelled rows are counted up to the report's row horizon; the retrain blocker is asked now.
  */
 async function resultOfReport(
-  store: DriftCheckStore, config: ModelConfig, report: WrittenDriftReport, { checkedAt, policy }: { checkedAt: string; policy: MonitorPolicy },
+  store: DriftCheckStore, config: ModelConfig, report: WrittenDriftReport,
+  { checkedAt, policy, labelledRows = null }: { checkedAt: string; policy: MonitorPolicy; labelledRows?: Promise<number> | null },
 ): Promise<DriftComputation> {
   return {
     modelName: config.model, checkedAt, outcome: 'checked', verdict: report.verdict, reportId: report.id, championVersion: report.championVersion,
     window: { start: report.windowStart, end: report.windowEnd, rows: report.rowCount, lateRows: report.lateRows },
     datasetDrift: report.datasetDrift, driftedShare: report.driftedShare, measuredShare: report.measuredShare,
-    labelledRows: await store.labelledRows(report.asOfRowId), ...summariseFeatures(report.features),
+    labelledRows: await (labelledRows ?? store.labelledRows(report.asOfRowId)), ...summariseFeatures(report.features),
     performance: summarisePerformance(report.performance), reasons: report.reasons, policy,
     retrainBlockedBy: report.verdict === 'drift' ? await store.retrainBlocker(config.retrain.cooldownMs) : null,
   };

@@ -6,11 +6,12 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { PoolClient } from 'pg';
-import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { MonitoringWindow } from '../config';
 import type { FeatureTable } from '../drift';
 import { holdoutSize } from '../evaluation/holdout';
 import { PLACEHOLDER_TIME, type RowOutcome, type RowRejection } from '../ingest/validate-rows';
+import { copyOut } from './copy-out';
 import { type Db, withTransaction } from './db';
 import { copyHeader, copyTrailer, FEATURE_ROW_COPY_COLUMNS, FeatureRowEncoder, type FeatureLayout } from './feature-rows-copy';
 import { FeatureColumnDecoder } from './feature-rows-copy-reader';
@@ -307,26 +308,11 @@ export async function readWindowColumns(
   const layouts = new Map(batches.rows.map((batch) => [batch.id, { numeric: batch.numeric_features, categorical: batch.categorical_features }]));
   const decoder = new FeatureColumnDecoder(features, layouts, window.rowCount);
   if (!/^\d+$/.test(window.asOfRowId)) throw new Error(`row horizon ${window.asOfRowId} is not a row ID`);
-  const client = await db.connect();
-  let broken: Error | undefined;
-  try {
-    // COPY takes no bind parameters: the values are quoted literals.
-    const literal = (value: string) => client.escapeLiteral(value);
-    const stream = client.query(copyTo(
-      `COPY (SELECT batch_id, numeric_values${decoder.needsCategories ? ', categorical_values' : ''} FROM feature_rows
-         WHERE model_name = ${literal(modelName)} AND event_time > ${literal(window.start)}::timestamptz
-           AND event_time <= ${literal(window.end)}::timestamptz AND id <= ${window.asOfRowId}
-         ${ordered ? 'ORDER BY event_time, id' : ''}) TO STDOUT (FORMAT binary)`,
-    ));
-    for await (const chunk of stream) decoder.push(chunk as Buffer);
-    return decoder.finish();
-  } catch (err) {
-    // A COPY that stopped half-way leaves the connection mid-protocol: it is closed, not reused.
-    broken = err instanceof Error ? err : new Error(String(err));
-    throw err;
-  } finally {
-    client.release(broken);
-  }
+  await copyOut(db, (literal) => `COPY (SELECT batch_id, numeric_values${decoder.needsCategories ? ', categorical_values' : ''} FROM feature_rows
+       WHERE model_name = ${literal(modelName)} AND event_time > ${literal(window.start)}::timestamptz
+         AND event_time <= ${literal(window.end)}::timestamptz AND id <= ${window.asOfRowId}
+       ${ordered ? 'ORDER BY event_time, id' : ''}) TO STDOUT (FORMAT binary)`, (chunk) => decoder.push(chunk));
+  return decoder.finish();
 }
 
 /**

@@ -4,12 +4,15 @@
  */
 import { createHash } from 'node:crypto';
 import type { FeatureReference, ReferenceProfile } from '../drift';
+import { float64Bytes } from '../drift/columns';
 import type { PerformanceReference } from '../monitoring/performance';
 import { CorruptArtifactError } from '../errors';
 import { turnedDownBecause, type RollbackTarget } from '../policy/rollback';
 import type { ModelArtifact } from '../training';
 import type { ArtifactStore } from './artifacts';
+import { copyOut } from './copy-out';
 import type { DataSplit } from './feature-store';
+import { Float64FieldDecoder } from './feature-rows-copy-reader';
 import { type Db, withTransaction } from './db';
 
 /**
@@ -21,7 +24,7 @@ function detachReferenceValues(profile: ReferenceProfile): { profile: ReferenceP
   const features: ReferenceProfile['features'] = {};
   for (const [name, reference] of Object.entries(profile.features)) {
     if (reference.kind === 'numeric') {
-      valuesByFeature.set(name, Buffer.from(reference.sortedValues, 'base64'));
+      valuesByFeature.set(name, float64Bytes(reference.sortedValues));
       features[name] = { ...reference, sortedValues: '' };
     } else {
       features[name] = reference;
@@ -30,7 +33,7 @@ function detachReferenceValues(profile: ReferenceProfile): { profile: ReferenceP
   return { profile: { ...profile, features }, valuesByFeature };
 }
 
-/** A numeric feature's reference with its sorted values, as the drift module expects it. */
+/** A numeric feature's reference with its sorted values (as a Float64Array), as the drift module expects it. */
 export async function withReferenceValues(
   db: Db,
   modelName: string,
@@ -39,15 +42,16 @@ export async function withReferenceValues(
   reference: FeatureReference,
 ): Promise<FeatureReference> {
   if (reference.kind !== 'numeric') return reference;
-  // Encoded by PostgreSQL as the profile stores them (without the line breaks it adds every 76 characters): a
-  // million values travel as 11 MB of base64 instead of 16 MB of hex text that Node then decoded and re-encoded.
-  const result = await db.query<{ sorted_values: string }>(
-    `SELECT translate(encode(sorted_values, 'base64'), E'\\n', '') AS sorted_values
-     FROM reference_values WHERE model_name = $1 AND version = $2 AND feature = $3`,
-    [modelName, version, feature],
-  );
-  const values = result.rows[0]?.sorted_values;
-  return values !== undefined ? { ...reference, sortedValues: values } : reference;
+  if (!Number.isSafeInteger(version)) throw new Error(`model version ${version} is not an integer`);
+  // A binary COPY streamed into the array: a query's bytea arrives as hex text (16 MB for a million values), and even
+  // base64 made an 11 MB string per feature that lingered on the heap until a full collection.
+  const decoder = new Float64FieldDecoder();
+  await copyOut(db, (literal) => `COPY (SELECT sorted_values FROM reference_values
+      WHERE model_name = ${literal(modelName)} AND version = ${version} AND feature = ${literal(feature)}) TO STDOUT (FORMAT binary)`,
+  (chunk) => decoder.push(chunk));
+  const values = decoder.finish();
+  // No values, or none stored (a feature with no finite value): the profile's own '' stands, as before.
+  return values !== null && values.length > 0 ? { ...reference, sortedValues: values } : reference;
 }
 
 /** What a drift check needs of the champion: its version and reference profile, not its weights. */

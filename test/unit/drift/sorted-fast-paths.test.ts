@@ -155,6 +155,21 @@ describe('compareToReference checks the stored reference once', () => {
     expect(values).toEqual(before);
     expect(array).toEqual(Array.from(before));
   });
+
+  it('gives the same results from stored values read as a Float64Array and from a window it was given up, which it may overwrite', () => {
+    const profile = buildReferenceProfile([spec], window);
+    const expected = compareToReference(profile, [spec], window);
+    const reference = profile.features.x!;
+    if (reference.kind !== 'numeric') throw new Error('numeric reference expected');
+    const read = { ...profile, features: { x: { ...reference, sortedValues: decodeFloat64(reference.sortedValues) } } };
+    const withGaps = Float64Array.from([Number.NaN, ...values, Number.NaN]);
+    const givenUp = { rowCount: withGaps.length, columns: { x: withGaps }, givenUp: true };
+    const kept = compareToReference(read, [spec], { ...givenUp, columns: { x: Float64Array.from(withGaps) }, givenUp: false });
+    expect(compareToReference(read, [spec], givenUp)).toEqual(kept);
+    expect(kept[0]).toMatchObject({ score: expected[0]!.score, psi: expected[0]!.psi, currentCount: values.length });
+    // Compacted and sorted where it was: the given-up buffer now starts with the window's values in order.
+    expect(Array.from(withGaps.subarray(0, values.length))).toEqual(Array.from(values).sort((a, b) => a - b));
+  });
 });
 
 describe('readNumericColumn on plain arrays', () => {

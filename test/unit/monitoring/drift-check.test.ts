@@ -222,6 +222,27 @@ features:
     expect(memory.reports.map((r) => r.checkId)).toEqual(['monitor-m/run-1/7', 'monitor-m/run-1/9']);
   });
 
+  it('counts the labelled rows at the horizon of the report it answers with: its own, or one an earlier attempt stored first', async () => {
+    const model = config('monitoring: { window: 30d }');
+    const reference = dailyRows(1, '2023-01-01', 365, 1);
+    const rows = [...reference, ...dailyRows(366, '2024-01-01', 60, 2)].map((row, i) => (i % 3 === 0 ? { ...row, label: 1 } : row));
+    const memory = memoryStore(model, rows, reference);
+    const asked: string[] = [];
+    memory.store.labelledRows = async (asOfRowId) => {
+      asked.push(asOfRowId);
+      return rows.filter((row) => row.label !== undefined && row.id <= Number(asOfRowId)).length;
+    };
+    expect(await check(memory.store, model)).toMatchObject({ outcome: 'checked', labelledRows: 142 });
+    expect(asked).toEqual(['425']);
+    // Another attempt of the same check stored its report first, at an earlier horizon: that report's rows are counted.
+    memory.rows.push(...dailyRows(2000, '2024-03-01', 5, 3));
+    const insert = memory.store.insertReport;
+    memory.store.insertReport = async (report) => ({ ...(await insert(report)), asOfRowId: '400' });
+    asked.length = 0;
+    expect(await check(memory.store, model)).toMatchObject({ outcome: 'checked', labelledRows: 134 });
+    expect(asked).toEqual(['2004', '400']);
+  });
+
   it('returns a bounded summary of a model with 10,000 features, far below Temporal\'s 2 MB payload limit', async () => {
     const names = Array.from({ length: 10_000 }, (_, i) => `feature_${String(i).padStart(5, '0')}`);
     const model = parseModelConfig(`

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { copyHeader, copyTrailer, type FeatureLayout } from '../../../src/store/feature-rows-copy';
-import { FeatureColumnDecoder } from '../../../src/store/feature-rows-copy-reader';
+import { FeatureColumnDecoder, Float64FieldDecoder } from '../../../src/store/feature-rows-copy-reader';
 
 const BATCH_A = '0b5e1b0e-0000-4000-8000-00000000000a';
 const BATCH_B = '0b5e1b0e-0000-4000-8000-00000000000b';
@@ -119,5 +119,44 @@ describe('FeatureColumnDecoder', () => {
     expect(() => decode(['x', 'colour'], layouts, Buffer.concat([Buffer.from('PGCOPY\nXXXXXXXXXXXX'), copyTrailer()])))
       .toThrow('not a binary COPY stream');
     expect(() => decode(['x', 'colour'], layouts, Buffer.concat([data, tuple(BATCH_A, [1, 2], ['c'])]))).toThrow('COPY data after the trailer');
+  });
+});
+
+describe('Float64FieldDecoder', () => {
+  const values = new Float64Array([-3.5, 0, 1e-300, 2.25, 1.7976931348623157e308]);
+  const bytes = Buffer.from(values.buffer);
+
+  function decodeValue(data: Buffer, chunkBytes = data.length): Float64Array | null {
+    const decoder = new Float64FieldDecoder();
+    for (let offset = 0; offset < data.length; offset += chunkBytes) decoder.push(data.subarray(offset, offset + chunkBytes));
+    return decoder.finish();
+  }
+
+  function oneField(value: Buffer | null): Buffer {
+    const count = Buffer.alloc(2);
+    count.writeInt16BE(1);
+    return Buffer.concat([count, field(value)]);
+  }
+
+  it('reads the stored bytes as the values, whatever the chunks the stream arrives in', () => {
+    const data = stream(oneField(bytes));
+    for (const chunkBytes of [1, 3, 7, 8, 21, 25, data.length]) expect(decodeValue(data, chunkBytes)).toEqual(values);
+  });
+
+  it('gives null for no row or a NULL, and an empty array for empty bytes', () => {
+    expect(decodeValue(stream())).toBeNull();
+    expect(decodeValue(stream(oneField(null)), 5)).toBeNull();
+    expect(decodeValue(stream(oneField(Buffer.alloc(0))))).toEqual(new Float64Array(0));
+  });
+
+  it('fails on a stream cut short, bytes that are not whole doubles, a second row, two fields or a bad signature', () => {
+    const data = stream(oneField(bytes));
+    expect(() => decodeValue(data.subarray(0, data.length - 2))).toThrow('ended before its trailer');
+    expect(() => decodeValue(data.subarray(0, data.length - 10))).toThrow('ended before its trailer');
+    expect(() => decodeValue(stream(oneField(bytes.subarray(0, 12))))).toThrow('not a whole number of float64 values');
+    expect(() => decodeValue(stream(oneField(bytes), oneField(bytes)))).toThrow('more than one row');
+    expect(() => decodeValue(stream(tuple(BATCH_A, [1])))).toThrow('tuple of 2 fields');
+    expect(() => decodeValue(Buffer.concat([Buffer.from('PGCOPY\nXXXXXXXXXXXX'), copyTrailer()]))).toThrow('not a binary COPY stream');
+    expect(() => decodeValue(Buffer.concat([data, oneField(bytes)]))).toThrow('COPY data after the trailer');
   });
 });
