@@ -1,14 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { BACKEND_ENV_VAR, DEFAULT_HYPERPARAMETERS, initTensorflow, trainModel } from '../../../src/training';
-
-function isInstalled(packageName: string): boolean {
-  try {
-    require.resolve(packageName);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { isInstalled } from './installed';
 
 // Runs where `npm run setup:native` built tfjs-node, and always under `npm run test:native` (CI), where
 // DRIFTWATCH_TF_BACKEND=tensorflow makes a missing build fail here instead of skipping.

@@ -1,15 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type BackendInfo, type NativeBinding, describeBackend, nativeRuntime, settleGpuBackend } from '../../../src/training/backend';
 import { BACKEND_ENV_VAR, initTensorflow } from '../../../src/training';
-
-function isInstalled(packageName: string): boolean {
-  try {
-    require.resolve(packageName);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { isInstalled } from './installed';
 
 // tfjs-node is there after `npm run setup:native` (test/unit/training/backend-native.test.ts covers it);
 // the stock install of either native package fails where libtensorflow cannot be downloaded.
