@@ -79,7 +79,7 @@ describe('waiting on the command line', () => {
     expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
     const lines = stageLines(run.stdout);
     // A stage before the decision (which ones get a line depends on training speed against the 1 s poll).
-    expectInOrder(lines, [/^(claiming|planning|tuning|training) /, /^done: promoted/, /^alerting: attempt [23] of 5, after: alert delivery failed: .*\/alerts: /]);
+    expectInOrder(lines, [/^(claiming|planning|tuning|training)\b/, /^done: promoted/, /^alerting: attempt [23] of 5, after: alert delivery failed: .*\/alerts: /]);
     // Each stage once, with the time since the wait began.
     expect(new Set(lines.map((l) => l.text)).size).toBe(lines.length);
     expect(lines.map((l) => l.seconds)).toEqual([...lines.map((l) => l.seconds)].sort((a, b) => a - b));
@@ -130,7 +130,7 @@ describe('waiting on the command line', () => {
     expect(run.stdout).toContain(`Retrain: started ${retrainWorkflowId(MODEL)} (drift: `);
     // Whatever the decision (the shifted rows fail the quality gate here, on WASM and native alike), the
     // wait ends with it. Which stages before it get a line depends on how fast training runs against the 1 s poll.
-    expectInOrder(stageLines(run.stdout), [/^(claiming|planning|tuning|training) /, /^done: (promoted|rejected|failed_quality_gate)/]);
+    expectInOrder(stageLines(run.stdout), [/^(claiming|planning|tuning|training)\b/, /^done: (promoted|rejected|failed_quality_gate)/]);
     expect(run.stdout).toMatch(/^Outcome: +(promoted|rejected|failed_quality_gate)$/m);
     expect(run.stdout.indexOf('Page:')).toBeLessThan(run.stdout.indexOf('Retrain: started'));
   });
