@@ -9,6 +9,7 @@
  * format carries a reference's stored values (one bytea field) straight into a Float64Array: Float64FieldDecoder.
  */
 import type { FeatureTable, RawColumn } from '../drift/columns';
+import type { CopyDataSink } from './copy-out';
 import type { FeatureLayout } from './feature-rows-copy';
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
@@ -23,26 +24,27 @@ const TRAILER = -1;
 interface LayoutTargets { numeric: Int32Array; categorical: Int32Array; features: number[] }
 
 /**
- * Decodes the tuples of one COPY into columns of `features`, named by the layouts of the batches the
- * rows belong to (keyed by batch ID). A feature stored only in numeric_values (or in no layout) gets a
- * Float64Array; one that some batch stores in categorical_values gets an array of its values as
- * stored, strings and numbers, with null where a row has none, as readWindowColumn returns them. A
+ * The columns of `features` that one or more COPY streams of feature rows decode into, named by the layouts
+ * of the batches the rows belong to (keyed by batch ID). A feature stored only in numeric_values (or in no
+ * layout) gets a Float64Array; one that some batch stores in categorical_values gets an array of its values
+ * as stored, strings and numbers, with null where a row has none, as readWindowColumn returns them. A
  * feature is present in the table when any row's batch has it, even with null values.
+ *
+ * Two streams can fill one set of columns, one from the first row forwards and one from the last row
+ * backwards, so that two connections read halves of a window at once into the same arrays: the rows are
+ * then not in the order either stream sent them, which numeric statistics, sorting first, do not notice.
  */
 export class FeatureColumnDecoder {
-  private readonly targets = new Map<string, LayoutTargets>();
+  readonly targets = new Map<string, LayoutTargets>();
+  readonly columns: Array<Float64Array | unknown[]>;
+  readonly present: boolean[];
+  readonly withCategories: boolean;
   private readonly typed: boolean[];
-  private readonly columns: Array<Float64Array | unknown[]>;
-  private readonly present: boolean[];
-  private readonly withCategories: boolean;
+  private readonly streams: CopyTupleStream[] = [];
   private capacity: number;
-  private rows = 0;
-  private pending: Buffer | null = null;
-  private headerRead = false;
-  private ended = false;
-  /** The last row's batch ID as four 32-bit words, and its targets. */
-  private readonly lastBatch = new Uint32Array(4);
-  private lastTargets: LayoutTargets | null = null;
+  /** Rows filled from the start, and from the end. */
+  private front = 0;
+  private back = 0;
 
   constructor(private readonly features: readonly string[], layouts: ReadonlyMap<string, FeatureLayout>, expectedRows: number) {
     const index = new Map(features.map((name, position) => [name, position]));
@@ -67,97 +69,135 @@ export class FeatureColumnDecoder {
     return this.withCategories;
   }
 
-  /** Decodes every complete tuple of the data so far; a tuple cut off at the chunk's end waits for the next chunk. */
-  push(chunk: Buffer): void {
+  /** A sink for one COPY stream's data: its rows go after the rows before them, or, `fromEnd`, before the rows after them. */
+  stream({ fromEnd = false }: { fromEnd?: boolean } = {}): CopyDataSink {
+    const stream = new CopyTupleStream(this, fromEnd);
+    this.streams.push(stream);
+    return stream;
+  }
+
+  /** The row a stream's next tuple goes to, growing the columns when the streams have filled them. */
+  nextRow(fromEnd: boolean): number {
+    if (this.front + this.back === this.capacity) this.grow();
+    return fromEnd ? this.capacity - ++this.back : this.front++;
+  }
+
+  /** The columns read, as a table of every row the streams sent; an error if a stream stopped before its trailer. */
+  finish(): FeatureTable {
+    if (this.streams.some((stream) => !stream.ended)) throw new Error('the COPY stream ended before its trailer');
+    const rowCount = this.front + this.back;
+    const columns: Record<string, RawColumn> = {};
+    this.features.forEach((name, position) => {
+      if (!this.present[position]) return;
+      const column = this.columns[position]!;
+      // The rows from the end move down next to the rows from the start, closing the gap fewer rows than expected left.
+      if (this.back > 0 && rowCount < this.capacity) column.copyWithin(this.front, this.capacity - this.back);
+      columns[name] = column instanceof Float64Array ? column.subarray(0, rowCount) : column.slice(0, rowCount);
+    });
+    return { rowCount, columns };
+  }
+
+  private grow(): void {
+    const capacity = this.capacity * 2;
+    this.columns.forEach((column, position) => {
+      const grown = column instanceof Float64Array ? new Float64Array(capacity).fill(NaN) : new Array<unknown>(capacity).fill(null);
+      for (let row = 0; row < this.front; row++) grown[row] = column[row];
+      for (let row = 1; row <= this.back; row++) grown[capacity - row] = column[this.capacity - row];
+      this.columns[position] = grown;
+    });
+    this.capacity = capacity;
+  }
+}
+
+/** The decoding of one COPY stream's tuples into a FeatureColumnDecoder's columns. */
+class CopyTupleStream implements CopyDataSink {
+  ended = false;
+  private pending: Buffer | null = null;
+  private headerRead = false;
+  /** The last row's batch ID as four 32-bit words, and its targets. */
+  private readonly lastBatch = new Uint32Array(4);
+  private lastTargets: LayoutTargets | null = null;
+
+  constructor(private readonly table: FeatureColumnDecoder, private readonly fromEnd: boolean) {}
+
+  /** Decodes every complete tuple of the data so far; a tuple cut off at the range's end waits for the next range. */
+  pushRange(data: Buffer, view: DataView, start: number, end: number): void {
     if (this.ended) {
-      if (chunk.length > 0) throw new Error('COPY data after the trailer');
+      if (end > start) throw new Error('COPY data after the trailer');
       return;
     }
-    let offset = 0;
     if (!this.headerRead) {
-      const data = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
+      const head = this.pending ? Buffer.concat([this.pending, data.subarray(start, end)]) : data.subarray(start, end);
       this.pending = null;
-      if (!data.subarray(0, SIGNATURE.length).equals(SIGNATURE.subarray(0, data.length))) throw new Error('not a binary COPY stream: bad signature');
-      const extension = data.length >= HEADER_BYTES ? data.readInt32BE(SIGNATURE.length + 4) : 0;
-      if (data.length < HEADER_BYTES + extension) {
-        this.pending = Buffer.from(data);
+      if (!head.subarray(0, SIGNATURE.length).equals(SIGNATURE.subarray(0, head.length))) throw new Error('not a binary COPY stream: bad signature');
+      const extension = head.length >= HEADER_BYTES ? head.readInt32BE(SIGNATURE.length + 4) : 0;
+      if (head.length < HEADER_BYTES + extension) {
+        this.pending = Buffer.from(head);
         return;
       }
       this.headerRead = true;
-      this.consume(data, HEADER_BYTES + extension);
+      this.consume(head, new DataView(head.buffer, head.byteOffset, head.byteLength), HEADER_BYTES + extension, head.length);
       return;
     }
+    let offset = start;
     if (this.pending) {
-      offset = this.completePending(chunk);
+      offset = this.completePending(data, start, end);
       if (offset < 0) return;
     }
-    this.consume(chunk, offset);
+    this.consume(data, view, offset, end);
   }
 
   /**
-   * Finishes the tuple the last chunk cut off with the head of this one, joining only as many bytes as it
+   * Finishes the tuple the last range cut off with the head of this one, joining only as many bytes as it
    * needs (copying every chunk onto the rest of the previous one cost a tenth of the decoding). Returns
-   * where in `chunk` the tuples after it start, or -1 when this chunk did not finish it either.
+   * where in `data` the tuples after it start, or -1 when this range did not finish it either.
    */
-  private completePending(chunk: Buffer): number {
+  private completePending(data: Buffer, start: number, end: number): number {
     const pending = this.pending!;
-    for (let take = Math.min(chunk.length, 1024); ; take = Math.min(chunk.length, take * 2)) {
-      const head = Buffer.concat([pending, chunk.subarray(0, take)]);
+    const available = end - start;
+    for (let take = Math.min(available, 1024); ; take = Math.min(available, take * 2)) {
+      const head = Buffer.concat([pending, data.subarray(start, start + take)]);
       const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
-      const end = tupleEnd(view, 0);
-      if (end >= 0) {
+      const tuple = tupleEnd(view, 0, head.length);
+      if (tuple >= 0) {
         this.pending = null;
-        if (end === 2) this.ended = true;
+        if (tuple === 2) this.ended = true;
         else this.decodeTuple(head, view, 0);
-        return end - pending.length;
+        return start + tuple - pending.length;
       }
-      if (take === chunk.length) {
+      if (take === available) {
         this.pending = head;
         return -1;
       }
     }
   }
 
-  /** Decodes the complete tuples from `offset` on and keeps the cut-off rest as pending. */
-  private consume(data: Buffer, offset: number): void {
+  /** Decodes the complete tuples of `data[at, end)` and keeps the cut-off rest as pending. */
+  private consume(data: Buffer, view: DataView, at: number, end: number): void {
     // DataView reads compile to plain loads; Buffer's readDoubleBE and friends cost a call each, ten million times a window.
-    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-    let at = offset;
     while (!this.ended) {
-      const end = tupleEnd(view, at);
-      if (end < 0) break;
-      if (end === at + 2) this.ended = true;
+      const tuple = tupleEnd(view, at, end);
+      if (tuple < 0) break;
+      if (tuple === at + 2) this.ended = true;
       else this.decodeTuple(data, view, at);
-      at = end;
+      at = tuple;
     }
-    if (this.ended && at < data.length) throw new Error('COPY data after the trailer');
+    if (this.ended && at < end) throw new Error('COPY data after the trailer');
     // A copy: the rest of the chunk would otherwise keep the whole chunk alive.
-    this.pending = at < data.length ? Buffer.from(data.subarray(at)) : null;
-  }
-
-  /** The columns read, as a table of `rowCount` rows; an error if the stream stopped before its trailer. */
-  finish(): FeatureTable {
-    if (!this.ended) throw new Error('the COPY stream ended before its trailer');
-    const columns: Record<string, RawColumn> = {};
-    this.features.forEach((name, position) => {
-      if (!this.present[position]) return;
-      const column = this.columns[position]!;
-      columns[name] = column instanceof Float64Array ? column.subarray(0, this.rows) : column.slice(0, this.rows);
-    });
-    return { rowCount: this.rows, columns };
+    this.pending = at < end ? Buffer.from(data.subarray(at, end)) : null;
   }
 
   private decodeTuple(data: Buffer, view: DataView, offset: number): void {
+    const withCategories = this.table.withCategories;
     const fields = view.getInt16(offset);
-    if (fields !== (this.withCategories ? 3 : 2)) throw new Error(`a feature row tuple of ${fields} fields`);
+    if (fields !== (withCategories ? 3 : 2)) throw new Error(`a feature row tuple of ${fields} fields`);
     let at = offset + 2;
     if (view.getInt32(at) !== UUID_BYTES) throw new Error('a feature row without a batch ID');
     const targets = this.layoutAt(data, view, at + 4);
     at += 4 + UUID_BYTES;
-    if (this.rows === this.capacity) this.grow();
-    const row = this.rows++;
+    const row = this.table.nextRow(this.fromEnd);
     at = this.decodeArray(data, view, at, targets.numeric, row, true);
-    if (this.withCategories) this.decodeArray(data, view, at, targets.categorical, row, false);
+    if (withCategories) this.decodeArray(data, view, at, targets.categorical, row, false);
   }
 
   /** The targets of the row's batch; rows of one batch are mostly adjacent, so the last batch is compared first. */
@@ -166,10 +206,10 @@ export class FeatureColumnDecoder {
     if (this.lastTargets && view.getUint32(at) === last[0] && view.getUint32(at + 4) === last[1]
       && view.getUint32(at + 8) === last[2] && view.getUint32(at + 12) === last[3]) return this.lastTargets;
     const batchId = data.toString('hex', at, at + UUID_BYTES);
-    const targets = this.targets.get(batchId);
+    const targets = this.table.targets.get(batchId);
     // Every row's batch exists (migration 015's trigger); a batch deleted since its layout was read deleted its rows too.
     if (!targets) throw new Error(`feature row of ingest batch ${batchId}, which no longer exists`);
-    for (const feature of targets.features) this.present[feature] = true;
+    for (const feature of targets.features) this.table.present[feature] = true;
     for (let word = 0; word < 4; word++) last[word] = view.getUint32(at + 4 * word);
     this.lastTargets = targets;
     return targets;
@@ -185,6 +225,7 @@ export class FeatureColumnDecoder {
     if (dimensions !== 1) throw new Error(`a feature values array of ${dimensions} dimensions`);
     const elements = view.getInt32(at + 16);
     if (elements !== targets.length) throw new Error(`a feature row holds ${elements} values where its batch's layout names ${targets.length}`);
+    const columns = this.table.columns;
     let position = at + 24;
     for (let element = 0; element < elements; element++) {
       const size = view.getInt32(position);
@@ -192,7 +233,7 @@ export class FeatureColumnDecoder {
       const target = targets[element]!;
       if (size === NULL_FIELD) continue;
       if (target >= 0) {
-        const column = this.columns[target]!;
+        const column = columns[target]!;
         if (!numeric) column[row] = data.toString('utf8', position, position + size);
         else if (size === FLOAT8_BYTES) column[row] = view.getFloat64(position);
         else throw new Error(`a numeric feature value of ${size} bytes`);
@@ -201,33 +242,19 @@ export class FeatureColumnDecoder {
     }
     return end;
   }
-
-  private grow(): void {
-    this.capacity *= 2;
-    this.columns.forEach((column, position) => {
-      if (column instanceof Float64Array) {
-        const grown = new Float64Array(this.capacity).fill(NaN);
-        grown.set(column);
-        this.columns[position] = grown;
-      } else {
-        column.length = this.capacity;
-        column.fill(null, this.rows);
-      }
-    });
-  }
 }
 
-/** Where the tuple at `offset` ends (after the trailer, for the trailer), or -1 when the data stops inside it. */
-function tupleEnd(view: DataView, offset: number): number {
-  if (offset + 2 > view.byteLength) return -1;
+/** Where the tuple at `offset` ends (after the trailer, for the trailer), or -1 when the data stops inside it, at `limit`. */
+function tupleEnd(view: DataView, offset: number, limit: number): number {
+  if (offset + 2 > limit) return -1;
   const fields = view.getInt16(offset);
   let at = offset + 2;
   if (fields === TRAILER) return at;
   for (let field = 0; field < fields; field++) {
-    if (at + 4 > view.byteLength) return -1;
+    if (at + 4 > limit) return -1;
     at += 4 + Math.max(0, view.getInt32(at));
   }
-  return at <= view.byteLength ? at : -1;
+  return at <= limit ? at : -1;
 }
 
 /**
@@ -235,7 +262,7 @@ function tupleEnd(view: DataView, offset: number): number {
  * byte order (as reference_values stores them), straight into a Float64Array as the stream arrives: a million
  * values cost their 8 MB, not also a base64 or hex string of 11–16 MB and the protocol message it came in.
  */
-export class Float64FieldDecoder {
+export class Float64FieldDecoder implements CopyDataSink {
   /** Bytes not yet decoded: the header and the field's length, then the trailer. */
   private pending: Buffer = Buffer.alloc(0);
   private stage: 'head' | 'value' | 'trailer' | 'ended' = 'head';
@@ -243,8 +270,8 @@ export class Float64FieldDecoder {
   private bytes: Uint8Array = new Uint8Array(0);
   private filled = 0;
 
-  push(chunk: Buffer): void {
-    let rest = chunk;
+  pushRange(data: Buffer, _view: DataView, start: number, end: number): void {
+    let rest = data.subarray(start, end);
     if (this.stage === 'head') {
       this.pending = Buffer.concat([this.pending, rest]);
       const at = this.valueStart();

@@ -48,7 +48,7 @@ export async function withReferenceValues(
   const decoder = new Float64FieldDecoder();
   await copyOut(db, (literal) => `COPY (SELECT sorted_values FROM reference_values
       WHERE model_name = ${literal(modelName)} AND version = ${version} AND feature = ${literal(feature)}) TO STDOUT (FORMAT binary)`,
-  (chunk) => decoder.push(chunk));
+  decoder);
   const values = decoder.finish();
   // No values, or none stored (a feature with no finite value): the profile's own '' stands, as before.
   return values !== null && values.length > 0 ? { ...reference, sortedValues: values } : reference;

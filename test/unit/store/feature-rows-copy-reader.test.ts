@@ -3,6 +3,7 @@
  * whatever the chunking of the stream, and malformed streams fail loudly instead of reading garbage.
  */
 import { describe, expect, it } from 'vitest';
+import type { CopyDataSink } from '../../../src/store/copy-out';
 import { copyHeader, copyTrailer, type FeatureLayout } from '../../../src/store/feature-rows-copy';
 import { FeatureColumnDecoder, Float64FieldDecoder } from '../../../src/store/feature-rows-copy-reader';
 
@@ -53,9 +54,21 @@ function stream(...tuples: Buffer[]): Buffer {
   return Buffer.concat([copyHeader(), ...tuples, copyTrailer()]);
 }
 
+/**
+ * Hands `data` to `sink` in pieces of `chunkBytes`, each as a range in the middle of a larger buffer (as a
+ * CopyData message lies in the socket chunk that brought it), with bytes around it that must not be read.
+ */
+function pushInPieces(sink: CopyDataSink, data: Buffer, chunkBytes: number): void {
+  for (let offset = 0; offset < data.length; offset += chunkBytes) {
+    const piece = data.subarray(offset, offset + chunkBytes);
+    const chunk = Buffer.concat([Buffer.alloc(5, 0xff), piece, Buffer.alloc(3, 0xff)]);
+    sink.pushRange(chunk, new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength), 5, 5 + piece.length);
+  }
+}
+
 function decode(features: string[], layouts: Record<string, FeatureLayout>, data: Buffer, chunkBytes = data.length, expectedRows = 4) {
   const decoder = new FeatureColumnDecoder(features, new Map(Object.entries(layouts)), expectedRows);
-  for (let offset = 0; offset < data.length; offset += chunkBytes) decoder.push(data.subarray(offset, offset + chunkBytes));
+  pushInPieces(decoder.stream(), data, chunkBytes);
   return decoder.finish();
 }
 
@@ -98,6 +111,28 @@ describe('FeatureColumnDecoder', () => {
     }
   });
 
+  it('fills one set of columns from two streams at once, one from each end, with as many rows as expected, fewer or more', () => {
+    const numeric = { [BATCH_A]: { numeric: ['x', 'y'], categorical: [] } };
+    const first = [tuple(BATCH_A, [1, 10]), tuple(BATCH_A, [2, null]), tuple(BATCH_A, [3, 30])];
+    const second = [tuple(BATCH_A, [4, 40]), tuple(BATCH_A, [5, 50])];
+    for (const expectedRows of [5, 8, 1, 3]) {
+      const decoder = new FeatureColumnDecoder(['x', 'y'], new Map(Object.entries(numeric)), expectedRows);
+      const forwards = decoder.stream();
+      const backwards = decoder.stream({ fromEnd: true });
+      // Interleaved, as two connections' data arrives.
+      pushInPieces(forwards, Buffer.concat([copyHeader(), first[0]!]), 7);
+      pushInPieces(backwards, Buffer.concat([copyHeader(), ...second]), 11);
+      pushInPieces(forwards, Buffer.concat([...first.slice(1), copyTrailer()]), 5);
+      expect(() => decoder.finish()).toThrow('ended before its trailer');
+      pushInPieces(backwards, copyTrailer(), 2);
+      const table = decoder.finish();
+      // The first stream's rows in order, then the second's from last to first.
+      expect(table.rowCount).toBe(5);
+      expect(Array.from(table.columns.x as Float64Array)).toEqual([1, 2, 3, 5, 4]);
+      expect(Array.from(table.columns.y as Float64Array)).toEqual([10, NaN, 30, 50, 40]);
+    }
+  });
+
   it('reads only the features asked for, in a table of Float64Arrays when none is stored as text', () => {
     const numericOnly = stream(tuple(BATCH_A, [1, 2]), tuple(BATCH_A, [3, null]));
     const table = decode(['y'], { [BATCH_A]: { numeric: ['x', 'y'], categorical: [] } }, numericOnly);
@@ -128,7 +163,7 @@ describe('Float64FieldDecoder', () => {
 
   function decodeValue(data: Buffer, chunkBytes = data.length): Float64Array | null {
     const decoder = new Float64FieldDecoder();
-    for (let offset = 0; offset < data.length; offset += chunkBytes) decoder.push(data.subarray(offset, offset + chunkBytes));
+    pushInPieces(decoder, data, chunkBytes);
     return decoder.finish();
   }
 
