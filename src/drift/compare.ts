@@ -54,11 +54,12 @@ function compareFeature(profile: ReferenceProfile, spec: FeatureSpec, window: Fe
   const requested = spec.drift?.test ?? 'auto';
   const test = requested === 'auto' ? chooseDefaultTest(spec.kind, reference) : requested;
   const { scoreKind } = DRIFT_TESTS[test];
-  const raw = columnOf(window, spec.name);
-  const column = raw === undefined ? null : spec.kind === 'numeric' ? readNumericColumn(raw, window.givenUp) : readCategoricalColumn(raw);
+  const sorted = spec.kind === 'numeric' && window.sorted && Object.hasOwn(window.sorted, spec.name) ? window.sorted[spec.name]! : null;
+  const raw = sorted ? undefined : columnOf(window, spec.name);
+  const column = sorted ?? (raw === undefined ? null : spec.kind === 'numeric' ? readNumericColumn(raw, window.givenUp) : readCategoricalColumn(raw));
   const referenceNullRate = reference && profile.rowCount > 0 ? reference.nullCount / profile.rowCount : 0;
   // Rows without the column are nulls of the window.
-  const currentNulls = column ? column.nullCount + (window.rowCount - (raw?.length ?? 0)) : window.rowCount;
+  const currentNulls = column ? column.nullCount + (window.rowCount - (sorted?.rows ?? raw?.length ?? 0)) : window.rowCount;
   const currentNullRate = window.rowCount > 0 ? currentNulls / window.rowCount : 0;
   const nullRateDrifted =
     options.nullRateShift !== null && reference !== undefined && column !== null && window.rowCount > 0 &&
@@ -68,7 +69,7 @@ function compareFeature(profile: ReferenceProfile, spec: FeatureSpec, window: Fe
     currentCount: column ? column.values.length : 0, referenceNullRate, currentNullRate,
   };
 
-  const preparation = prepare(spec, test, reference, window, column, options);
+  const preparation = prepare(spec, test, reference, window, column, options, sorted !== null);
   if (!preparation.measured) {
     return {
       ...common, measured: false, score: null, psi: null, details: {}, drifted: false, nullRateDrifted: false,
@@ -193,6 +194,8 @@ function prepare(
   window: FeatureTable,
   column: ReadColumn<Float64Array> | ReadColumn<string[]> | null,
   options: DriftOptions,
+  /** The column's values are sorted already. */
+  sorted: boolean,
 ): Preparation {
   const feature = `feature '${spec.name}'`;
   const { kinds } = DRIFT_TESTS[test];
@@ -219,10 +222,10 @@ function prepare(
   if (reference.count === 0) return unmeasured('insufficient_data', `the reference profile has no non-null values for ${feature}`);
 
   if (reference.kind === 'numeric') {
-    // The reader's values are a fresh copy, so they are sorted where they are. The scores trust both sides to
-    // be sorted and finite (see NumericSides): the window's are by construction, the stored reference's are
-    // checked here, once for every statistic computed from it.
-    const current = sortFloat64Owned(column.values as Float64Array);
+    // The reader's values are a fresh copy, so they are sorted where they are, unless the table brought them
+    // sorted. The scores trust both sides to be sorted and finite (see NumericSides): the window's are by
+    // construction, the stored reference's are checked here, once for every statistic computed from it.
+    const current = sorted ? column.values as Float64Array : sortFloat64Owned(column.values as Float64Array);
     const sides: Sides = { kind: 'numeric', reference: storedSortedValues(reference.sortedValues, feature), current, referenceStd: reference.std ?? 0 };
     const constant = constantSide(reference.min === reference.max, current[0] === current[current.length - 1], feature);
     return { measured: true, sides, status: constant ? 'constant' : 'ok', ...(constant ? { statusDetail: constant } : {}) };

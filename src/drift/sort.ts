@@ -57,9 +57,13 @@ export const WIDE_DIGITS_MIN_LENGTH = 80_000;
 /** Which 32-bit half holds the low bits of a double: the sort reads digits through an Int32Array view. */
 const LITTLE_ENDIAN = new Int32Array(new Float64Array([1]).buffer)[1] === 0x3ff00000;
 
-/** Sorts `values` ascending in place and returns it. */
-export function sortFloat64InPlace(values: Float64Array): Float64Array {
-  const sorted = radixSort(values, false);
+/**
+ * Sorts `values` ascending in place and returns it. A `scratch` of at least as many values is used as the
+ * radix sort's second buffer instead of a new one: a caller sorting many columns keeps one, rather than
+ * leaving 8 MB of garbage per million values for the collector.
+ */
+export function sortFloat64InPlace(values: Float64Array, scratch?: Float64Array): Float64Array {
+  const sorted = radixSort(values, false, scratch);
   if (sorted !== values) values.set(sorted);
   return values;
 }
@@ -83,7 +87,7 @@ export function sortFloat64Owned(values: Float64Array): Float64Array {
  * is only read; otherwise `source` is one of the two buffers passes alternate between. Returns the buffer
  * that holds the sorted values.
  */
-function radixSort(source: Float64Array, keepSource: boolean): Float64Array {
+function radixSort(source: Float64Array, keepSource: boolean, scratch?: Float64Array): Float64Array {
   const length = source.length;
   if (length < RADIX_SORT_MIN_LENGTH || !LITTLE_ENDIAN) return builtinSort(source, keepSource);
   const layout = length < WIDE_DIGITS_MIN_LENGTH ? NARROW_DIGITS : WIDE_DIGITS;
@@ -98,7 +102,7 @@ function radixSort(source: Float64Array, keepSource: boolean): Float64Array {
 
   let from = source;
   let fromWords = wordsOf(source);
-  let spare: Float64Array | null = keepSource ? null : new Float64Array(length);
+  let spare: Float64Array | null = keepSource ? null : scratch && scratch.length >= length ? scratch.subarray(0, length) : new Float64Array(length);
   const offsets = new Int32Array(buckets);
   for (let pass = 0; pass < passes; pass++) {
     const base = pass * buckets;

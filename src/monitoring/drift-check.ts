@@ -13,6 +13,7 @@ import type { DriftReportInput, ReferenceUsed, WrittenDriftReport } from '../sto
 import type { FeatureWindow, StoredRow } from '../store/feature-store';
 import type { DriftCheckResult } from '../../workflows/definitions';
 import { CADENCE_SAMPLE_ROWS, estimateCadence, formatDurationCeil, windowAdvice } from './cadence';
+import { ColumnSortPlan, warmSortWorker, WORKER_SORT_MIN_ROWS } from './column-sorter';
 import { summariseFeatures } from './check-summary';
 import { judgePerformance, measurePerformance, summarisePerformance, type PerformanceCheck, type PerformanceReference } from './performance';
 
@@ -119,7 +120,13 @@ export async function runDriftCheck(
   for (const group of readGroups(config.features, window.rowCount, windowValuesPerRead)) {
     // A feature's reference values are read while the window (then the feature before) is: PostgreSQL works while Node decodes and compares.
     let nextReference = referenceOf(group[0]!);
+    if (window.rowCount >= WORKER_SORT_MIN_ROWS) void warmSortWorker();
     const read = await store.windowColumns(window, group.map((spec) => spec.name), { ordered: needsRowOrder(group) });
+    // Numeric columns are sorted by this thread and the sort worker at once, in the order they are compared.
+    const sorting = new ColumnSortPlan(group.map((spec) => {
+      const column = spec.kind === 'numeric' ? columnOf(read, spec.name) : undefined;
+      return column instanceof Float64Array ? column : null;
+    }));
     labelledRows ??= store.labelledRows(window.asOfRowId);
     // Awaited once the report is written; until then a failure must not count as unhandled.
     labelledRows.catch(() => undefined);
@@ -127,10 +134,14 @@ export async function runDriftCheck(
       const reference = await nextReference;
       if (index + 1 < group.length) nextReference = referenceOf(group[index + 1]!);
       const column = columnOf(read, spec.name);
+      const sorted = await sorting.sorted(index);
       // Dropped once compared: memory holds the columns still to compare, not the whole group to the end.
       delete read.columns[spec.name];
       // Nothing reads the column after its comparison, so it is compared (compacted and sorted) where it is.
-      const table = { rowCount: window.rowCount, columns: column === undefined ? {} : { [spec.name]: column }, givenUp: true };
+      const table = {
+        rowCount: window.rowCount, columns: column === undefined ? {} : { [spec.name]: column }, givenUp: true,
+        ...(sorted && { sorted: { [spec.name]: sorted } }),
+      };
       const featureProfile = { ...profile, features: reference ? { [spec.name]: reference } : {} };
       perFeature.push(...compareToReference(featureProfile, [spec], table, { ...options, correction: 'none' }));
       // A feature of a million rows takes tens of milliseconds: the worker's heartbeats and other activities run in between.
