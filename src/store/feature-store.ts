@@ -167,10 +167,36 @@ export async function latestWindow(db: Db, modelName: string, spec: MonitoringWi
   const end = newest.rows[0]?.end;
   const asOfRowId = newest.rows[0]?.as_of;
   if (!end || !asOfRowId) return null;
-  const start = spec.kind === 'duration'
-    ? new Date(end.getTime() - spec.ms)
-    : await startOfRowsBefore(db, modelName, end.toISOString(), asOfRowId, spec.rows);
-  return windowBetween(db, modelName, start, end, asOfRowId);
+  if (spec.kind === 'duration') return windowBetween(db, modelName, new Date(end.getTime() - spec.ms), end, asOfRowId);
+  return await newestRows(db, modelName, end, asOfRowId, spec.rows) ?? windowBetween(db, modelName, BEGINNING, end, asOfRowId);
+}
+
+/**
+ * The window of the newest `limit` rows up to `end` and the horizon, as windowBetween would give it from the
+ * start startOfRowsBefore finds, with the count taken from the walk that finds the start instead of from a
+ * second scan of the window (a million rows: ~0.15 s). Null when there are no more than `limit` rows.
+ *
+ * The walk stops at the row just before the newest `limit`, B (event time T, ID b). The window starts after
+ * T to the millisecond, T′ (event times cross the API as milliseconds), so it holds the `limit` rows, less
+ * those of them at T′ itself (rows tied with B at a whole-millisecond T, with larger IDs), plus rows from B
+ * on that are later than T′ (B and rows tied with it, where T has microseconds). Both are a few rows at T.
+ */
+async function newestRows(db: Db, modelName: string, end: Date, asOfRowId: string, limit: number): Promise<FeatureWindow | null> {
+  const result = await db.query<{ start: Date; row_count: string }>(
+    `WITH boundary AS (
+       SELECT event_time, id, date_trunc('milliseconds', event_time) AS start FROM feature_rows
+       WHERE model_name = $1 AND id <= $2 AND event_time <= $3
+       ORDER BY event_time DESC, id DESC OFFSET $4 LIMIT 1)
+     SELECT b.start, ($4::bigint
+       - (SELECT count(*) FROM feature_rows f WHERE f.model_name = $1 AND f.id <= $2
+            AND f.event_time = b.event_time AND f.event_time <= b.start AND f.id > b.id)
+       + (SELECT count(*) FROM feature_rows f WHERE f.model_name = $1 AND f.id <= $2
+            AND f.event_time > b.start AND f.event_time <= b.event_time AND (f.event_time, f.id) <= (b.event_time, b.id)))::text AS row_count
+     FROM boundary b`,
+    [modelName, asOfRowId, end, limit],
+  );
+  const row = result.rows[0];
+  return row ? { start: row.start.toISOString(), end: end.toISOString(), rowCount: Number(row.row_count), asOfRowId } : null;
 }
 
 /** The same horizon over another event-time range (start exclusive, end inclusive), with its row count. */
