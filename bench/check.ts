@@ -127,10 +127,15 @@ async function prepareDatabase(url: string, meta: Meta, fresh: boolean): Promise
     const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE])).rowCount === 1;
     if (exists && !fresh) {
       const db = createPool(url);
-      const ready = await databaseHoldsData(db).finally(() => db.end());
-      if (ready) {
-        console.log(`database ${DATABASE}: reusing its rows and champion (--fresh rebuilds it)`);
-        return;
+      try {
+        if (await databaseHoldsData(db)) {
+          // The schema the code expects (an index added since the rows were loaded, say), as a worker's start gives it.
+          const applied = await migrate(db);
+          console.log(`database ${DATABASE}: reusing its rows and champion (--fresh rebuilds it)${applied.length > 0 ? `; migrated: ${applied.join(', ')}` : ''}`);
+          return;
+        }
+      } finally {
+        await db.end();
       }
     }
     if (exists) await admin.query(`DROP DATABASE ${DATABASE} WITH (FORCE)`);
