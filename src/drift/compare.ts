@@ -13,7 +13,7 @@ import { DEFAULT_DRIFT_OPTIONS } from './options';
 import { learnedBound } from './reference-profile';
 import { DRIFT_TESTS, chooseDefaultTest, isDrifted, isPValueTest } from './registry';
 import { psi, scoreTest, type Sides } from './scoring';
-import { firstOutOfOrder, sortFloat64Owned } from './sort';
+import { firstOutOfOrder, sortFloat64InPlace } from './sort';
 import type {
   DriftOptions,
   DriftTestName,
@@ -225,7 +225,7 @@ function prepare(
     // The reader's values are a fresh copy, so they are sorted where they are, unless the table brought them
     // sorted. The scores trust both sides to be sorted and finite (see NumericSides): the window's are by
     // construction, the stored reference's are checked here, once for every statistic computed from it.
-    const current = sorted ? column.values as Float64Array : sortFloat64Owned(column.values as Float64Array);
+    const current = sorted ? column.values as Float64Array : sortFloat64InPlace(column.values as Float64Array);
     const sides: Sides = { kind: 'numeric', reference: storedSortedValues(reference.sortedValues, feature), current, referenceStd: reference.std ?? 0 };
     const constant = constantSide(reference.min === reference.max, current[0] === current[current.length - 1], feature);
     return { measured: true, sides, status: constant ? 'constant' : 'ok', ...(constant ? { statusDetail: constant } : {}) };

@@ -2,12 +2,10 @@
 import { parentPort } from 'node:worker_threads';
 import { readAndSort, type SortReply, type SortRequest } from './column-sorter';
 
-const scratch = { buffer: new Float64Array(0) };
-
 parentPort!.on('message', ({ id, buffer, byteOffset, length }: SortRequest) => {
   let reply: SortReply;
   try {
-    const column = readAndSort(new Float64Array(buffer, byteOffset, length), scratch);
+    const column = readAndSort(new Float64Array(buffer, byteOffset, length));
     reply = { id, buffer, byteOffset, length: column.values.length, nullCount: column.nullCount, invalidCount: column.invalidCount,
       ...(column.invalidExample === undefined ? {} : { invalidExample: column.invalidExample }) };
   } catch (error) {

@@ -14,14 +14,10 @@ import { sortFloat64InPlace } from '../drift/sort';
 /** Below this many rows a column is sorted where it is: handing it to the worker would cost more than it saves. */
 export const WORKER_SORT_MIN_ROWS = 100_000;
 
-/**
- * A column's finite values, sorted ascending in place (a view of its own buffer), with its null and invalid
- * counts. The sort's second buffer is `scratch`, grown when a column needs more: one per thread.
- */
-export function readAndSort(raw: Float64Array, scratch: { buffer: Float64Array }): SortedColumn {
+/** A column's finite values, sorted ascending in place (a view of its own buffer), with its null and invalid counts. */
+export function readAndSort(raw: Float64Array): SortedColumn {
   const column: ReadColumn<Float64Array> = readNumericColumn(raw, true);
-  if (scratch.buffer.length < column.values.length) scratch.buffer = new Float64Array(column.values.length);
-  sortFloat64InPlace(column.values, scratch.buffer);
+  sortFloat64InPlace(column.values);
   return { ...column, rows: raw.length };
 }
 
@@ -125,7 +121,6 @@ export class ColumnSortPlan {
   /** Columns before `front` were taken by the caller; from `back` on by the worker. */
   private front = 0;
   private back: number;
-  private readonly scratch = { buffer: new Float64Array(0) };
 
   constructor(private readonly columns: ReadonlyArray<Float64Array | null>) {
     this.results = columns.map(() => null);
@@ -141,7 +136,7 @@ export class ColumnSortPlan {
     if (!raw) return null;
     if (index >= this.back) return this.results[index]!;
     this.front = index + 1;
-    return Promise.resolve(readAndSort(raw, this.scratch));
+    return Promise.resolve(readAndSort(raw));
   }
 
   private feedWorker(sorter: SortWorker): void {
