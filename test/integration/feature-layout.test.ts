@@ -6,31 +6,23 @@
 import { randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseModelConfig } from '../../src/config';
 import { ingestRows } from '../../src/ingest/ingest';
-import { createPool, databaseUrl, migrate, type Db } from '../../src/store/db';
+import { migrate, type Db } from '../../src/store/db';
 import { latestWindow, readWindowColumn, readWindowRows, type FeatureWindow } from '../../src/store/feature-store';
 import { saveModelConfig } from '../../src/store/models';
+import { createTestDatabase, type TestDatabase } from './test-database';
 
 const MIGRATIONS_DIR = path.join(__dirname, '../../src/store/migrations');
 const FIRST_TYPED_MIGRATION = '015_typed_feature_rows.sql';
 
-let admin: Client;
-let dbName: string;
+let database: TestDatabase;
 let db: Db;
 
 beforeAll(async () => {
-  const adminUrl = new URL(databaseUrl(process.env.DATABASE_URL));
-  adminUrl.pathname = '/postgres';
-  admin = new Client({ connectionString: adminUrl.toString() });
-  await admin.connect();
-  dbName = `driftwatch_test_feature_layout_${randomUUID().slice(0, 8)}`;
-  await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(dbName)}`);
-  const dbUrl = new URL(adminUrl);
-  dbUrl.pathname = `/${dbName}`;
-  db = createPool(dbUrl.toString());
+  database = await createTestDatabase('feature_layout');
+  ({ db } = database);
   // The schema as the version before typed rows left it, recorded as the migrator records it.
   await db.query('CREATE TABLE schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
   for (const file of (await readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith('.sql') && f < FIRST_TYPED_MIGRATION).sort()) {
@@ -40,9 +32,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await db?.end();
-  await admin?.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(dbName)} WITH (FORCE)`);
-  await admin?.end();
+  await database?.drop();
 });
 
 const everyRow = (model: string) => latestWindow(db, model, { kind: 'rows', rows: 1_000 }) as Promise<FeatureWindow>;

@@ -10,13 +10,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { Client as PgClient } from 'pg';
 import { inject } from 'vitest';
 import { createOrchestrationActivities } from '../../activities/orchestration';
 import { parseModelConfig, type ModelConfig } from '../../src/config';
 import { ingestRows } from '../../src/ingest/ingest';
 import { createLocalArtifactStore, type ArtifactStore } from '../../src/store/artifacts';
-import { createPool, databaseUrl, migrate, type Db } from '../../src/store/db';
+import { migrate, type Db } from '../../src/store/db';
 import { listModelNames, saveModelConfig } from '../../src/store/models';
 import type { modelMonitorWorkflow, retrainWorkflow } from '../../workflows';
 import {
@@ -28,6 +27,7 @@ import {
   type RetrainResult,
 } from '../../workflows/definitions';
 import { createWorkers } from '../../src/worker';
+import { createTestDatabase } from './test-database';
 
 export interface Harness {
   db: Db;
@@ -78,15 +78,8 @@ export async function startHarness(
     runtimeInstalled = true;
   }
   const suffix = randomUUID().slice(0, 8);
-  const dbName = `driftwatch_test_${name.replace(/[^a-z0-9]/g, '_')}_${suffix}`;
-  const adminUrl = new URL(databaseUrl(process.env.DATABASE_URL));
-  adminUrl.pathname = '/postgres';
-  const admin = new PgClient({ connectionString: adminUrl.toString() });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(dbName)}`);
-  const dbUrl = new URL(adminUrl);
-  dbUrl.pathname = `/${dbName}`;
-  const db = createPool(dbUrl.toString());
+  const database = await createTestDatabase(name);
+  const { db } = database;
   await migrate(db);
 
   const address = inject('temporalAddress');
@@ -125,7 +118,7 @@ export async function startHarness(
     artifactDir,
     processEnv: () => ({
       ...process.env,
-      DATABASE_URL: dbUrl.toString(),
+      DATABASE_URL: database.url,
       TEMPORAL_ADDRESS: address,
       TEMPORAL_NAMESPACE: namespace,
       DRIFTWATCH_TASK_QUEUE: taskQueue,
@@ -165,9 +158,7 @@ export async function startHarness(
       await stopWorkers(current);
       await nativeConnection.close();
       await connection.close();
-      await db.end();
-      await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(dbName)} WITH (FORCE)`);
-      await admin.end();
+      await database.drop();
       await rm(artifactDir, { recursive: true, force: true });
     },
   };
