@@ -339,11 +339,10 @@ export async function readWindowColumns(
   const layouts = new Map(batches.rows.map((batch) => [batch.id, { numeric: batch.numeric_features, categorical: batch.categorical_features }]));
   const decoder = new FeatureColumnDecoder(features, layouts, window.rowCount);
   if (!/^\d+$/.test(window.asOfRowId)) throw new Error(`row horizon ${window.asOfRowId} is not a row ID`);
-  const ranges: Array<[string, string]> = [[window.start, window.end]];
-  if (!ordered && window.rowCount >= SPLIT_READ_MIN_ROWS) {
-    const middle = new Date((Date.parse(window.start) + Date.parse(window.end)) / 2).toISOString();
-    ranges.splice(0, 1, [window.start, middle], [middle, window.end]);
-  }
+  const middle = new Date((Date.parse(window.start) + Date.parse(window.end)) / 2).toISOString();
+  const ranges: Array<[string, string]> = !ordered && window.rowCount >= SPLIT_READ_MIN_ROWS
+    ? [[window.start, middle], [middle, window.end]]
+    : [[window.start, window.end]];
   const reads = await Promise.allSettled(ranges.map(([after, upTo], part) => copyOut(db, (literal) => `COPY (SELECT batch_id, numeric_values${decoder.needsCategories ? ', categorical_values' : ''} FROM feature_rows
        WHERE model_name = ${literal(modelName)} AND event_time > ${literal(after)}::timestamptz
          AND event_time <= ${literal(upTo)}::timestamptz AND id <= ${window.asOfRowId}
